@@ -1,0 +1,64 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Flags for Debian's Chromium on a machine with no network but loopback. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--use-fake-ui-for-media-stream",
+  "--use-fake-device-for-media-stream",
+  // Host candidates on 127.0.0.1: the only interface a loopback-only test has.
+  "--allow-loopback-in-peer-connection",
+];
+
+export interface LaunchedBrowser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Extra Chromium flags, e.g. --ignore-certificate-errors-spki-list=… */
+  args?: string[];
+}
+
+/**
+ * Starts Debian's Chromium headless with a fresh profile folder. Each call is an
+ * independent browser (one "device" of a user), removed again by close().
+ */
+export async function launchChromium(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run 'npm test' (it installs Debian's chromium) or 'apt-get install chromium'`);
+  }
+  const profile = mkdtempSync(join(tmpdir(), "xwc-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
+    permissions: ["camera", "microphone"],
+  });
+  return {
+    context,
+    async close() {
+      // Close peer connections first so TURN allocations are released (see CONVENTIONS).
+      for (const page of context.pages()) {
+        await page
+          .evaluate(() => {
+            const pcs = (globalThis as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
+            for (const pc of pcs) pc.close();
+          })
+          .catch(() => undefined);
+      }
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
