@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const SERVER_CONFIG_DIR = fileURLToPath(new URL("../../server-config/", import.meta.url));
+export const EJABBERD_TEMPLATE = `${SERVER_CONFIG_DIR}ejabberd.yml`;
+export const PRODUCTION_TURN_BLACKLIST_FILE = `${SERVER_CONFIG_DIR}turn-blacklist.production.txt`;
+
+export type Profile = "local" | "production";
+
+export interface ListenerPorts {
+  c2s: number;
+  c2sTls: number;
+  https: number;
+  /** Plain HTTP, always bound to 127.0.0.1: same-origin /ws proxy target and mod_http_api. */
+  httpLoopback: number;
+  /** STUN/TURN over UDP and TCP. */
+  stun: number;
+  /** TURN over TLS. */
+  turns: number;
+  turnMin: number;
+  turnMax: number;
+}
+
+export interface EjabberdSettings {
+  profile: Profile;
+  domain: string;
+  /** Address every public-facing listener binds to. */
+  listenIp: string;
+  /** Address TURN puts in relayed candidates (XEP-0215 hands it out too). */
+  turnIpv4Address: string;
+  ports: ListenerPorts;
+  turnSecret: string;
+  /** How long XEP-0215 TURN credentials stay valid, e.g. "1h" (ejabberd timeout syntax). */
+  credentialsLifetime: string;
+  /** In-band registration (XEP-0077); off unless asked for. */
+  registration: boolean;
+  certFile: string;
+  caFile: string;
+  /** Where XEP-0156 host-meta sends clients. */
+  websocketUrl: string;
+}
+
+/** CIDRs TURN refuses in production; the file is shared with the docker renderer. */
+export function productionTurnBlacklist(): string[] {
+  return readFileSync(PRODUCTION_TURN_BLACKLIST_FILE, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+const LOOPBACK_ADDRESSES = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * The macros the template expects. The local profile allows TURN to relay to
+ * loopback (the only network a local test has); production refuses loopback and
+ * private ranges and must not bind a loopback-only address by mistake.
+ */
+export function templateMacros(settings: EjabberdSettings): Record<string, unknown> {
+  if (settings.profile === "local" && !LOOPBACK_ADDRESSES.has(settings.listenIp)) {
+    throw new Error(`the local profile binds loopback only, not ${settings.listenIp}: use the production profile (with TLS certificates) to listen on a network`);
+  }
+  const { ports } = settings;
+  return {
+    XMPP_DOMAIN: settings.domain,
+    CERT_FILE: settings.certFile,
+    CA_FILE: settings.caFile,
+    LISTEN_IP: settings.listenIp,
+    C2S_PORT: ports.c2s,
+    C2S_TLS_PORT: ports.c2sTls,
+    HTTPS_PORT: ports.https,
+    HTTP_LOOPBACK_PORT: ports.httpLoopback,
+    STUN_PORT: ports.stun,
+    TURNS_PORT: ports.turns,
+    TURN_IPV4_ADDRESS: settings.turnIpv4Address,
+    TURN_MIN_PORT: ports.turnMin,
+    TURN_MAX_PORT: ports.turnMax,
+    // ejabberd's default blacklist is loopback, which it also applies to the client's
+    // own address: a loopback-only local setup needs an empty list (EJABBERD.md).
+    TURN_BLACKLIST: settings.profile === "local" ? [] : productionTurnBlacklist(),
+    TURN_SECRET: settings.turnSecret,
+    TURN_CREDENTIALS_LIFETIME: settings.credentialsLifetime,
+    REGISTER_ACCESS: settings.registration ? { allow: "all" } : { deny: "all" },
+    WEBSOCKET_URL: settings.websocketUrl,
+  };
+}
+
+/**
+ * The instance's own ejabberd.yml: the macros, then the shared template. JSON is
+ * valid YAML, so no YAML writer is needed and quoting is exact.
+ */
+export function renderInstanceConfig(settings: EjabberdSettings, templatePath = EJABBERD_TEMPLATE): string {
+  const header = `# Generated for this instance (${settings.profile} profile); edit ${templatePath} or the settings, not this file.\n`;
+  return header + JSON.stringify({ define_macro: templateMacros(settings), include_config_file: [templatePath] }, null, 2) + "\n";
+}
+
+/** Erlang VM arguments: a fixed cookie and distribution pinned to loopback. */
+export function renderVmArgs(cookie: string, distPort: number): string {
+  return [
+    `-setcookie ${cookie}`,
+    `-kernel inet_dist_use_interface {127,0,0,1} inet_dist_listen_min ${distPort} inet_dist_listen_max ${distPort}`,
+    "",
+  ].join("\n");
+}

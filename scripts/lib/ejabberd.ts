@@ -1,0 +1,329 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { renderInstanceConfig, renderVmArgs, type EjabberdSettings } from "./ejabberd-config.ts";
+import { PortInUseError, SetupError } from "./errors.ts";
+import { tcpPortIsFree, udpPortIsFree } from "./ports.ts";
+
+/** Where Debian's ejabberd 23.01 keeps its Erlang applications. */
+const ERL_LIBS = process.env.EJABBERD_ERL_LIBS ?? "/usr/lib/x86_64-linux-gnu";
+
+export interface InstanceOptions {
+  /** The instance's folder: config, spool (Mnesia), logs, run (pids). */
+  dir: string;
+  settings: EjabberdSettings;
+  /** Erlang node name; Mnesia data is bound to it, so keep it stable per folder. */
+  nodeName: string;
+  cookie: string;
+  /** This instance's own epmd, so instances never share (or fight over) port 4369. */
+  epmdPort: number;
+  distPort: number;
+  /** Keep running after this process exits (the `ejabberd start` command). */
+  detached?: boolean;
+  /** Says which setting to change for a port, in error messages. */
+  portHint?: (purpose: keyof EjabberdSettings["ports"]) => string;
+  startTimeoutMs?: number;
+}
+
+interface RunRecord {
+  nodeName: string;
+  beamPid: number;
+  epmdPid: number;
+  httpLoopbackPort: number;
+  domain: string;
+}
+
+const PORT_PURPOSES: Record<keyof EjabberdSettings["ports"], string> = {
+  c2s: "XMPP client connections, STARTTLS",
+  c2sTls: "XMPP client connections, direct TLS",
+  https: "HTTPS and secure WebSocket",
+  httpLoopback: "loopback HTTP: web app proxy and provisioning API",
+  stun: "STUN/TURN",
+  turns: "TURN over TLS",
+  turnMin: "first TURN relay port",
+  turnMax: "last TURN relay port",
+};
+
+export function ejabberdIsInstalled(): boolean {
+  try {
+    return existsSync("/usr/bin/erl") && readdirSync(ERL_LIBS).some((name) => name.startsWith("ejabberd-"));
+  } catch {
+    return false;
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A child whose parent died is reparented to PID 1, which does not reap here: a
+  // zombie answers signal 0 but is gone.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!processIsAlive(pid)) return true;
+    await sleep(50);
+  }
+  return !processIsAlive(pid);
+}
+
+async function terminate(pid: number, graceMs: number): Promise<void> {
+  if (!processIsAlive(pid)) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  if (!(await waitForExit(pid, graceMs))) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+    await waitForExit(pid, 2000);
+  }
+}
+
+export class EjabberdApiError extends Error {
+  override name = "EjabberdApiError";
+  constructor(readonly command: string, readonly status: number, readonly body: string) {
+    super(`ejabberd API ${command} failed (HTTP ${status}): ${body}`);
+  }
+}
+
+/** One running ejabberd started by this project, with its own epmd. */
+export class EjabberdInstance {
+  private constructor(
+    readonly dir: string,
+    readonly nodeName: string,
+    readonly domain: string,
+    readonly httpLoopbackPort: number,
+    readonly beamPid: number,
+    readonly epmdPid: number,
+    private readonly children: ChildProcess[],
+  ) {}
+
+  get logFile(): string {
+    return join(this.dir, "logs", "ejabberd.log");
+  }
+
+  static runFile(dir: string): string {
+    return join(dir, "run", "instance.json");
+  }
+
+  /** The instance recorded in dir, if its server process is still alive. */
+  static attach(dir: string): EjabberdInstance | undefined {
+    const file = EjabberdInstance.runFile(dir);
+    if (!existsSync(file)) return undefined;
+    const run = JSON.parse(readFileSync(file, "utf8")) as RunRecord;
+    if (!processIsAlive(run.beamPid)) {
+      // Leftover epmd of a crashed server: stop it so its port is free again.
+      if (processIsAlive(run.epmdPid)) process.kill(run.epmdPid, "SIGTERM");
+      rmSync(file, { force: true });
+      return undefined;
+    }
+    return new EjabberdInstance(dir, run.nodeName, run.domain, run.httpLoopbackPort, run.beamPid, run.epmdPid, []);
+  }
+
+  static async start(options: InstanceOptions): Promise<EjabberdInstance> {
+    const { dir, settings } = options;
+    if (!ejabberdIsInstalled()) {
+      throw new SetupError(
+        `ejabberd is not installed (no ejabberd application under ${ERL_LIBS})`,
+        process.getuid?.() === 0
+          ? "run: apt-get update && apt-get install -y ejabberd"
+          : "run: sudo apt-get install ejabberd   (npm start and npm test install it themselves when run as root)",
+      );
+    }
+    const running = EjabberdInstance.attach(dir);
+    if (running) {
+      throw new SetupError(`ejabberd is already running from ${dir} (pid ${running.beamPid})`, "stop it first: npm run ejabberd -- stop");
+    }
+    prepareFolders(dir);
+    await checkPorts(options);
+
+    const spool = join(dir, "spool");
+    const logs = join(dir, "logs");
+    writeFileSync(join(dir, "ejabberd.yml"), renderInstanceConfig(settings), { mode: 0o600 });
+    writeFileSync(join(dir, "vm.args"), renderVmArgs(options.cookie, options.distPort), { mode: 0o600 });
+    writeFileSync(join(dir, "inetrc"), "");
+    rmSync(join(logs, "ejabberd.log"), { force: true });
+
+    const env = {
+      ...process.env,
+      ERL_LIBS,
+      ERL_EPMD_PORT: String(options.epmdPort),
+      ERL_EPMD_ADDRESS: "127.0.0.1",
+      ERL_INETRC: join(dir, "inetrc"),
+      EJABBERD_CONFIG_PATH: join(dir, "ejabberd.yml"),
+      EJABBERD_LOG_PATH: join(logs, "ejabberd.log"),
+      EJABBERD_PID_PATH: join(dir, "run", "ejabberd.pid"),
+      // Collect a login's garbage at once: idle sessions keep far less heap (EJABBERD.md).
+      ERL_FULLSWEEP_AFTER: "0",
+    };
+    const detached = options.detached ?? false;
+    const out = openSync(join(logs, "erlang.out"), "a");
+    const epmd = spawn("epmd", ["-port", String(options.epmdPort), "-address", "127.0.0.1"], {
+      env, stdio: ["ignore", out, out], detached,
+    });
+    const children: ChildProcess[] = [epmd];
+    try {
+      await waitForTcp(options.epmdPort, 5000, epmd, "epmd");
+      const beam = spawn("erl", [
+        "-sname", options.nodeName, "+P", "250000", "-args_file", join(dir, "vm.args"),
+        "-mnesia", "dir", JSON.stringify(spool), "-s", "ejabberd", "-noinput",
+      ], { env, cwd: dir, stdio: ["ignore", out, out], detached });
+      children.push(beam);
+      closeSync(out);
+      if (detached) {
+        epmd.unref();
+        beam.unref();
+      }
+      const instance = new EjabberdInstance(dir, options.nodeName, settings.domain, settings.ports.httpLoopback, beam.pid!, epmd.pid!, children);
+      await instance.waitUntilReady(beam, options.startTimeoutMs ?? 30_000);
+      const record: RunRecord = { nodeName: options.nodeName, beamPid: beam.pid!, epmdPid: epmd.pid!, httpLoopbackPort: settings.ports.httpLoopback, domain: settings.domain };
+      writeFileSync(EjabberdInstance.runFile(dir), JSON.stringify(record, null, 2) + "\n");
+      return instance;
+    } catch (error) {
+      for (const child of children.reverse()) if (child.pid) await terminate(child.pid, 5000);
+      throw error;
+    }
+  }
+
+  private async waitUntilReady(beam: ChildProcess, timeoutMs: number): Promise<void> {
+    let exited: number | null = null;
+    beam.once("exit", (code) => { exited = code ?? -1; });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const failure = this.startupFailureInLog();
+      if (failure) throw new SetupError(`ejabberd failed to start: ${failure}`, `see ${this.logFile}`);
+      if (exited !== null) {
+        throw new SetupError(`ejabberd exited during start-up (code ${exited}): ${this.logTail(5)}`, `see ${this.logFile} and ${join(this.dir, "logs", "erlang.out")}`);
+      }
+      try {
+        const status = await this.api<string>("status", {});
+        if (status.includes("is running")) return;
+      } catch {
+        /* not listening yet */
+      }
+      await sleep(100);
+    }
+    throw new SetupError(`ejabberd did not become ready within ${timeoutMs / 1000} s`, `see ${this.logFile}`);
+  }
+
+  private startupFailureInLog(): string | undefined {
+    if (!existsSync(this.logFile)) return undefined;
+    const line = readFileSync(this.logFile, "utf8")
+      .split("\n")
+      .find((l) => /\[critical\]|Failed to open socket|Invalid value|failed to start/i.test(l));
+    return line?.replace(/^\S+ \[\w+\] (<[^>]*>@\S+ )?/, "");
+  }
+
+  logTail(lines: number): string {
+    if (!existsSync(this.logFile)) return "(no log)";
+    return readFileSync(this.logFile, "utf8").trim().split("\n").slice(-lines).join("\n");
+  }
+
+  /** Calls a command of ejabberd's mod_http_api on the loopback-only listener. */
+  async api<T = unknown>(command: string, args: Record<string, unknown>): Promise<T> {
+    const response = await fetch(`http://127.0.0.1:${this.httpLoopbackPort}/api/${command}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(args),
+    });
+    const body = await response.text();
+    if (!response.ok) throw new EjabberdApiError(command, response.status, body);
+    return JSON.parse(body) as T;
+  }
+
+  async register(username: string, password: string): Promise<void> {
+    await this.api("register", { user: username, host: this.domain, password });
+  }
+
+  async accountExists(username: string): Promise<boolean> {
+    return (await this.registeredUsers()).includes(username);
+  }
+
+  async changePassword(username: string, password: string): Promise<void> {
+    await this.api("change_password", { user: username, host: this.domain, newpass: password });
+  }
+
+  async registeredUsers(): Promise<string[]> {
+    return this.api<string[]>("registered_users", { host: this.domain });
+  }
+
+  /** Makes two accounts each other's contacts: roster items both ways, subscription both. */
+  async makeContacts(a: string, b: string, group = "Contacts"): Promise<void> {
+    for (const [owner, contact] of [[a, b], [b, a]] as const) {
+      await this.api("add_rosteritem", {
+        localuser: owner, localhost: this.domain, user: contact, host: this.domain,
+        nick: contact, group, subs: "both",
+      });
+    }
+  }
+
+  async roster(username: string): Promise<Array<{ jid: string; subscription: string; nick: string }>> {
+    return this.api("get_roster", { user: username, host: this.domain });
+  }
+
+  /** Stops the server gracefully (SIGTERM lets ejabberd close Mnesia), then its epmd. */
+  async stop(): Promise<void> {
+    await terminate(this.beamPid, 15_000);
+    await terminate(this.epmdPid, 3000);
+    for (const child of this.children) child.unref();
+    rmSync(EjabberdInstance.runFile(this.dir), { force: true });
+  }
+}
+
+function prepareFolders(dir: string): void {
+  try {
+    for (const sub of ["spool", "logs", "run"]) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, "run", ".write-test");
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    throw new SetupError(
+      `the data folder ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      "make it writable by this user, or choose another with CALLS_DATA_DIR=/some/folder",
+    );
+  }
+}
+
+async function checkPorts(options: InstanceOptions): Promise<void> {
+  const { ports, listenIp } = options.settings;
+  const hint = options.portHint ?? (() => "stop what uses it, or choose other ports");
+  const tcp: Array<[keyof typeof ports, string]> = [
+    ["c2s", listenIp], ["c2sTls", listenIp], ["https", listenIp], ["httpLoopback", "127.0.0.1"], ["stun", listenIp], ["turns", listenIp],
+  ];
+  for (const [purpose, host] of tcp) {
+    const bindHost = host === "::" || host === "0.0.0.0" ? undefined : host;
+    if (!(await tcpPortIsFree(ports[purpose], bindHost))) throw new PortInUseError(ports[purpose], PORT_PURPOSES[purpose], host, hint(purpose));
+  }
+  const udpHost = listenIp === "::" ? "0.0.0.0" : listenIp;
+  if (!(await udpPortIsFree(ports.stun, udpHost))) throw new PortInUseError(ports.stun, `${PORT_PURPOSES.stun} (UDP)`, listenIp, hint("stun"));
+  for (const [port, purpose] of [[options.epmdPort, "Erlang port mapper of this instance"], [options.distPort, "Erlang distribution of this instance"]] as const) {
+    if (!(await tcpPortIsFree(port))) throw new PortInUseError(port, purpose, "127.0.0.1", "stop what uses it, or choose another with CALLS_EPMD_PORT / CALLS_DIST_PORT");
+  }
+}
+
+async function waitForTcp(port: number, timeoutMs: number, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new SetupError(`${what} exited at start (code ${child.exitCode})`, "is the 'erlang-base' package installed?");
+    if (!(await tcpPortIsFree(port))) return;
+    await sleep(30);
+  }
+  throw new SetupError(`${what} did not listen on 127.0.0.1:${port}`, "check that Erlang (package erlang-base) is installed");
+}

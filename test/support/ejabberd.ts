@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { ensureLocalCertificates, spkiHash } from "../../scripts/lib/certs.ts";
+import { EjabberdInstance } from "../../scripts/lib/ejabberd.ts";
+import type { EjabberdSettings, ListenerPorts } from "../../scripts/lib/ejabberd-config.ts";
+import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
+import { randomSecret } from "../../scripts/lib/secrets.ts";
+
+export interface TestAccount {
+  username: string;
+  password: string;
+  /** Bare JID. */
+  jid: string;
+}
+
+export interface TestServer {
+  domain: string;
+  /** wss://localhost:PORT/ws — TLS with the test's own CA. */
+  wsUrl: string;
+  /** ws://127.0.0.1:PORT/ws — the plaintext loopback-only listener. */
+  wsLoopbackUrl: string;
+  httpsOrigin: string;
+  caFile: string;
+  caPem: string;
+  /** For Chromium: --ignore-certificate-errors-spki-list=<spkiHash> trusts exactly this server key. */
+  spkiHash: string;
+  ports: ListenerPorts;
+  turnSecret: string;
+  dataDir: string;
+  instance: EjabberdInstance;
+  createAccount(username?: string, password?: string): Promise<TestAccount>;
+  makeContacts(a: string, b: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  domain?: string;
+  registration?: boolean;
+  credentialsLifetime?: string;
+}
+
+let accountCounter = 0;
+
+/**
+ * Starts a real ejabberd (Debian's, with the project's template) on free loopback
+ * ports and a temporary data folder, so test runs can go on side by side.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const domain = options.domain ?? "localhost";
+  const dataDir = mkdtempSync(join(tmpdir(), "calls-ejabberd-"));
+  const certs = ensureLocalCertificates(join(dataDir, "certs"), domain);
+  const [turnMin, turnMax] = await freeUdpRange(200);
+  const ports: ListenerPorts = {
+    c2s: await freeTcpPort(),
+    c2sTls: await freeTcpPort(),
+    https: await freeTcpPort(),
+    httpLoopback: await freeTcpPort(),
+    stun: await freeTcpUdpPort(),
+    turns: await freeTcpPort(),
+    turnMin,
+    turnMax,
+  };
+  const turnSecret = randomSecret();
+  const settings: EjabberdSettings = {
+    profile: "local",
+    domain,
+    listenIp: "127.0.0.1",
+    turnIpv4Address: "127.0.0.1",
+    ports,
+    turnSecret,
+    credentialsLifetime: options.credentialsLifetime ?? "1h",
+    registration: options.registration ?? false,
+    certFile: certs.serverPemFile,
+    caFile: certs.caFile,
+    websocketUrl: `wss://${domain}:${ports.https}/ws`,
+  };
+  let instance: EjabberdInstance;
+  try {
+    instance = await EjabberdInstance.start({
+      dir: join(dataDir, "ejabberd"),
+      settings,
+      nodeName: `calls-test-${randomBytes(4).toString("hex")}@localhost`,
+      cookie: randomSecret(18),
+      epmdPort: await freeTcpPort(),
+      distPort: await freeTcpPort(),
+    });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const caPem = readFileSync(certs.caFile, "utf8");
+  const serverPem = readFileSync(certs.serverPemFile, "utf8");
+  return {
+    domain,
+    wsUrl: settings.websocketUrl,
+    wsLoopbackUrl: `ws://127.0.0.1:${ports.httpLoopback}/ws`,
+    httpsOrigin: `https://${domain}:${ports.https}`,
+    caFile: certs.caFile,
+    caPem,
+    spkiHash: spkiHash(serverPem),
+    ports,
+    turnSecret,
+    dataDir,
+    instance,
+    async createAccount(username, password) {
+      const name = username ?? `user${++accountCounter}-${randomBytes(3).toString("hex")}`;
+      const secret = password ?? randomSecret(12);
+      await instance.register(name, secret);
+      return { username: name, password: secret, jid: `${name}@${domain}` };
+    },
+    makeContacts: (a, b) => instance.makeContacts(a, b),
+    async stop() {
+      await instance.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
