@@ -1,0 +1,82 @@
+// npm start: the local ejabberd (loopback only), two demo accounts that are each
+// other's contacts, and the web app with hot reload. Ctrl-C stops all it started.
+import { createServer, type Plugin, type ViteDevServer } from "vite";
+import { join } from "node:path";
+import { EjabberdInstance } from "./lib/ejabberd.ts";
+import { SetupError } from "./lib/errors.ts";
+import { localDeployment, PROJECT_DIR } from "./lib/local-settings.ts";
+import { provisionContacts } from "./lib/provision.ts";
+import { tcpPortIsFree } from "./lib/ports.ts";
+import { hostMetaPlugin } from "./lib/web-app.ts";
+
+async function main(): Promise<void> {
+  const deployment = localDeployment();
+  const { settings } = deployment.instance;
+
+  if (!(await tcpPortIsFree(deployment.webPort))) {
+    throw new SetupError(`port ${deployment.webPort} (web app) on 127.0.0.1 is already in use`, "stop what uses it, or choose another port: CALLS_WEB_PORT=<port> npm start");
+  }
+
+  let ejabberd = EjabberdInstance.attach(deployment.instance.dir);
+  const startedHere = !ejabberd;
+  if (ejabberd) console.log(`Using the ejabberd already running from ${deployment.instance.dir} (pid ${ejabberd.beamPid}).`);
+  else {
+    console.log("Starting ejabberd…");
+    ejabberd = await EjabberdInstance.start(deployment.instance);
+  }
+  const server = ejabberd;
+
+  let web: ViteDevServer | undefined;
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    await web?.close();
+    if (startedHere) await server.stop();
+    console.log("Stopped.");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("Ctrl-C"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  try {
+    await provisionContacts(server, deployment.demoPasswords);
+    web = await createServer({
+      configFile: join(PROJECT_DIR, "vite.config.ts"),
+      server: {
+        host: "127.0.0.1",
+        port: deployment.webPort,
+        strictPort: true,
+        // The browser speaks to ejabberd same-origin; the hop to ejabberd stays on loopback.
+        proxy: { "/ws": { target: `ws://127.0.0.1:${settings.ports.httpLoopback}`, ws: true } },
+      },
+      plugins: [hostMetaPlugin() as Plugin],
+    });
+    await web.listen();
+  } catch (error) {
+    await web?.close();
+    if (startedHere) await server.stop();
+    throw error;
+  }
+
+  const url = `http://localhost:${deployment.webPort}/`;
+  const domain = settings.domain;
+  console.log(`
+XMPP calls is running.
+
+  Web app:   ${url}
+  Accounts:  ${Object.entries(deployment.demoPasswords).map(([user, password]) => `${user}@${domain}  password ${password}`).join("\n             ")}
+             (each other's contacts; open the app in two browser windows, one per account)
+
+  XMPP clients (Dino, Conversations…) on this machine: ${domain}, port ${settings.ports.c2s} (STARTTLS),
+  certificate signed by the local CA ${deployment.caFile}
+  STUN/TURN: 127.0.0.1:${settings.ports.stun} (UDP and TCP)
+
+Press Ctrl-C to stop.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`error: ${error instanceof SetupError ? error.userMessage : error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
