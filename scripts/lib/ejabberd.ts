@@ -7,7 +7,9 @@ import { PortInUseError, SetupError } from "./errors.ts";
 import { tcpPortIsFree, udpPortIsFree } from "./ports.ts";
 
 /** Where Debian's ejabberd 23.01 keeps its Erlang applications. */
-const ERL_LIBS = process.env.EJABBERD_ERL_LIBS ?? "/usr/lib/x86_64-linux-gnu";
+function erlLibs(): string {
+  return process.env.EJABBERD_ERL_LIBS || "/usr/lib/x86_64-linux-gnu";
+}
 
 export interface InstanceOptions {
   /** The instance's folder: config, spool (Mnesia), logs, run (pids). */
@@ -47,7 +49,7 @@ const PORT_PURPOSES: Record<keyof EjabberdSettings["ports"], string> = {
 
 export function ejabberdIsInstalled(): boolean {
   try {
-    return existsSync("/usr/bin/erl") && readdirSync(ERL_LIBS).some((name) => name.startsWith("ejabberd-"));
+    return existsSync("/usr/bin/erl") && readdirSync(erlLibs()).some((name) => name.startsWith("ejabberd-"));
   } catch {
     return false;
   }
@@ -140,7 +142,7 @@ export class EjabberdInstance {
     const { dir, settings } = options;
     if (!ejabberdIsInstalled()) {
       throw new SetupError(
-        `ejabberd is not installed (no ejabberd application under ${ERL_LIBS})`,
+        `ejabberd is not installed (no ejabberd application under ${erlLibs()})`,
         process.getuid?.() === 0
           ? "run: apt-get update && apt-get install -y ejabberd"
           : "run: sudo apt-get install ejabberd   (npm start and npm test install it themselves when run as root)",
@@ -162,7 +164,7 @@ export class EjabberdInstance {
 
     const env = {
       ...process.env,
-      ERL_LIBS,
+      ERL_LIBS: erlLibs(),
       ERL_EPMD_PORT: String(options.epmdPort),
       ERL_EPMD_ADDRESS: "127.0.0.1",
       ERL_INETRC: join(dir, "inetrc"),
