@@ -116,6 +116,8 @@ declare module "@xmpp/client" {
     delay: number;
     stop(): void;
     start(): void;
+    /** Opens a new socket and stream now (what the scheduled reconnect calls). */
+    reconnect(): Promise<void>;
     on(event: "reconnecting" | "reconnected", listener: () => void): void;
     on(event: "error", listener: (err: Error) => void): void;
   }
@@ -136,6 +138,8 @@ declare module "@xmpp/client" {
     iqCallee: IqCallee;
     reconnect: Reconnect;
     streamManagement: StreamManagement;
+    /** The transport; null while disconnected. end() closes it without closing the stream. */
+    socket: { end(): void } | null;
     start(): Promise<JID>;
     stop(): Promise<void>;
     disconnect(timeout?: number): Promise<void>;

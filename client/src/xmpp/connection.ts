@@ -1,0 +1,245 @@
+import { client, type Client } from "@xmpp/client";
+import type { Element } from "@xmpp/xml";
+import { xml } from "@xmpp/xml";
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
+import { TypedEmitter } from "./emitter.js";
+import { AuthenticationError, StanzaError, toTypedError } from "./errors.js";
+
+/** What the user sees of the connection. */
+export type ConnectionState = "offline" | "connecting" | "online" | "reconnecting";
+
+export interface ConnectionEvents {
+  [event: string]: readonly unknown[];
+  state: [state: ConnectionState];
+  /** Session ready. `resumed`: XEP-0198 resumed the old session, so roster, presence and
+   * subscriptions survived and nothing needs to be re-sent. */
+  online: [info: { jid: string; resumed: boolean }];
+  /** Every incoming message and presence (iqs go to handleIq handlers). */
+  stanza: [stanza: Element];
+  /** A reconnection attempt failed; another is scheduled in `retryInMs`. */
+  retry: [info: { attempt: number; retryInMs: number; error: Error }];
+  /** Authentication was refused during a reconnection: the client gave up. */
+  fatal: [error: Error];
+}
+
+export interface ConnectionOptions {
+  /** WebSocket URL (RFC 7395), e.g. wss://example.org/ws. */
+  service: string;
+  /** Bare JID `user@domain`. */
+  jid: string;
+  password: string;
+  resource?: string;
+  backoff?: BackoffOptions;
+}
+
+export type IqHandler = (request: { from: string; to: string; id: string; element: Element; stanza: Element }) =>
+  | Element
+  | undefined
+  | Promise<Element | undefined>;
+
+export function splitJid(address: string): { local: string; domain: string; resource: string } {
+  const slash = address.indexOf("/");
+  const bare = slash === -1 ? address : address.slice(0, slash);
+  const resource = slash === -1 ? "" : address.slice(slash + 1);
+  const at = bare.indexOf("@");
+  return { local: at === -1 ? "" : bare.slice(0, at), domain: at === -1 ? bare : bare.slice(at + 1), resource };
+}
+
+export function bareJid(address: string): string {
+  const slash = address.indexOf("/");
+  return slash === -1 ? address : address.slice(0, slash);
+}
+
+/**
+ * One XMPP session over WebSocket. Composes @xmpp/client (SASL, bind, XEP-0198 stream
+ * management, iq caller/callee) and replaces its fixed 1 s reconnect with backoff + jitter.
+ * After a drop it first tries XEP-0198 resumption (done by @xmpp/stream-management when
+ * the server enabled it) and falls back to a fresh session; `online` says which happened.
+ */
+export class XmppConnection extends TypedEmitter<ConnectionEvents> {
+  readonly service: string;
+  readonly #xmpp: Client;
+  readonly #backoff: BackoffOptions;
+  #state: ConnectionState = "offline";
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopping = false;
+  #everOnline = false;
+
+  private constructor(options: ConnectionOptions) {
+    super();
+    const { local, domain } = splitJid(options.jid);
+    if (!local || !domain) throw new TypeError(`not a JID of the form user@domain: ${options.jid}`);
+    this.service = options.service;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#xmpp = client({
+      service: options.service,
+      domain,
+      username: local,
+      password: options.password,
+      resource: options.resource,
+    });
+    this.#xmpp.reconnect.stop();
+    this.#xmpp.on("error", () => {
+      // Errors are reported through start() or the retry event; nothing else to do.
+    });
+    this.#xmpp.on("disconnect", () => this.#onDisconnect());
+    this.#xmpp.on("online", () => this.#onOnline(false));
+    this.#xmpp.streamManagement.on("resumed", () => this.#onOnline(true));
+    this.#xmpp.on("stanza", (stanza: Element) => {
+      if (stanza.name !== "iq") this.emit("stanza", stanza);
+    });
+  }
+
+  /** Connects and authenticates; rejects with AuthenticationError or ConnectionError. */
+  static async connect(options: ConnectionOptions): Promise<XmppConnection> {
+    const connection = new XmppConnection(options);
+    connection.#setState("connecting");
+    try {
+      await connection.#xmpp.start();
+    } catch (error) {
+      connection.#stopping = true;
+      await connection.#xmpp.stop().catch(() => undefined);
+      connection.#setState("offline");
+      throw toTypedError(error, options.service);
+    }
+    return connection;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Our full JID (user@domain/resource). */
+  get jid(): string {
+    return this.#xmpp.jid?.toString() ?? "";
+  }
+
+  get bareJid(): string {
+    return bareJid(this.jid);
+  }
+
+  get domain(): string {
+    return splitJid(this.jid).domain;
+  }
+
+  /** Whether the server enabled XEP-0198 for this session (so drops can be resumed). */
+  get streamManagementEnabled(): boolean {
+    return this.#xmpp.streamManagement.enabled;
+  }
+
+  async send(stanza: Element): Promise<void> {
+    await this.#xmpp.send(stanza);
+  }
+
+  /** Sends an iq get; resolves with the result's child, rejects with StanzaError. */
+  async iqGet(child: Element, to?: string, timeoutMs?: number): Promise<Element | undefined> {
+    return this.#iq("get", child, to, timeoutMs);
+  }
+
+  async iqSet(child: Element, to?: string, timeoutMs?: number): Promise<Element | undefined> {
+    return this.#iq("set", child, to, timeoutMs);
+  }
+
+  /** Sends a complete iq (for callers that need the whole result stanza). */
+  async request(iq: Element, timeoutMs?: number): Promise<Element> {
+    try {
+      return await this.#xmpp.iqCaller.request(iq, timeoutMs);
+    } catch (error) {
+      throw toTypedError(error, this.service);
+    }
+  }
+
+  async #iq(type: "get" | "set", child: Element, to: string | undefined, timeoutMs?: number) {
+    const result = await this.request(xml("iq", { type, to }, child), timeoutMs);
+    return result.getChild(child.name, child.getNS());
+  }
+
+  /**
+   * Answers iqs of `type` whose payload is `<name xmlns=ns>`. The handler returns the result
+   * payload (or nothing for an empty result), or an `<error/>` element; a thrown StanzaError
+   * is sent as that error. Unhandled requests get service-unavailable (RFC 6120 §8.4).
+   */
+  handleIq(type: "get" | "set", ns: string, name: string, handler: IqHandler): void {
+    this.#xmpp.iqCallee[type](ns, name, async (ctx) => {
+      try {
+        const reply = await handler({
+          from: ctx.stanza.attrs.from ?? "",
+          to: ctx.stanza.attrs.to ?? "",
+          id: ctx.stanza.attrs.id ?? "",
+          element: ctx.element,
+          stanza: ctx.stanza,
+        });
+        return reply ?? true;
+      } catch (error) {
+        if (error instanceof StanzaError) return stanzaErrorElement(error);
+        throw error;
+      }
+    });
+  }
+
+  /** Closes the transport without closing the stream, as a network drop does; the
+   * connection then reconnects (resuming if it can). Used for the browser's `online` event. */
+  interrupt(): void {
+    this.#xmpp.socket?.end();
+  }
+
+  /** Ends the session cleanly (the server then broadcasts unavailable presence). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#retryTimer);
+    await this.#xmpp.stop().catch(() => undefined);
+    this.#setState("offline");
+  }
+
+  #onOnline(resumed: boolean) {
+    this.#attempt = 0;
+    this.#everOnline = true;
+    this.#setState("online");
+    this.emit("online", { jid: this.jid, resumed });
+  }
+
+  #onDisconnect() {
+    if (this.#stopping || !this.#everOnline) return;
+    this.#setState("reconnecting");
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(error?: Error) {
+    clearTimeout(this.#retryTimer);
+    const retryInMs = backoffDelay(this.#attempt, this.#backoff);
+    if (error) this.emit("retry", { attempt: this.#attempt, retryInMs, error });
+    this.#attempt += 1;
+    this.#retryTimer = setTimeout(() => void this.#retry(), retryInMs);
+  }
+
+  async #retry() {
+    if (this.#stopping) return;
+    try {
+      await this.#xmpp.reconnect.reconnect();
+    } catch (error) {
+      const typed = toTypedError(error, this.service);
+      if (typed instanceof AuthenticationError) {
+        this.#stopping = true;
+        this.#setState("offline");
+        this.emit("fatal", typed);
+        return;
+      }
+      if (!this.#stopping && this.#state !== "online") this.#scheduleRetry(typed);
+    }
+  }
+
+  #setState(state: ConnectionState) {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit("state", state);
+  }
+}
+
+/** Builds the `<error/>` child for an iq error reply. */
+export function stanzaErrorElement(error: StanzaError): Element {
+  const el = xml("error", { type: error.type ?? "cancel" }, xml(error.condition, { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }));
+  if (error.text) el.append(xml("text", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }, error.text));
+  if (error.application) el.append(xml(error.application.name, { xmlns: error.application.xmlns }));
+  return el;
+}
