@@ -1,0 +1,132 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { PROJECT_DIR } from "../../../scripts/lib/local-settings.ts";
+import { productionTurnBlacklist } from "../../../scripts/lib/ejabberd-config.ts";
+
+interface ComposeService {
+  image?: string;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string>;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+}
+
+const compose = parse(readFileSync(join(PROJECT_DIR, "docker-compose.yml"), "utf8"), { merge: true }) as ComposeFile;
+
+function bindMounts(service: ComposeService): Array<{ source: string; target: string }> {
+  return (service.volumes ?? [])
+    .map((spec) => spec.split(":"))
+    .filter(([source]) => source!.startsWith(".") || source!.startsWith("/"))
+    .map(([source, target]) => ({ source: source!, target: target! }));
+}
+
+describe("docker-compose.yml (production-style deployment)", () => {
+  it("runs ejabberd from the official image with the project's template mounted", () => {
+    const ejabberd = compose.services.ejabberd!;
+    expect(ejabberd.image).toMatch(/^ghcr\.io\/processone\/ejabberd:/);
+    expect(bindMounts(ejabberd)).toContainEqual({ source: "./server-config/ejabberd.yml", target: "/opt/ejabberd/conf/calls.yml" });
+    expect(ejabberd.depends_on?.["ejabberd-config"]?.condition).toBe("service_completed_successfully");
+  });
+
+  it("publishes XMPP, WebSocket, STUN/TURN and the whole relay range", () => {
+    const ports = compose.services.ejabberd!.ports!;
+    for (const port of ["5222:5222", "5223:5223", "5443:5443", "3478:3478/udp", "3478:3478/tcp", "5349:5349", "49160-49359:49160-49359/udp"]) {
+      expect(ports).toContain(port);
+    }
+    expect(compose.services.web!.ports).toContain("443:443");
+  });
+
+  it("keeps data, logs, configuration and certificates in volumes", () => {
+    const volumes = compose.services.ejabberd!.volumes!;
+    expect(volumes).toContain("ejabberd-database:/opt/ejabberd/database");
+    expect(volumes).toContain("ejabberd-logs:/opt/ejabberd/logs");
+    expect(volumes).toContain("ejabberd-conf:/opt/ejabberd/conf");
+    expect(volumes).toContain("certificates:/opt/ejabberd/certs:ro");
+    for (const name of ["ejabberd-database", "ejabberd-logs", "ejabberd-conf", "certificates", "web-app"]) {
+      expect(compose.volumes).toHaveProperty(name);
+    }
+  });
+
+  it("serves the built web client", () => {
+    expect(compose.services["web-build"]!.volumes).toContain("web-app:/web");
+    expect(compose.services.web!.volumes).toContain("web-app:/usr/share/nginx/html:ro");
+    expect(compose.services.web!.depends_on?.["web-build"]?.condition).toBe("service_completed_successfully");
+  });
+
+  it("mounts only paths that exist in the repository", () => {
+    const sources = Object.values(compose.services).flatMap(bindMounts).map((m) => m.source);
+    expect(sources.length).toBeGreaterThan(5);
+    for (const source of sources) expect(existsSync(resolve(PROJECT_DIR, source)), source).toBe(true);
+  });
+
+  it("passes docker-compose's own validation when docker-compose is installed", () => {
+    const probe = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
+    if (probe.error) {
+      console.warn("docker-compose is not installed: its own validation was not run");
+      return;
+    }
+    const result = spawnSync("docker-compose", ["-p", "calls", "-f", "docker-compose.yml", "config", "--quiet"], {
+      cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10" },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
+
+describe("render-config.sh (the production ejabberd.yml)", () => {
+  function render(env: Record<string, string>, confDir: string): { status: number | null; stderr: string } {
+    const result = spawnSync("sh", [join(PROJECT_DIR, "server-config/docker/render-config.sh")], {
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH!, CONF_DIR: confDir, TEMPLATE: join(PROJECT_DIR, "server-config/ejabberd.yml"),
+        BLACKLIST_FILE: join(PROJECT_DIR, "server-config/turn-blacklist.production.txt"), ...env,
+      },
+    });
+    return { status: result.status, stderr: result.stderr };
+  }
+
+  it("writes macros with the production TURN blacklist and a secret made once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calls-render-"));
+    try {
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10" }, dir).status).toBe(0);
+      const config = parse(readFileSync(join(dir, "ejabberd.yml"), "utf8")) as { define_macro: Record<string, unknown> };
+      const macros = config.define_macro;
+      expect(macros.XMPP_DOMAIN).toBe("example.org");
+      expect(macros.LISTEN_IP).toBe("::");
+      expect(macros.TURN_IPV4_ADDRESS).toBe("203.0.113.10");
+      expect(macros.TURN_BLACKLIST).toEqual(productionTurnBlacklist());
+      expect(macros.TURN_BLACKLIST).toEqual(expect.arrayContaining(["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fc00::/7", "fe80::/10", "224.0.0.0/4", "::1/128"]));
+      expect(macros.REGISTER_ACCESS).toEqual({ deny: "all" });
+      const secret = String(macros.TURN_SECRET);
+      expect(secret.length).toBeGreaterThanOrEqual(40);
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10" }, dir).status).toBe(0);
+      const again = parse(readFileSync(join(dir, "ejabberd.yml"), "utf8")) as { define_macro: Record<string, unknown> };
+      expect(again.define_macro.TURN_SECRET).toBe(secret);
+      expect(readFileSync(join(dir, "turn-secret"), "utf8")).toBe(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to render without a domain or with a malformed address", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calls-render-"));
+    try {
+      const noDomain = render({ PUBLIC_IPV4: "203.0.113.10" }, dir);
+      expect(noDomain.status).not.toBe(0);
+      expect(noDomain.stderr).toContain("XMPP_DOMAIN");
+      const badIp = render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10; rm -rf /" }, dir);
+      expect(badIp.status).not.toBe(0);
+      expect(existsSync(join(dir, "ejabberd.yml"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
