@@ -1,0 +1,20 @@
+// Public API of the pure SDP ⇄ Jingle codec (issue #3). No I/O, no DOM, no XMPP connection.
+export {
+  sdpToJingle, jingleToSdp, sdpToSession, sessionToJingle, jingleToSession, sessionToSdp,
+  isAnswerAction, sessionIdFromSid,
+  type SdpToJingleOptions, type JingleToSdpOptions, type SdpToSessionOptions, type SessionToSdpOptions,
+} from "./codec.js";
+export {
+  candidateToJingle, jingleToCandidates,
+  type IceCandidateInit, type TrickleContext, type TrickleContent, type RemoteCandidate,
+} from "./trickle.js";
+export { parseCandidateString, formatCandidateString, keepCandidate, type CandidateFilter } from "./candidate.js";
+export { parseJingleXml, findJingle } from "./xml-text.js";
+export {
+  JingleCodecError,
+  type JingleCodecReason, type StanzaErrorCondition, type JingleTerminateReason, type JingleCodecLocation,
+} from "./errors.js";
+export * from "./namespaces.js";
+export * from "./model.js";
+export type { SdpReadResult } from "./sdp-read.js";
+export type { JingleAttributes } from "./xml-write.js";

@@ -1,0 +1,99 @@
+// JingleSession → <jingle/> element, built with @xmpp/xml (never by string concatenation).
+// Each child in another namespace carries its own xmlns, as in the XEP examples.
+import { Element } from "@xmpp/xml";
+import { CANDIDATE_ROWS, FEEDBACK_ROWS, FLAG_ROWS, HDREXT_ROWS, PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, writeRows } from "./mapping.js";
+import type { IceTransport, JingleContent, JingleSession, Parameter, PayloadType, RtcpFeedback, RtpDescription } from "./model.js";
+import {
+  NS_JINGLE, NS_JINGLE_DTLS, NS_JINGLE_DTLS_SCTP, NS_JINGLE_GROUPING, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP,
+  NS_JINGLE_RTP_FB, NS_JINGLE_RTP_HDREXT, NS_JINGLE_RTP_MSID, NS_JINGLE_RTP_SSMA,
+} from "./namespaces.js";
+
+export interface JingleAttributes {
+  /** XEP-0166 §7.2 action, e.g. session-initiate, session-accept, transport-info. */
+  action: string;
+  sid: string;
+  initiator?: string;
+  responder?: string;
+}
+
+function child(parent: Element, name: string, attrs?: Record<string, string | number | undefined>): Element {
+  return parent.cnode(new Element(name, attrs));
+}
+
+export function writeJingle(session: JingleSession, attrs: JingleAttributes): Element {
+  const jingle = new Element("jingle", {
+    xmlns: NS_JINGLE,
+    action: attrs.action,
+    sid: attrs.sid,
+    initiator: attrs.initiator,
+    responder: attrs.responder,
+  });
+  for (const content of session.contents) writeContent(jingle, content);
+  // XEP-0338 §3: <group/> is a child of <jingle/>; its <content name/> children list the mids.
+  for (const group of session.groups) {
+    const g = child(jingle, "group", { xmlns: NS_JINGLE_GROUPING, semantics: group.semantics });
+    for (const name of group.contents) child(g, "content", { name });
+  }
+  return jingle;
+}
+
+export function writeContent(parent: Element, content: JingleContent, withDescription = true): Element {
+  const el = child(parent, "content", { creator: content.creator, name: content.name, senders: content.senders });
+  if (content.description && withDescription) writeDescription(el, content.description);
+  if (content.transport) writeTransport(el, content.transport);
+  return el;
+}
+
+function writeParameters(parent: Element, params: Parameter[], ns?: string): void {
+  for (const p of params) {
+    // INTEROP: Conversations throws on nameless parameters, so emit only name=value pairs.
+    if (p.value === undefined) continue;
+    child(parent, "parameter", { xmlns: ns, name: p.name, value: p.value });
+  }
+}
+
+function writeFeedback(parent: Element, feedback: RtcpFeedback[], trrInt: number | undefined): void {
+  for (const fb of feedback) child(parent, "rtcp-fb", { xmlns: NS_JINGLE_RTP_FB, ...writeRows(FEEDBACK_ROWS, fb, "xml") });
+  if (trrInt !== undefined) child(parent, "rtcp-fb-trr-int", { xmlns: NS_JINGLE_RTP_FB, value: trrInt });
+}
+
+function writePayloadType(parent: Element, pt: PayloadType): void {
+  const el = child(parent, "payload-type", { ...writeRows(PAYLOAD_ROWS, pt, "xml"), ptime: pt.ptime, maxptime: pt.maxptime });
+  writeParameters(el, pt.parameters);
+  writeFeedback(el, pt.feedback, pt.trrInt);
+}
+
+function writeDescription(parent: Element, d: RtpDescription): void {
+  const el = child(parent, "description", { xmlns: NS_JINGLE_RTP, media: d.media });
+  for (const pt of d.payloadTypes) writePayloadType(el, pt);
+  writeFeedback(el, d.feedback, d.trrInt);
+  for (const b of d.bandwidth) child(el, "bandwidth", { type: b.type }).t(String(b.value));
+  for (const ext of d.headerExtensions) {
+    child(el, "rtp-hdrext", { xmlns: NS_JINGLE_RTP_HDREXT, ...writeRows(HDREXT_ROWS, ext, "xml"), senders: ext.senders });
+  }
+  for (const flag of FLAG_ROWS) {
+    if (d[flag.model]) child(el, flag.element, flag.ns === NS_JINGLE_RTP ? undefined : { xmlns: flag.ns });
+  }
+  for (const source of d.sources) {
+    const s = child(el, "source", { xmlns: NS_JINGLE_RTP_SSMA, ssrc: source.ssrc });
+    writeParameters(s, source.parameters);
+    // Conversations reads msid only from the source parameters (INTEROP: msid).
+    if (d.msid && !source.parameters.some((p) => p.name === "msid")) {
+      child(s, "parameter", { name: "msid", value: `${d.msid.stream} ${d.msid.track}` });
+    }
+  }
+  for (const group of d.ssrcGroups) {
+    const g = child(el, "ssrc-group", { xmlns: NS_JINGLE_RTP_SSMA, semantics: group.semantics });
+    for (const ssrc of group.sources) child(g, "source", { ssrc });
+  }
+  if (d.msid) child(el, "stream", { xmlns: NS_JINGLE_RTP_MSID, id: d.msid.stream, track: d.msid.track });
+}
+
+export function writeTransport(parent: Element, t: IceTransport): Element {
+  const el = child(parent, "transport", { xmlns: NS_JINGLE_ICE_UDP, ...writeRows(TRANSPORT_ROWS, t, "xml") });
+  if (t.sctp) child(el, "sctpmap", { xmlns: NS_JINGLE_DTLS_SCTP, ...writeRows(SCTP_ROWS, t.sctp, "xml") });
+  for (const fp of t.fingerprints) child(el, "fingerprint", { xmlns: NS_JINGLE_DTLS, hash: fp.hash, setup: fp.setup }).t(fp.value);
+  for (const c of t.candidates) child(el, "candidate", writeRows(CANDIDATE_ROWS, c, "xml")).attr("id", c.id);
+  return el;
+}
+
