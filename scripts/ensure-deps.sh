@@ -14,7 +14,8 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
 fi
 
 packages=(ejabberd erlang-base openssl)
-[ "$purpose" = "test" ] && packages+=(chromium)
+# docker-compose validates docker-compose.yml offline in the deployment test.
+[ "$purpose" = "test" ] && packages+=(chromium docker-compose)
 
 missing=()
 for pkg in "${packages[@]}"; do
