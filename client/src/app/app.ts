@@ -1,0 +1,127 @@
+import { XmppAccount, type ContactView } from "../xmpp/account.js";
+import { splitJid, type ConnectionState } from "../xmpp/connection.js";
+import { discoverWebSocketEndpoint } from "../xmpp/endpoint.js";
+import { contactsView } from "./contacts-view.js";
+import { h, replaceChildren } from "./dom.js";
+import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
+import { signInView } from "./signin-view.js";
+import { loadRemembered, remember } from "./storage.js";
+
+interface SignInState {
+  busy: boolean;
+  error: string;
+}
+
+/**
+ * The application shell: owns the account once signed in and re-renders views from its
+ * state. Views only render and forward intents; protocol state lives in xmpp/ and call/.
+ */
+export class App {
+  readonly #root: HTMLElement;
+  #account: XmppAccount | undefined;
+  #signIn: SignInState = { busy: false, error: "" };
+  #connection: ConnectionState = "offline";
+  #contacts: readonly ContactView[] = [];
+  #requests: readonly string[] = [];
+  #notice = "";
+
+  constructor(root: HTMLElement) {
+    this.#root = root;
+    window.addEventListener("online", () => this.#account?.connection.interrupt());
+  }
+
+  get account(): XmppAccount | undefined {
+    return this.#account;
+  }
+
+  start(): void {
+    this.render();
+  }
+
+  async signIn(values: { jid: string; password: string; service: string; remember: boolean }): Promise<void> {
+    this.#signIn = { busy: true, error: "" };
+    this.render();
+    try {
+      const { local, domain } = splitJid(values.jid);
+      if (!local || !domain) throw new TypeError("Enter your address as name@domain, for example alice@localhost.");
+      const service = values.service || (await discoverWebSocketEndpoint(domain, { origin: location.origin }));
+      const account = await XmppAccount.signIn({ service, jid: `${local}@${domain}`, password: values.password });
+      remember(values.remember ? { jid: values.jid, service: values.service } : undefined);
+      this.#attach(account);
+      this.#signIn = { busy: false, error: "" };
+    } catch (error) {
+      this.#signIn = { busy: false, error: describeSignInError(error) };
+    }
+    this.render();
+  }
+
+  async signOut(): Promise<void> {
+    const account = this.#account;
+    this.#account = undefined;
+    this.render();
+    await account?.signOut();
+  }
+
+  #attach(account: XmppAccount) {
+    this.#account = account;
+    this.#connection = account.connection.state;
+    this.#contacts = account.contacts;
+    this.#requests = account.roster.requests;
+    account.on("state", (s) => { this.#connection = s; this.render(); });
+    account.on("contacts", (c) => { this.#contacts = c; this.render(); });
+    account.on("requests", (r) => { this.#requests = r; this.render(); });
+    account.connection.on("fatal", () => {
+      this.#account = undefined;
+      this.#signIn = { busy: false, error: "The server no longer accepts your password. Sign in again." };
+      this.render();
+    });
+  }
+
+  /** Runs a user intent, turning a failure into a visible notice instead of an unhandled rejection. */
+  #act(what: string, action: () => Promise<void>) {
+    action().catch((error: unknown) => {
+      this.#notice = `${what} failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.render();
+    });
+  }
+
+  render(): void {
+    const account = this.#account;
+    if (!account) {
+      const remembered = loadRemembered();
+      replaceChildren(this.#root, h("main", { class: "center" }, signInView({
+        jid: remembered?.jid ?? "",
+        service: remembered?.service ?? "",
+        ...this.#signIn,
+        onSubmit: (v) => void this.signIn(v),
+      })));
+      return;
+    }
+    replaceChildren(
+      this.#root,
+      h(
+        "header",
+        { class: "topbar" },
+        h("span", { class: "brand" }, "XMPP Calls"),
+        h("span", { class: `conn ${this.#connection}`, role: "status", "aria-label": "Connection" }, CONNECTION_LABEL[this.#connection]),
+        h("span", { class: "me" }, account.connection.bareJid),
+        h("select", {
+          "aria-label": "My status",
+          onchange: (e: Event) => this.#act("Changing status", () => account.setAvailability((e.target as HTMLSelectElement).value as "online" | "away" | "dnd")),
+        }, h("option", { value: "online" }, "Online"), h("option", { value: "away" }, "Away"), h("option", { value: "dnd" }, "Busy")),
+        h("button", { class: "subtle", onclick: () => void this.signOut() }, "Sign out"),
+      ),
+      this.#notice && h("p", { class: "error", role: "alert" }, this.#notice, " ", h("button", { class: "subtle", "aria-label": "Dismiss", onclick: () => { this.#notice = ""; this.render(); } }, "✕")),
+      h("main", { class: "home" }, contactsView({
+        contacts: this.#contacts,
+        requests: this.#requests,
+        inCall: false,
+        onCall: () => undefined,
+        onAccept: (jid) => this.#act("Accepting", () => account.roster.accept(jid)),
+        onRefuse: (jid) => this.#act("Refusing", () => account.roster.refuse(jid)),
+        onAdd: (jid) => this.#act("Adding a contact", () => account.roster.add(jid)),
+        onRemove: (jid) => this.#act("Removing a contact", () => account.roster.remove(jid)),
+      })),
+    );
+  }
+}

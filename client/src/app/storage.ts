@@ -1,0 +1,25 @@
+/**
+ * What the app remembers between visits: the JID and endpoint only. The password is never
+ * written anywhere by the app (the form is marked up so the browser's own password manager
+ * can offer to keep it, encrypted, if the user wants).
+ */
+const KEY = "xmpp-calls.signin";
+
+export interface RememberedSignIn {
+  jid: string;
+  service: string;
+}
+
+export function loadRemembered(storage: Storage = localStorage): RememberedSignIn | undefined {
+  try {
+    const value = JSON.parse(storage.getItem(KEY) ?? "null") as Partial<RememberedSignIn> | null;
+    return value && typeof value.jid === "string" ? { jid: value.jid, service: value.service ?? "" } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function remember(value: RememberedSignIn | undefined, storage: Storage = localStorage): void {
+  if (value) storage.setItem(KEY, JSON.stringify({ jid: value.jid, service: value.service }));
+  else storage.removeItem(KEY);
+}
