@@ -14,8 +14,8 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
 fi
 
 packages=(ejabberd erlang-base openssl)
-# docker-compose validates docker-compose.yml offline in the deployment test.
-[ "$purpose" = "test" ] && packages+=(chromium docker-compose)
+# docker-compose validates docker-compose.yml offline; iproute2 and iptables build the NAT test hosts.
+[ "$purpose" = "test" ] && packages+=(chromium docker-compose iproute2 iptables)
 
 missing=()
 for pkg in "${packages[@]}"; do

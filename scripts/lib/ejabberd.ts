@@ -26,6 +26,17 @@ export interface InstanceOptions {
   /** Says which setting to change for a port, in error messages. */
   portHint?: (purpose: keyof EjabberdSettings["ports"]) => string;
   startTimeoutMs?: number;
+  /**
+   * Run inside this network namespace (created by the caller, e.g. a NAT test's
+   * "public" host). Ports are then checked by the kernel at bind time, and the
+   * provisioning API is reached from inside the namespace.
+   */
+  netns?: string;
+}
+
+/** A command, run in a network namespace when one is given. */
+function inNamespace(netns: string | undefined, command: string, args: string[]): [string, string[]] {
+  return netns ? ["ip", ["netns", "exec", netns, command, ...args]] : [command, args];
 }
 
 interface RunRecord {
@@ -114,6 +125,7 @@ export class EjabberdInstance {
     readonly beamPid: number,
     readonly epmdPid: number,
     private readonly children: ChildProcess[],
+    readonly netns?: string,
   ) {}
 
   get logFile(): string {
@@ -153,7 +165,7 @@ export class EjabberdInstance {
       throw new SetupError(`ejabberd is already running from ${dir} (pid ${running.beamPid})`, "stop it first: npm run ejabberd -- stop");
     }
     prepareFolders(dir);
-    await checkPorts(options);
+    if (!options.netns) await checkPorts(options);
 
     const spool = join(dir, "spool");
     const logs = join(dir, "logs");
@@ -176,23 +188,24 @@ export class EjabberdInstance {
     };
     const detached = options.detached ?? false;
     const out = openSync(join(logs, "erlang.out"), "a");
-    const epmd = spawn("epmd", ["-port", String(options.epmdPort), "-address", "127.0.0.1"], {
+    const epmd = spawn(...inNamespace(options.netns, "epmd", ["-port", String(options.epmdPort), "-address", "127.0.0.1"]), {
       env, stdio: ["ignore", out, out], detached,
     });
     const children: ChildProcess[] = [epmd];
     try {
-      await waitForTcp(options.epmdPort, 5000, epmd, "epmd");
-      const beam = spawn("erl", [
+      if (options.netns) await sleep(300);
+      else await waitForTcp(options.epmdPort, 5000, epmd, "epmd");
+      const beam = spawn(...inNamespace(options.netns, "erl", [
         "-sname", options.nodeName, "+P", "250000", "-args_file", join(dir, "vm.args"),
         "-mnesia", "dir", JSON.stringify(spool), "-s", "ejabberd", "-noinput",
-      ], { env, cwd: dir, stdio: ["ignore", out, out], detached });
+      ]), { env, cwd: dir, stdio: ["ignore", out, out], detached });
       children.push(beam);
       closeSync(out);
       if (detached) {
         epmd.unref();
         beam.unref();
       }
-      const instance = new EjabberdInstance(dir, options.nodeName, settings.domain, settings.ports.httpLoopback, beam.pid!, epmd.pid!, children);
+      const instance = new EjabberdInstance(dir, options.nodeName, settings.domain, settings.ports.httpLoopback, beam.pid!, epmd.pid!, children, options.netns);
       await instance.waitUntilReady(beam, options.startTimeoutMs ?? 30_000);
       const record: RunRecord = { nodeName: options.nodeName, beamPid: beam.pid!, epmdPid: epmd.pid!, httpLoopbackPort: settings.ports.httpLoopback, domain: settings.domain };
       writeFileSync(EjabberdInstance.runFile(dir), JSON.stringify(record, null, 2) + "\n");
@@ -239,13 +252,9 @@ export class EjabberdInstance {
 
   /** Calls a command of ejabberd's mod_http_api on the loopback-only listener. */
   async api<T = unknown>(command: string, args: Record<string, unknown>): Promise<T> {
-    const response = await fetch(`http://127.0.0.1:${this.httpLoopbackPort}/api/${command}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(args),
-    });
-    const body = await response.text();
-    if (!response.ok) throw new EjabberdApiError(command, response.status, body);
+    const url = `http://127.0.0.1:${this.httpLoopbackPort}/api/${command}`;
+    const { status, body } = this.netns ? await postInNamespace(this.netns, url, args) : await post(url, args);
+    if (status < 200 || status > 299) throw new EjabberdApiError(command, status, body);
     return JSON.parse(body) as T;
   }
 
@@ -286,6 +295,26 @@ export class EjabberdInstance {
     for (const child of this.children) child.unref();
     rmSync(EjabberdInstance.runFile(this.dir), { force: true });
   }
+}
+
+async function post(url: string, args: unknown): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(args) });
+  return { status: response.status, body: await response.text() };
+}
+
+/** The same POST from inside a network namespace, where the loopback listener is. */
+function postInNamespace(netns: string, url: string, args: unknown): Promise<{ status: number; body: string }> {
+  const script = "const [u, b] = process.argv.slice(1); const r = await fetch(u, { method: 'POST', body: b }); process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() }));";
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", netns, process.execPath, "--input-type=module", "-e", script, url, JSON.stringify(args)], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code === 0) resolve(JSON.parse(out) as { status: number; body: string });
+      else reject(new Error(`request in namespace ${netns} failed (exit ${code})`));
+    });
+  });
 }
 
 function prepareFolders(dir: string): void {
