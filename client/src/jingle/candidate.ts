@@ -86,5 +86,7 @@ export function parseCandidateString(text: string, where: JingleCodecLocation = 
 /** Model → `candidate:…` string as browsers write it, through sdp-transform's candidate grammar. */
 export function formatCandidateString(c: IceCandidate): string {
   const line = write({ media: [], candidates: [candidateToSdp(c)] } as unknown as SessionDescription);
-  return line.replace(/^a=/, "").trimEnd();
+  // write() always emits v= and s=; the candidate is the a= line.
+  const found = line.split("\r\n").find((l) => l.startsWith("a=candidate:"));
+  return (found ?? "").slice(2);
 }

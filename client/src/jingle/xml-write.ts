@@ -16,8 +16,14 @@ export interface JingleAttributes {
   responder?: string;
 }
 
+/** Appends a child; attribute values become strings so a built element reads like a parsed one. */
 function child(parent: Element, name: string, attrs?: Record<string, string | number | undefined>): Element {
-  return parent.cnode(new Element(name, attrs));
+  const el = new Element(name);
+  if (attrs) for (const key in attrs) {
+    const value = attrs[key];
+    if (value !== undefined) el.attrs[key] = typeof value === "string" ? value : String(value);
+  }
+  return parent.cnode(el);
 }
 
 export function writeJingle(session: JingleSession, attrs: JingleAttributes): Element {
@@ -93,7 +99,7 @@ export function writeTransport(parent: Element, t: IceTransport): Element {
   const el = child(parent, "transport", { xmlns: NS_JINGLE_ICE_UDP, ...writeRows(TRANSPORT_ROWS, t, "xml") });
   if (t.sctp) child(el, "sctpmap", { xmlns: NS_JINGLE_DTLS_SCTP, ...writeRows(SCTP_ROWS, t.sctp, "xml") });
   for (const fp of t.fingerprints) child(el, "fingerprint", { xmlns: NS_JINGLE_DTLS, hash: fp.hash, setup: fp.setup }).t(fp.value);
-  for (const c of t.candidates) child(el, "candidate", writeRows(CANDIDATE_ROWS, c, "xml")).attr("id", c.id);
+  for (const c of t.candidates) child(el, "candidate", { ...writeRows(CANDIDATE_ROWS, c, "xml"), id: c.id });
   return el;
 }
 
