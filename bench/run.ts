@@ -1,0 +1,17 @@
+// `npm run bench`: runs each benchmark module in turn. Add a module to the list to add a benchmark;
+// each default-exports an async function that prints its own figures and ratios.
+export interface BenchmarkModule {
+  default: () => Promise<void>;
+}
+
+const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<BenchmarkModule> }> = [
+  { name: "codec (SDP ⇄ Jingle round trips)", load: () => import("./codec.js") },
+];
+
+const only = process.argv[2];
+for (const bench of BENCHMARKS) {
+  if (only && !bench.name.startsWith(only)) continue;
+  console.log(`\n== ${bench.name}`);
+  const mod = await bench.load();
+  await mod.default();
+}
