@@ -242,7 +242,7 @@ export class EjabberdInstance {
     const line = readFileSync(this.logFile, "utf8")
       .split("\n")
       .find((l) => /\[critical\]|Failed to open socket|Invalid value|failed to start/i.test(l));
-    return line?.replace(/^\S+ \[\w+\] (<[^>]*>@\S+ )?/, "");
+    return line?.replace(/^\S+ \S+ \[\w+\] (<[^>]*>@\S+ )?/, "");
   }
 
   logTail(lines: number): string {
@@ -286,6 +286,15 @@ export class EjabberdInstance {
 
   async roster(username: string): Promise<Array<{ jid: string; subscription: string; nick: string }>> {
     return this.api("get_roster", { user: username, host: this.domain });
+  }
+
+  /**
+   * Rewrites this instance's configuration and has the running server reload it
+   * (ejabberd applies listener and module option changes without a restart).
+   */
+  async reconfigure(settings: EjabberdSettings): Promise<void> {
+    writeFileSync(join(this.dir, "ejabberd.yml"), renderInstanceConfig(settings), { mode: 0o600 });
+    await this.api("reload_config", {});
   }
 
   /** Stops the server gracefully (SIGTERM lets ejabberd close Mnesia), then its epmd. */

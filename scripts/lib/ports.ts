@@ -1,8 +1,25 @@
 import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
 
-/** Asks the kernel for a free TCP port on the given loopback address. */
-export function freeTcpPort(host = "127.0.0.1"): Promise<number> {
+/**
+ * Ports this process has handed out: the kernel may offer a just-released port
+ * again, and two listeners of one server on the same port is a failed start.
+ */
+const handedOut = new Set<number>();
+
+/** Asks the kernel for a free TCP port on the given loopback address, never the same twice. */
+export async function freeTcpPort(host = "127.0.0.1"): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await kernelFreeTcpPort(host);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no fresh free TCP port on ${host}`);
+}
+
+function kernelFreeTcpPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

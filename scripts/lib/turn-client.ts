@@ -1,0 +1,229 @@
+// A small STUN/TURN client over UDP, TCP and TLS: enough to check a TURN server the
+// way a browser uses it (Allocate with long-term credentials, CreatePermission,
+// Refresh). Used by `npm run doctor` and by the TURN tests.
+import { createSocket, type Socket as UdpSocket } from "node:dgram";
+import { connect as tcpConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import {
+  Attr, decodeMessage, decodeXorAddress, encodeMessage, errorCode, messageLength, Method,
+  xorAddress, type Credentials, type StunMessage, type TransportAddress,
+} from "./stun-message.ts";
+
+export type StunTransport = "udp" | "tcp" | "tls";
+
+export interface StunServer {
+  host: string;
+  port: number;
+  transport: StunTransport;
+  /** For TLS: the CA to trust (PEM) in addition to the system's, and the name to verify. */
+  ca?: string;
+  servername?: string;
+  timeoutMs?: number;
+}
+
+export interface TurnServer extends StunServer {
+  username: string;
+  password: string;
+}
+
+/** A refusal or failure from the server, with the STUN error code when there is one. */
+export class TurnError extends Error {
+  override name = "TurnError";
+  constructor(readonly step: string, message: string, readonly code?: number) {
+    super(`${step}: ${message}`);
+  }
+}
+
+/** One STUN connection: request/response matched by transaction id. */
+class StunConnection {
+  private readonly pending = new Map<string, (message: StunMessage) => void>();
+  private buffered = Buffer.alloc(0);
+  private udp?: UdpSocket;
+  private stream?: Socket;
+
+  private constructor(private readonly server: StunServer) {}
+
+  static async open(server: StunServer): Promise<StunConnection> {
+    const connection = new StunConnection(server);
+    await connection.connect();
+    return connection;
+  }
+
+  private connect(): Promise<void> {
+    const { server } = this;
+    const timeoutMs = server.timeoutMs ?? 3000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TurnError("connect", `no ${server.transport.toUpperCase()} connection to ${server.host}:${server.port} within ${timeoutMs} ms`)), timeoutMs);
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        reject(new TurnError("connect", `${server.transport.toUpperCase()} ${server.host}:${server.port}: ${error.message}`));
+      };
+      if (server.transport === "udp") {
+        const socket = createSocket(server.host.includes(":") ? "udp6" : "udp4");
+        this.udp = socket;
+        socket.on("message", (msg) => this.deliver(msg));
+        socket.once("error", fail);
+        socket.connect(server.port, server.host, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        return;
+      }
+      const onConnect = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const socket = server.transport === "tls"
+        ? tlsConnect({ host: server.host, port: server.port, servername: server.servername ?? server.host, ca: server.ca ? [server.ca] : undefined }, onConnect)
+        : tcpConnect(server.port, server.host, onConnect);
+      this.stream = socket;
+      socket.once("error", fail);
+      socket.on("data", (chunk: Buffer) => {
+        this.buffered = Buffer.concat([this.buffered, chunk]);
+        for (let length = messageLength(this.buffered); length !== undefined; length = messageLength(this.buffered)) {
+          this.deliver(this.buffered.subarray(0, length));
+          this.buffered = this.buffered.subarray(length);
+        }
+      });
+    });
+  }
+
+  private deliver(raw: Buffer): void {
+    let message: StunMessage;
+    try {
+      message = decodeMessage(raw);
+    } catch {
+      return; // not STUN (e.g. relayed data): ignore
+    }
+    this.pending.get(message.transactionId.toString("hex"))?.(message);
+  }
+
+  /** Sends a request; over UDP it is retransmitted (RFC 8489 §6.2.1) until answered. */
+  request(step: string, raw: Buffer): Promise<StunMessage> {
+    const id = raw.subarray(8, 20).toString("hex");
+    const timeoutMs = this.server.timeoutMs ?? 3000;
+    return new Promise((resolve, reject) => {
+      let retransmit: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        clearInterval(retransmit);
+        this.pending.delete(id);
+        reject(new TurnError(step, `no answer from ${this.server.host}:${this.server.port} over ${this.server.transport.toUpperCase()} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, (message) => {
+        clearTimeout(timer);
+        clearInterval(retransmit);
+        this.pending.delete(id);
+        resolve(message);
+      });
+      if (this.udp) {
+        this.udp.send(raw);
+        retransmit = setInterval(() => this.udp?.send(raw), 500);
+      } else {
+        this.stream!.write(raw);
+      }
+    });
+  }
+
+  close(): void {
+    this.udp?.close();
+    this.stream?.destroy();
+  }
+}
+
+/** STUN Binding: the address the server sees this client at (a srflx candidate's address). */
+export async function stunBinding(server: StunServer): Promise<TransportAddress> {
+  const connection = await StunConnection.open(server);
+  try {
+    const answer = await connection.request("binding", encodeMessage(Method.Binding, "request", []));
+    const mapped = answer.attributes.get(Attr.XorMappedAddress);
+    const address = mapped && decodeXorAddress(mapped);
+    if (answer.messageClass !== "success" || !address) throw new TurnError("binding", "answer without a mapped address");
+    return address;
+  } finally {
+    connection.close();
+  }
+}
+
+export interface TurnAllocation {
+  relayed: TransportAddress;
+  mapped: TransportAddress;
+  lifetimeSeconds: number;
+  /** Asks the server to let a peer's packets through (RFC 8656 §9). */
+  createPermission(peer: TransportAddress): Promise<void>;
+  /** Refreshes (or with 0, releases) the allocation (RFC 8656 §7). */
+  refresh(lifetimeSeconds: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+function failure(step: string, answer: StunMessage): TurnError {
+  const error = errorCode(answer);
+  return new TurnError(step, error ? `${error.code} ${error.reason}`.trim() : "refused", error?.code);
+}
+
+const UDP_TRANSPORT = Buffer.from([17, 0, 0, 0]);
+
+/**
+ * Allocates a UDP relay with TURN long-term credentials: the unauthenticated
+ * request earns a 401 with realm and nonce, the second one carries
+ * MESSAGE-INTEGRITY (RFC 8656 §7.2, RFC 8489 §9.2).
+ */
+export async function allocate(server: TurnServer): Promise<TurnAllocation> {
+  const connection = await StunConnection.open(server);
+  try {
+    const challenge = await connection.request("allocate", encodeMessage(Method.Allocate, "request", [[Attr.RequestedTransport, UDP_TRANSPORT]]));
+    const realm = challenge.attributes.get(Attr.Realm);
+    const nonce = challenge.attributes.get(Attr.Nonce);
+    if (challenge.messageClass !== "error" || errorCode(challenge)?.code !== 401 || !realm || !nonce) {
+      throw failure("allocate", challenge);
+    }
+    const credentials: Credentials = { username: server.username, password: server.password, realm: realm.toString("utf8"), nonce: Buffer.from(nonce) };
+    const answer = await connection.request("allocate", encodeMessage(Method.Allocate, "request", [[Attr.RequestedTransport, UDP_TRANSPORT]], credentials));
+    if (answer.messageClass !== "success") throw failure("allocate", answer);
+    const relayed = decodeXorAddress(answer.attributes.get(Attr.XorRelayedAddress) ?? Buffer.alloc(0));
+    const mapped = decodeXorAddress(answer.attributes.get(Attr.XorMappedAddress) ?? Buffer.alloc(0));
+    if (!relayed || !mapped) throw new TurnError("allocate", "success without relayed and mapped addresses");
+    const lifetime = answer.attributes.get(Attr.Lifetime)?.readUInt32BE(0) ?? 600;
+
+    const authenticated = async (step: string, method: number, attributes: Array<[number, Buffer]>): Promise<StunMessage> => {
+      let reply = await connection.request(step, encodeMessage(method, "request", attributes, credentials));
+      // 438 Stale Nonce: take the new nonce and try once more (RFC 8489 §9.2.5).
+      if (reply.messageClass === "error" && errorCode(reply)?.code === 438) {
+        credentials.nonce = Buffer.from(reply.attributes.get(Attr.Nonce) ?? credentials.nonce);
+        reply = await connection.request(step, encodeMessage(method, "request", attributes, credentials));
+      }
+      if (reply.messageClass !== "success") throw failure(step, reply);
+      return reply;
+    };
+
+    return {
+      relayed,
+      mapped,
+      lifetimeSeconds: lifetime,
+      async createPermission(peer) {
+        await authenticated("create-permission", Method.CreatePermission, [[Attr.XorPeerAddress, xorAddress(peer)]]);
+      },
+      async refresh(seconds) {
+        const value = Buffer.alloc(4);
+        value.writeUInt32BE(seconds, 0);
+        const reply = await authenticated("refresh", Method.Refresh, [[Attr.Lifetime, value]]);
+        return reply.attributes.get(Attr.Lifetime)?.readUInt32BE(0) ?? seconds;
+      },
+      async close() {
+        try {
+          const value = Buffer.alloc(4);
+          await authenticated("refresh", Method.Refresh, [[Attr.Lifetime, value]]);
+        } catch {
+          /* released or gone already */
+        } finally {
+          connection.close();
+        }
+      },
+    };
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+}
+
+/** TURN REST API credentials (what mod_stun_disco and coturn's use-auth-secret share). */
+export { turnRestCredentials } from "./turn-credentials.ts";
