@@ -1,0 +1,63 @@
+// XEP-0166 iqs and errors as the call layer sends them. No session decisions here.
+import type { Element } from "@xmpp/xml";
+import { xml } from "@xmpp/xml";
+import { StanzaError, type StanzaErrorType } from "../xmpp/errors.js";
+import { NS_JINGLE, NS_JINGLE_ERRORS, NS_JINGLE_RTP_INFO } from "../xmpp/ns.js";
+import { isJingleReason, type JingleReason } from "./states.js";
+
+export function jingleIq(to: string, jingle: Element): Element {
+  return xml("iq", { to, type: "set" }, jingle);
+}
+
+export function jingleElement(action: string, sid: string, attrs: { initiator?: string; responder?: string } = {}, ...children: Element[]): Element {
+  return xml("jingle", { xmlns: NS_JINGLE, action, sid, initiator: attrs.initiator, responder: attrs.responder }, ...children);
+}
+
+/** XEP-0166 §7.4 `<reason/>`. */
+export function reasonElement(reason: JingleReason, text?: string): Element {
+  return xml("reason", {}, xml(reason), text ? xml("text", {}, text) : undefined);
+}
+
+export function readReason(jingle: Element): JingleReason | undefined {
+  const name = jingle.getChild("reason")?.getChildElements().find((c) => c.name !== "text")?.name;
+  return name && isJingleReason(name) ? name : undefined;
+}
+
+/** XEP-0167 §7 session-info payloads we understand. */
+export type SessionInfo = { kind: "ringing" } | { kind: "active" } | { kind: "mute" | "unmute"; name?: string } | { kind: "ping" };
+
+export function readSessionInfo(jingle: Element): SessionInfo | undefined {
+  const payload = jingle.getChildElements()[0];
+  if (!payload) return { kind: "ping" }; // XEP-0166 §7.2.14: empty session-info is a ping.
+  if (payload.getNS() !== NS_JINGLE_RTP_INFO) return undefined;
+  switch (payload.name) {
+    case "ringing":
+    case "active":
+      return { kind: payload.name };
+    case "mute":
+    case "unmute":
+      return { kind: payload.name, name: payload.attrs.name };
+    default:
+      return undefined;
+  }
+}
+
+export function sessionInfoPayload(kind: "ringing" | "active" | "mute" | "unmute", creator?: string, name?: string): Element {
+  return xml(kind, { xmlns: NS_JINGLE_RTP_INFO, creator, name });
+}
+
+function jingleError(condition: string, type: StanzaErrorType, application?: string): StanzaError {
+  return new StanzaError(condition, type, "", application ? { name: application, xmlns: NS_JINGLE_ERRORS } : undefined);
+}
+
+/** XEP-0166 §8: the errors a session answers with. */
+export const JingleErrors = {
+  /** §7.2 / §8: sid unknown, or the sender is not the session's peer. */
+  unknownSession: () => jingleError("item-not-found", "cancel", "unknown-session"),
+  /** §8: an action that the session's state does not allow now. */
+  outOfOrder: () => jingleError("unexpected-request", "wait", "out-of-order"),
+  /** §8: a session-info we do not understand. */
+  unsupportedInfo: () => jingleError("feature-not-implemented", "modify", "unsupported-info"),
+  badRequest: (text = "") => new StanzaError("bad-request", "modify", text),
+  notImplemented: () => new StanzaError("feature-not-implemented", "cancel", ""),
+};

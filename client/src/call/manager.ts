@@ -1,0 +1,146 @@
+import type { Element } from "@xmpp/xml";
+import { bareJid } from "../xmpp/connection.js";
+import { TypedEmitter } from "../xmpp/emitter.js";
+import { jingleElement, JingleErrors, jingleIq, reasonElement } from "./jingle-actions.js";
+import { fromOwnAccount, jmiMessage, readJmi, type JmiMessage } from "./jmi.js";
+import type { PeerFactory } from "./peer.js";
+import { CallSession, type CallSignaling, type CallTimeouts } from "./session.js";
+import type { CallMedia } from "./states.js";
+
+export interface CallPolicy {
+  /** Whether a bare JID shares presence with us (roster subscription from/both or to/both). */
+  isTrusted(bare: string): boolean;
+  /** Opt-in: let anyone ring us (and receive our ICE candidates, which reveal our IPs). */
+  allowStrangers: boolean;
+}
+
+export interface CallManagerOptions {
+  signaling: CallSignaling;
+  createPeer: PeerFactory;
+  iceServers: () => readonly RTCIceServer[];
+  policy: CallPolicy;
+  relayOnly?: () => boolean;
+  timeouts?: Partial<CallTimeouts>;
+  newId?: () => string;
+}
+
+export interface CallManagerEvents {
+  [event: string]: readonly unknown[];
+  /** A call was created (outgoing or incoming). */
+  call: [call: CallSession];
+  /** Every JMI message seen, sent or received (the call history reads these). */
+  jmi: [message: JmiMessage, outgoing: boolean];
+}
+
+/**
+ * Routes JMI messages and Jingle iqs to calls, creates incoming calls, and applies the
+ * policy: one call at a time (others get busy), and only trusted contacts may ring.
+ */
+export class CallManager extends TypedEmitter<CallManagerEvents> {
+  readonly #o: CallManagerOptions;
+  readonly #calls = new Map<string, CallSession>();
+
+  constructor(options: CallManagerOptions) {
+    super();
+    this.#o = options;
+  }
+
+  /** The call not yet ended, if any. */
+  get current(): CallSession | undefined {
+    return [...this.#calls.values()].find((c) => !c.ended);
+  }
+
+  get calls(): readonly CallSession[] {
+    return [...this.#calls.values()];
+  }
+
+  /** Starts an outgoing call to a contact's bare JID (all their devices ring). */
+  async call(peer: string, media: readonly CallMedia[]): Promise<CallSession> {
+    if (this.current) throw new Error("already in a call");
+    const call = this.#create({ id: this.#newId(), direction: "outgoing", peer: bareJid(peer), media });
+    this.emit("jmi", { action: "propose", id: call.id, from: this.#o.signaling.jid, to: call.peerBareJid, media: [...media], sentCarbon: false }, true);
+    await call.propose();
+    return call;
+  }
+
+  /** Feed every incoming message stanza. */
+  handleMessage(stanza: Element): void {
+    const own = bareJid(this.#o.signaling.jid);
+    const message = readJmi(stanza, own);
+    if (!message || message.from === this.#o.signaling.jid) return;
+    const ownDevice = fromOwnAccount(message, own);
+    this.emit("jmi", message, ownDevice && message.sentCarbon);
+    const existing = this.#calls.get(message.id);
+    if (existing) {
+      existing.handleJmi(message, ownDevice);
+      return;
+    }
+    // Stale messages from offline storage or a late delivery must not ring now.
+    if (message.action !== "propose" || ownDevice || message.delayedAt !== undefined) return;
+    this.#incomingPropose(message);
+  }
+
+  /**
+   * Feed every Jingle iq set; returns normally for an ack, throws the XEP-0166 error.
+   * (XmppConnection.handleIq turns a thrown StanzaError into the iq error.)
+   */
+  handleJingle(from: string, jingle: Element): void {
+    const sid = jingle.attrs.sid ?? "";
+    const call = this.#calls.get(sid);
+    if (call) {
+      call.handleJingle(from, jingle);
+      return;
+    }
+    if (jingle.attrs.action !== "session-initiate") throw JingleErrors.unknownSession();
+    // A direct session-initiate without JMI (StanzaJS-style peers).
+    const media = jingle
+      .getChildren("content")
+      .map((c) => c.getChildElements().find((d) => d.name === "description")?.attrs.media)
+      .filter((m): m is CallMedia => m === "audio" || m === "video");
+    if (!this.#mayRing(from)) {
+      void this.#o.signaling.sendIq(jingleIq(from, jingleElement("session-terminate", sid, {}, reasonElement("decline")))).catch(() => undefined);
+      return;
+    }
+    if (this.current) {
+      void this.#o.signaling.sendIq(jingleIq(from, jingleElement("session-terminate", sid, {}, reasonElement("busy")))).catch(() => undefined);
+      return;
+    }
+    const incoming = this.#create({ id: sid, direction: "incoming", peer: from, media, initiate: jingle });
+    void incoming.ring();
+  }
+
+  #incomingPropose(message: JmiMessage) {
+    const reply = (reason: "busy" | "decline") => {
+      const reject = jmiMessage(message.from, "reject", message.id, { reason });
+      this.emit("jmi", { ...message, action: "reject", reason, from: this.#o.signaling.jid, to: message.from }, true);
+      void this.#o.signaling.sendMessage(reject).catch(() => undefined);
+    };
+    if (!this.#mayRing(message.from)) return reply("decline");
+    if (this.current) return reply("busy");
+    const media: CallMedia[] = message.media.length > 0 ? message.media : ["audio"];
+    const call = this.#create({ id: message.id, direction: "incoming", peer: message.from, media });
+    void call.ring();
+  }
+
+  #mayRing(from: string): boolean {
+    return this.#o.policy.allowStrangers || this.#o.policy.isTrusted(bareJid(from));
+  }
+
+  #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: Element }): CallSession {
+    const call = new CallSession({
+      ...o,
+      signaling: this.#o.signaling,
+      createPeer: this.#o.createPeer,
+      iceServers: this.#o.iceServers,
+      relayOnly: this.#o.relayOnly?.() ?? false,
+      timeouts: this.#o.timeouts,
+    });
+    this.#calls.set(o.id, call);
+    this.emit("call", call);
+    return call;
+  }
+
+  #newId(): string {
+    return this.#o.newId?.() ?? crypto.randomUUID();
+  }
+}

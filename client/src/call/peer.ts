@@ -1,0 +1,53 @@
+import type { IceCandidateInit, RemoteCandidate } from "../jingle/index.js";
+import type { CallMedia } from "./states.js";
+
+/** RTCIceConnectionState, restated so the call layer needs no DOM types. */
+export type IceState = "new" | "checking" | "connected" | "completed" | "disconnected" | "failed" | "closed";
+
+export interface PeerListeners {
+  /** A local candidate (null: gathering complete). */
+  onCandidate(candidate: IceCandidateInit | null): void;
+  onIceState(state: IceState): void;
+}
+
+/**
+ * The platform behind a port (as mediasoup-client's HandlerInterface): what a call needs
+ * from a peer connection plus local media. The browser implements it with RTCPeerConnection
+ * (peer-browser.ts); unit tests use a fake and run whole flows in Node.
+ */
+export interface MediaPeer {
+  /** Creates the offer, applies it locally, returns its SDP (without waiting for candidates). */
+  offer(): Promise<string>;
+  /** Applies the remote offer, creates and applies the answer, returns its SDP. */
+  answer(remoteOffer: string): Promise<string>;
+  applyAnswer(remoteAnswer: string): Promise<void>;
+  addCandidate(candidate: RemoteCandidate): Promise<void>;
+  /** Stops sending the microphone's or camera's track (the m-line stays, so no renegotiation). */
+  setMuted(media: CallMedia, muted: boolean): void;
+  close(): void;
+}
+
+export interface PeerOptions {
+  iceServers: readonly RTCIceServer[];
+  /** iceTransportPolicy 'relay': hides our addresses, forces TURN. */
+  relayOnly: boolean;
+  media: readonly CallMedia[];
+  listeners: PeerListeners;
+}
+
+export type PeerFactory = (options: PeerOptions) => Promise<MediaPeer>;
+
+/** Camera/microphone could not be opened (denied, missing, busy). */
+export class MediaAccessError extends Error {
+  override readonly name = "MediaAccessError";
+  constructor(readonly reason: "denied" | "not-found" | "unavailable", options?: { cause?: unknown }) {
+    super(
+      reason === "denied"
+        ? "Camera or microphone access was denied. Allow it in the browser's site settings and try again."
+        : reason === "not-found"
+          ? "No camera or microphone was found."
+          : "The camera or microphone could not be started (is another application using it?).",
+      options,
+    );
+  }
+}

@@ -1,0 +1,546 @@
+import type { Element } from "@xmpp/xml";
+import {
+  candidateToJingle,
+  jingleToCandidates,
+  jingleToSdp,
+  jingleToSession,
+  JingleCodecError,
+  sdpToJingle,
+  sdpToSession,
+  type IceCandidateInit,
+  type JingleContent,
+} from "../jingle/index.js";
+import { bareJid } from "../xmpp/connection.js";
+import { TypedEmitter } from "../xmpp/emitter.js";
+import { StanzaError } from "../xmpp/errors.js";
+import {
+  jingleElement,
+  JingleErrors,
+  jingleIq,
+  readReason,
+  readSessionInfo,
+  reasonElement,
+  sessionInfoPayload,
+} from "./jingle-actions.js";
+import { jmiMessage, type JmiMessage } from "./jmi.js";
+import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
+import {
+  canTransition,
+  InvalidTransitionError,
+  isTerminal,
+  type CallDirection,
+  type CallMedia,
+  type CallState,
+  type JingleReason,
+} from "./states.js";
+
+/** What a call needs from the XMPP connection (a port: tests pass a fake). */
+export interface CallSignaling {
+  /** Our full JID. */
+  readonly jid: string;
+  sendMessage(message: Element): Promise<void>;
+  /** Sends an iq set; resolves on result, rejects with StanzaError. */
+  sendIq(iq: Element): Promise<Element>;
+}
+
+export interface CallTimeouts {
+  /** Outgoing: ringing without answer before we retract (missed call for the callee). */
+  ringMs: number;
+  /** Incoming: ringing before we give up on a caller that never retracts. */
+  incomingMs: number;
+  /** After proceed, how long we wait for session-initiate. */
+  proceedMs: number;
+  /** Local candidates gathered within this window go out in one transport-info. */
+  trickleBatchMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 20 };
+
+export interface CallSessionOptions {
+  id: string;
+  direction: CallDirection;
+  /** Bare JID for an outgoing call; the caller's full JID for an incoming one. */
+  peer: string;
+  media: readonly CallMedia[];
+  signaling: CallSignaling;
+  createPeer: PeerFactory;
+  iceServers: () => readonly RTCIceServer[];
+  relayOnly?: boolean;
+  timeouts?: Partial<CallTimeouts>;
+  /** Incoming without JMI: the session-initiate that started the call. */
+  initiate?: Element;
+}
+
+export interface CallEvents {
+  [event: string]: readonly unknown[];
+  state: [state: CallState];
+  ice: [state: IceState];
+  /** The peer muted/unmuted (XEP-0167 §7.2). */
+  remoteMute: [muted: boolean];
+  /** Something the user should read (media denied, connection failed…). */
+  problem: [message: string];
+}
+
+/**
+ * One call, from ringing (XEP-0353) to the end of its Jingle RTP session (XEP-0166/0167).
+ * `#transition()` is the only place that changes state; Jingle work runs one action at a
+ * time on `#queue`, so a transport-info waits for the description it belongs to.
+ */
+export class CallSession extends TypedEmitter<CallEvents> {
+  readonly id: string;
+  readonly direction: CallDirection;
+  readonly media: readonly CallMedia[];
+  readonly startedAt = Date.now();
+  #state: CallState;
+  #peerJid: string;
+  #reason: JingleReason | undefined;
+  #iceState: IceState = "new";
+  #connectedAt: number | undefined;
+  #problem = "";
+  readonly #signaling: CallSignaling;
+  readonly #createPeer: PeerFactory;
+  readonly #iceServers: () => readonly RTCIceServer[];
+  readonly #relayOnly: boolean;
+  readonly #timeouts: CallTimeouts;
+  #peer: Promise<MediaPeer> | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #localContents: readonly JingleContent[] = [];
+  #remoteMids: string[] = [];
+  #signalled = false;
+  #pendingLocal: IceCandidateInit[] = [];
+  #batchTimer: ReturnType<typeof setTimeout> | undefined;
+  #pendingInitiate: Element | undefined;
+  #muted = new Set<CallMedia>();
+
+  constructor(options: CallSessionOptions) {
+    super();
+    this.id = options.id;
+    this.direction = options.direction;
+    this.media = options.media;
+    this.#peerJid = options.peer;
+    this.#signaling = options.signaling;
+    this.#createPeer = options.createPeer;
+    this.#iceServers = options.iceServers;
+    this.#relayOnly = options.relayOnly ?? false;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.#pendingInitiate = options.initiate;
+    this.#state = options.direction === "outgoing" ? "proposed" : options.initiate ? "incoming-session" : "incoming";
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+  /** Bare JID of the other party. */
+  get peerBareJid(): string {
+    return bareJid(this.#peerJid);
+  }
+  /** Full JID once known (the device that answered / that calls). */
+  get peerJid(): string {
+    return this.#peerJid;
+  }
+  get reason(): JingleReason | undefined {
+    return this.#reason;
+  }
+  get iceState(): IceState {
+    return this.#iceState;
+  }
+  get connectedAt(): number | undefined {
+    return this.#connectedAt;
+  }
+  get problem(): string {
+    return this.#problem;
+  }
+  get ended(): boolean {
+    return isTerminal(this.#state);
+  }
+  isMuted(media: CallMedia): boolean {
+    return this.#muted.has(media);
+  }
+
+  // ——— Starting ———
+
+  /** Outgoing: rings all the callee's devices (XEP-0353 §3.1). */
+  async propose(): Promise<void> {
+    this.#arm(this.#timeouts.ringMs, () => void this.#retract("timeout"));
+    await this.#signaling.sendMessage(jmiMessage(this.#peerJid, "propose", this.id, { media: this.media }));
+  }
+
+  /** Incoming: tell the caller we ring (Conversations waits for it), arm the missed-call timer. */
+  async ring(): Promise<void> {
+    this.#arm(this.#timeouts.incomingMs, () => this.#end("failed", "timeout"));
+    if (this.#state === "incoming") await this.#send(jmiMessage(this.#peerJid, "ringing", this.id));
+    else await this.#sendJingle("session-info", [sessionInfoPayload("ringing")]);
+  }
+
+  // ——— User intents ———
+
+  /** Answers an incoming call. `withCamera` false answers a video call with the camera off. */
+  async accept(withCamera = true): Promise<void> {
+    if (this.#state === "incoming") {
+      this.#transition("proceeding");
+      this.#arm(this.#timeouts.proceedMs, () => this.#end("failed", "timeout", "The caller did not start the call."));
+      // Open the camera while the caller builds its offer.
+      this.#startPeer(withCamera);
+      // XEP-0353 §3.2: accept to our own bare JID stops our other devices; proceed to the caller.
+      await this.#send(jmiMessage(bareJid(this.#signaling.jid), "accept", this.id));
+      await this.#send(jmiMessage(this.#peerJid, "proceed", this.id));
+    } else if (this.#state === "incoming-session" && this.#pendingInitiate) {
+      this.#startPeer(withCamera);
+      this.#answerInitiate(this.#pendingInitiate);
+    }
+  }
+
+  /** Declines an incoming call. */
+  async reject(): Promise<void> {
+    if (this.#state === "incoming") {
+      this.#end("rejected", "decline");
+      await this.#send(jmiMessage(this.#peerJid, "reject", this.id, { reason: "decline" }));
+      await this.#send(jmiMessage(bareJid(this.#signaling.jid), "reject", this.id, { reason: "decline" }));
+    } else if (this.#state === "incoming-session") {
+      this.#end("rejected", "decline");
+      await this.#sendJingle("session-terminate", [reasonElement("decline")]);
+    }
+  }
+
+  /** Ends the call from our side, whatever its phase. */
+  async hangUp(): Promise<void> {
+    switch (this.#state) {
+      case "proposed":
+      case "ringing":
+        return this.#retract("cancel");
+      case "incoming":
+      case "incoming-session":
+        return this.reject();
+      case "proceeded":
+      case "initiated":
+      case "proceeding":
+      case "accepting":
+        return this.#terminate("cancel", "finished");
+      case "active":
+        return this.#terminate("success", "finished");
+      default:
+        return;
+    }
+  }
+
+  /** Mutes/unmutes our microphone or camera and tells the peer (XEP-0167 §7.2). */
+  async setMuted(media: CallMedia, muted: boolean): Promise<void> {
+    if (muted) this.#muted.add(media);
+    else this.#muted.delete(media);
+    (await this.#peer)?.setMuted(media, muted);
+    if (this.#signalled && !this.ended) {
+      const content = this.#localContents.find((c) => c.description?.media === media);
+      await this.#sendJingle("session-info", [sessionInfoPayload(muted ? "mute" : "unmute", this.#role(), content?.name)]).catch(() => undefined);
+    }
+  }
+
+  // ——— From the network ———
+
+  /** XEP-0353 messages for this call, from the peer or from our own devices. */
+  handleJmi(message: JmiMessage, fromOwnDevice: boolean): void {
+    const { action } = message;
+    if (fromOwnDevice) {
+      // Another of our devices answered or declined (XEP-0353 §3.2, via carbons).
+      if (this.#state !== "incoming") return;
+      if (action === "accept" || action === "proceed") this.#end("answered-elsewhere", "success");
+      else if (action === "reject") this.#end("rejected-elsewhere", "decline");
+      return;
+    }
+    if (bareJid(message.from) !== this.peerBareJid) return;
+    switch (action) {
+      case "ringing":
+        if (this.#state === "proposed") this.#transition("ringing");
+        return;
+      case "proceed":
+        if (this.#state === "proposed" || this.#state === "ringing") {
+          this.#peerJid = message.from;
+          this.#transition("proceeded");
+          this.#clearTimer();
+          this.#startPeer(true);
+          this.#enqueue(() => this.#initiate());
+        } else if (this.ended && this.#state === "retracted") {
+          // Our retract crossed their proceed: say it again to the device that answered.
+          void this.#send(jmiMessage(message.from, "retract", this.id, { reason: "cancel" }));
+        }
+        return;
+      case "reject":
+        if (this.#state === "proposed" || this.#state === "ringing") this.#end("rejected", message.reason ?? "decline");
+        return;
+      case "retract":
+        if (this.#state === "incoming" || this.#state === "proceeding") this.#end("retracted", message.reason ?? "cancel");
+        return;
+      case "finish":
+        if (canTransition(this.#state, "finished")) this.#end("finished", message.reason ?? "success");
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * A Jingle iq for this sid. Checks it synchronously and returns (ack) or throws the
+   * StanzaError XEP-0166 prescribes; the work itself is queued.
+   */
+  handleJingle(from: string, jingle: Element): void {
+    if (from !== this.#peerJid && !(this.#state === "proceeding" && bareJid(from) === this.peerBareJid)) {
+      throw JingleErrors.unknownSession();
+    }
+    const action = jingle.attrs.action ?? "";
+    switch (action) {
+      case "session-initiate": {
+        if (this.#state !== "proceeding") throw JingleErrors.outOfOrder();
+        this.#peerJid = from;
+        this.#checkMedia(jingle);
+        this.#answerInitiate(jingle);
+        return;
+      }
+      case "session-accept": {
+        if (this.#state !== "initiated") throw JingleErrors.outOfOrder();
+        const sdp = this.#remoteSdp(jingle);
+        this.#transition("active");
+        this.#enqueue(async () => {
+          await (await this.#requirePeer()).applyAnswer(sdp);
+          this.#remoteMids = jingleToSession(jingle).contents.map((c) => c.name);
+          await this.#addRemoteCandidates(jingle);
+        });
+        return;
+      }
+      case "transport-info": {
+        if (!["initiated", "accepting", "active"].includes(this.#state)) throw JingleErrors.outOfOrder();
+        const candidates = this.#readCandidates(jingle);
+        this.#enqueue(async () => {
+          const peer = await this.#requirePeer();
+          for (const c of candidates) await peer.addCandidate(c).catch(() => undefined);
+        });
+        return;
+      }
+      case "session-info": {
+        const info = readSessionInfo(jingle);
+        if (!info) throw JingleErrors.unsupportedInfo();
+        if (info.kind === "mute" || info.kind === "unmute") this.emit("remoteMute", info.kind === "mute");
+        return;
+      }
+      case "session-terminate": {
+        const reason = readReason(jingle) ?? "success";
+        if (this.ended) return;
+        const to = this.#state === "initiated" && (reason === "decline" || reason === "busy") ? "rejected" : "finished";
+        if (!canTransition(this.#state, to)) throw JingleErrors.outOfOrder();
+        this.#end(to, reason);
+        return;
+      }
+      default:
+        // content-add, transport-replace…: not supported by this client.
+        throw JingleErrors.notImplemented();
+    }
+  }
+
+  // ——— Internals ———
+
+  #role(): "initiator" | "responder" {
+    return this.direction === "outgoing" ? "initiator" : "responder";
+  }
+
+  #initiator(): string {
+    return this.direction === "outgoing" ? this.#signaling.jid : this.#peerJid;
+  }
+
+  #startPeer(withCamera: boolean) {
+    this.#peer ??= this.#createPeer({
+      iceServers: this.#iceServers(),
+      relayOnly: this.#relayOnly,
+      media: this.media,
+      listeners: {
+        onCandidate: (c) => this.#onLocalCandidate(c),
+        onIceState: (s) => this.#onIceState(s),
+      },
+    });
+    this.#peer.then(
+      (peer) => {
+        if (!withCamera && this.media.includes("video")) {
+          this.#muted.add("video");
+          peer.setMuted("video", true);
+        }
+        if (this.ended) peer.close();
+      },
+      (error: unknown) => {
+        this.#problem = error instanceof Error ? error.message : String(error);
+        this.emit("problem", this.#problem);
+        void this.#terminate("failed-application", "failed");
+      },
+    );
+  }
+
+  async #requirePeer(): Promise<MediaPeer> {
+    if (!this.#peer) throw new Error("no peer connection");
+    return this.#peer;
+  }
+
+  async #initiate() {
+    const peer = await this.#requirePeer();
+    const sdp = await peer.offer();
+    if (this.ended) return;
+    const jingle = sdpToJingle(sdp, { role: "initiator", action: "session-initiate", sid: this.id, initiator: this.#signaling.jid });
+    this.#localContents = sdpToSession(sdp, { role: "initiator" }).session.contents;
+    this.#transition("initiated");
+    await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
+    this.#signalled = true;
+    this.#flushCandidates();
+  }
+
+  #answerInitiate(jingle: Element) {
+    const sdp = this.#remoteSdp(jingle);
+    this.#clearTimer();
+    this.#transition("accepting");
+    this.#enqueue(async () => {
+      const peer = await this.#requirePeer();
+      this.#remoteMids = jingleToSession(jingle).contents.map((c) => c.name);
+      const answer = await peer.answer(sdp);
+      await this.#addRemoteCandidates(jingle);
+      if (this.ended) return;
+      const accept = sdpToJingle(answer, { role: "responder", action: "session-accept", sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid });
+      this.#localContents = sdpToSession(answer, { role: "responder" }).session.contents;
+      this.#transition("active");
+      await this.#signaling.sendIq(jingleIq(this.#peerJid, accept));
+      this.#signalled = true;
+      this.#flushCandidates();
+    });
+  }
+
+  /** INTEROP: the media of session-initiate must be what was proposed. */
+  #checkMedia(jingle: Element) {
+    const offered = new Set(jingleToSession(jingle).contents.map((c) => c.description?.media).filter(Boolean));
+    const proposed = new Set(this.media);
+    if (offered.size !== proposed.size || [...offered].some((m) => !proposed.has(m as CallMedia))) {
+      this.#problem = "The caller started a different kind of call than it announced.";
+      this.#enqueue(() => this.#terminate("security-error", "failed"));
+      throw JingleErrors.badRequest("media differs from the proposal");
+    }
+  }
+
+  #remoteSdp(jingle: Element): string {
+    try {
+      return jingleToSdp(jingle, { role: this.#role() });
+    } catch (error) {
+      throw this.#codecError(error);
+    }
+  }
+
+  #readCandidates(jingle: Element) {
+    try {
+      return jingleToCandidates(jingle, this.#remoteMids);
+    } catch (error) {
+      throw this.#codecError(error);
+    }
+  }
+
+  #codecError(error: unknown): StanzaError {
+    if (!(error instanceof JingleCodecError)) return JingleErrors.badRequest(String(error));
+    if (error.terminateReason) {
+      const reason = error.terminateReason;
+      this.#problem = `The other side sent a description this client cannot use (${error.reason}).`;
+      this.#enqueue(() => this.#terminate(reason, "failed"));
+    }
+    return new StanzaError(error.condition, error.condition === "bad-request" ? "modify" : "cancel", error.message);
+  }
+
+  async #addRemoteCandidates(jingle: Element) {
+    const peer = await this.#requirePeer();
+    for (const c of jingleToCandidates(jingle, this.#remoteMids)) await peer.addCandidate(c).catch(() => undefined);
+  }
+
+  #onLocalCandidate(candidate: IceCandidateInit | null) {
+    if (!candidate || this.ended) return;
+    this.#pendingLocal.push(candidate);
+    if (this.#signalled && !this.#batchTimer) {
+      this.#batchTimer = setTimeout(() => this.#flushCandidates(), this.#timeouts.trickleBatchMs);
+    }
+  }
+
+  /** XEP-0176 §6.1: candidates of one short window in one transport-info. */
+  #flushCandidates() {
+    clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
+    if (!this.#signalled || this.ended || this.#pendingLocal.length === 0) return;
+    const batch = this.#pendingLocal;
+    this.#pendingLocal = [];
+    const jingle = candidateToJingle(batch, {
+      contents: this.#localContents,
+      sid: this.id,
+      initiator: this.#initiator(),
+    });
+    if (jingle) void this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch(() => undefined);
+  }
+
+  #onIceState(state: IceState) {
+    this.#iceState = state;
+    if ((state === "connected" || state === "completed") && this.#connectedAt === undefined) this.#connectedAt = Date.now();
+    this.emit("ice", state);
+    if (state === "failed" && !this.ended) {
+      this.#problem = "The connection to the other side failed (no network path, or the relay is unreachable).";
+      this.emit("problem", this.#problem);
+      void this.#terminate("connectivity-error", "failed");
+    }
+  }
+
+  async #retract(reason: JingleReason) {
+    if (this.#state !== "proposed" && this.#state !== "ringing") return;
+    this.#end("retracted", reason);
+    await this.#send(jmiMessage(this.peerBareJid, "retract", this.id, { reason }));
+  }
+
+  /** session-terminate (if the session was signalled) and JMI finish, then end locally. */
+  async #terminate(reason: JingleReason, state: "finished" | "failed") {
+    if (this.ended) return;
+    const signalled = ["initiated", "accepting", "active"].includes(this.#state) || this.#state === "incoming-session";
+    this.#end(state, reason);
+    if (signalled) await this.#sendJingle("session-terminate", [reasonElement(reason)]).catch(() => undefined);
+    if (this.#peerJid.includes("/")) {
+      await this.#send(jmiMessage(this.#peerJid, "finish", this.id, { reason }));
+    }
+  }
+
+  async #sendJingle(action: string, children: Element[]) {
+    const jingle = jingleElement(action, this.id, { initiator: this.#initiator() }, ...children);
+    await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
+  }
+
+  async #send(message: Element) {
+    await this.#signaling.sendMessage(message).catch(() => undefined);
+  }
+
+  #enqueue(task: () => Promise<void>) {
+    this.#queue = this.#queue.then(task).catch((error: unknown) => {
+      if (this.ended) return;
+      this.#problem ||= `Call setup failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.emit("problem", this.#problem);
+      void this.#terminate("general-error", "failed");
+    });
+  }
+
+  #arm(ms: number, onTimeout: () => void) {
+    this.#clearTimer();
+    this.#timer = setTimeout(onTimeout, ms);
+  }
+
+  #clearTimer() {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #end(state: CallState, reason: JingleReason, problem?: string) {
+    if (problem) this.#problem = problem;
+    this.#reason = reason;
+    this.#transition(state);
+    this.#clearTimer();
+    clearTimeout(this.#batchTimer);
+    void this.#peer?.then((p) => p.close(), () => undefined);
+  }
+
+  /** The one place state changes: checks the table, applies, then notifies. */
+  #transition(to: CallState) {
+    if (!canTransition(this.#state, to)) throw new InvalidTransitionError(this.#state, to);
+    this.#state = to;
+    this.emit("state", to);
+  }
+}

@@ -1,0 +1,92 @@
+import type { IceState } from "./peer.js";
+import type { CallDirection, CallState, JingleReason } from "./states.js";
+
+/** What the user sees, derived from protocol state (as Conversations' RtpEndUserState). */
+export type CallPhase =
+  | "finding-device"
+  | "ringing-remote"
+  | "ringing-local"
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "ended"
+  | "declined"
+  | "missed"
+  | "answered-elsewhere"
+  | "failed";
+
+/** Pure: protocol state + role + ICE → what to show. */
+export function deriveCallPhase(state: CallState, direction: CallDirection, ice: IceState, reason?: JingleReason): CallPhase {
+  switch (state) {
+    case "proposed":
+      return "finding-device";
+    case "ringing":
+      return "ringing-remote";
+    case "incoming":
+    case "incoming-session":
+      return "ringing-local";
+    case "proceeded":
+    case "initiated":
+    case "proceeding":
+    case "accepting":
+      return "connecting";
+    case "active":
+      if (ice === "connected" || ice === "completed") return "connected";
+      if (ice === "disconnected") return "reconnecting";
+      return "connecting";
+    case "retracted":
+      return direction === "incoming" ? "missed" : "ended";
+    case "rejected":
+      return reason === "busy" ? "declined" : direction === "outgoing" ? "declined" : "ended";
+    case "answered-elsewhere":
+    case "rejected-elsewhere":
+      return "answered-elsewhere";
+    case "finished":
+      return direction === "incoming" && reason === "timeout" ? "missed" : "ended";
+    case "failed":
+      return direction === "incoming" && reason === "timeout" ? "missed" : "failed";
+    default: {
+      const unreachable: never = state;
+      return unreachable;
+    }
+  }
+}
+
+export const PHASE_TEXT: Record<CallPhase, string> = {
+  "finding-device": "Calling…",
+  "ringing-remote": "Ringing…",
+  "ringing-local": "Incoming call",
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Connection interrupted, reconnecting…",
+  ended: "Call ended",
+  declined: "Call declined",
+  missed: "Missed call",
+  "answered-elsewhere": "Answered on another device",
+  failed: "Call failed",
+};
+
+/** Why a call ended, in words (XEP-0166 §7.4 reasons). */
+export function reasonText(reason: JingleReason | undefined): string {
+  switch (reason) {
+    case "busy":
+      return "The other side is busy.";
+    case "decline":
+      return "The call was declined.";
+    case "timeout":
+      return "No answer.";
+    case "connectivity-error":
+    case "failed-transport":
+      return "No network path between you (firewall or relay problem).";
+    case "security-error":
+      return "The call was refused for security reasons.";
+    case "failed-application":
+    case "media-error":
+    case "unsupported-applications":
+      return "The other side could not use this media.";
+    case "general-error":
+      return "Something went wrong while setting up the call.";
+    default:
+      return "";
+  }
+}

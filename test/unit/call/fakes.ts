@@ -1,0 +1,179 @@
+// An in-memory XMPP router and a fake peer connection, so whole JMI + Jingle flows run in
+// Node. The router delivers like ejabberd: a chat message to a bare JID reaches every
+// resource, and XEP-0280 carbons copy messages to the sender's and recipient's other devices.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Element } from "@xmpp/xml";
+import { xml } from "@xmpp/xml";
+import parse from "@xmpp/xml/lib/parse.js";
+import { CallManager, type CallPolicy } from "../../../client/src/call/manager.js";
+import type { MediaPeer, PeerOptions } from "../../../client/src/call/peer.js";
+import type { CallSignaling, CallTimeouts } from "../../../client/src/call/session.js";
+import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
+import { bareJid } from "../../../client/src/xmpp/connection.js";
+import { StanzaError } from "../../../client/src/xmpp/errors.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "sdp");
+// Captured from this machine's Chromium (see test/fixtures/capture-chromium-sdp.ts).
+export const OFFER_AV = readFileSync(join(FIXTURES, "chromium-audio-video-offer.sdp"), "utf8");
+export const ANSWER_AV = readFileSync(join(FIXTURES, "chromium-audio-video-answer.sdp"), "utf8");
+
+export class FakePeer implements MediaPeer {
+  readonly remoteCandidates: RemoteCandidate[] = [];
+  readonly muted = new Set<string>();
+  remoteDescription = "";
+  closed = false;
+  constructor(readonly options: PeerOptions, readonly localCandidates: number) {}
+
+  async offer() {
+    this.#gather();
+    return OFFER_AV;
+  }
+  async answer(remoteOffer: string) {
+    this.remoteDescription = remoteOffer;
+    this.#gather();
+    return ANSWER_AV;
+  }
+  async applyAnswer(remoteAnswer: string) {
+    this.remoteDescription = remoteAnswer;
+    this.#maybeConnect();
+  }
+  async addCandidate(c: RemoteCandidate) {
+    if (!this.remoteDescription) throw new Error("candidate before remote description");
+    this.remoteCandidates.push(c);
+    this.#maybeConnect();
+  }
+  setMuted(media: string, muted: boolean) {
+    if (muted) this.muted.add(media);
+    else this.muted.delete(media);
+  }
+  close() {
+    this.closed = true;
+  }
+  /** Host candidates trickle out right after the local description, as in a browser. */
+  #gather() {
+    setTimeout(() => {
+      for (let i = 0; i < this.localCandidates; i++) {
+        this.options.listeners.onCandidate({ candidate: `candidate:${i + 1} 1 udp ${2122260223 - i} 127.0.0.1 ${50000 + i} typ host generation 0`, sdpMid: "0", sdpMLineIndex: 0 });
+      }
+      this.options.listeners.onCandidate(null);
+    }, 1);
+  }
+  #connected = false;
+  #maybeConnect() {
+    if (this.#connected || !this.remoteDescription || this.remoteCandidates.length === 0) return;
+    this.#connected = true;
+    this.options.listeners.onIceState("checking");
+    this.options.listeners.onIceState("connected");
+  }
+}
+
+export interface Sent {
+  from: string;
+  stanza: Element;
+}
+
+export class FakeNetwork {
+  readonly log: Sent[] = [];
+  readonly devices = new Map<string, Device>();
+
+  device(jid: string, options: { trusted?: string[]; allowStrangers?: boolean; timeouts?: Partial<CallTimeouts>; candidates?: number } = {}): Device {
+    const device = new Device(this, jid, options);
+    this.devices.set(jid, device);
+    return device;
+  }
+
+  resourcesOf(bare: string): Device[] {
+    return [...this.devices.values()].filter((d) => bareJid(d.jid) === bare && d.online);
+  }
+
+  routeMessage(from: string, message: Element) {
+    this.log.push({ from, stanza: message });
+    const to = message.attrs.to ?? "";
+    const stamped = parse(message.toString());
+    stamped.attrs.from = from;
+    const targets = to.includes("/") ? [this.devices.get(to)].filter((d): d is Device => !!d?.online) : this.resourcesOf(to);
+    const deliver = (device: Device, el: Element) => setTimeout(() => device.manager.handleMessage(el), 0);
+    for (const t of targets) deliver(t, stamped);
+    // XEP-0280: sent carbons to the sender's other devices; received carbons to the recipient's others.
+    for (const d of this.resourcesOf(bareJid(from))) {
+      if (d.jid !== from && !targets.includes(d)) deliver(d, carbon("sent", bareJid(from), d.jid, stamped));
+    }
+    if (to.includes("/")) {
+      for (const d of this.resourcesOf(bareJid(to))) {
+        if (!targets.includes(d) && d.jid !== from) deliver(d, carbon("received", bareJid(to), d.jid, stamped));
+      }
+    }
+  }
+
+  async routeIq(from: string, iq: Element): Promise<Element> {
+    this.log.push({ from, stanza: iq });
+    await new Promise((r) => setTimeout(r, 0));
+    const target = this.devices.get(iq.attrs.to ?? "");
+    if (!target?.online) throw new StanzaError("service-unavailable", "cancel", "");
+    const jingle = iq.getChild("jingle", "urn:xmpp:jingle:1");
+    if (!jingle) throw new StanzaError("bad-request", "modify", "");
+    try {
+      target.manager.handleJingle(from, jingle);
+      const result = xml("iq", { type: "result", id: iq.attrs.id, from: target.jid, to: from });
+      this.log.push({ from: target.jid, stanza: result });
+      return result;
+    } catch (error) {
+      if (error instanceof StanzaError) this.log.push({ from: target.jid, stanza: xml("iq", { type: "error", to: from }) });
+      throw error;
+    }
+  }
+
+  /** Jingle actions sent by `from` (or by anyone), in order. */
+  jingleActions(from?: string): string[] {
+    return this.log
+      .filter((s) => (!from || s.from === from) && s.stanza.name === "iq" && s.stanza.attrs.type === "set")
+      .map((s) => s.stanza.getChild("jingle", "urn:xmpp:jingle:1")?.attrs.action ?? "");
+  }
+
+  jmiActions(from?: string): string[] {
+    return this.log
+      .filter((s) => (!from || s.from === from) && s.stanza.name === "message")
+      .map((s) => s.stanza.getChildElements().find((c) => c.getNS() === "urn:xmpp:jingle-message:0")?.name ?? "");
+  }
+}
+
+function carbon(kind: "sent" | "received", ownBare: string, to: string, message: Element): Element {
+  return xml("message", { from: ownBare, to, type: "chat" }, xml(kind, { xmlns: "urn:xmpp:carbons:2" }, xml("forwarded", { xmlns: "urn:xmpp:forward:0" }, parse(message.toString()))));
+}
+
+export class Device {
+  readonly manager: CallManager;
+  readonly peers: FakePeer[] = [];
+  online = true;
+  constructor(network: FakeNetwork, readonly jid: string, options: { trusted?: string[]; allowStrangers?: boolean; timeouts?: Partial<CallTimeouts>; candidates?: number }) {
+    const signaling: CallSignaling = {
+      jid,
+      sendMessage: async (m) => network.routeMessage(jid, m),
+      sendIq: (iq) => network.routeIq(jid, iq),
+    };
+    const policy: CallPolicy = { isTrusted: (b) => (options.trusted ?? []).includes(b), allowStrangers: options.allowStrangers ?? false };
+    let n = 0;
+    this.manager = new CallManager({
+      signaling,
+      policy,
+      iceServers: () => [],
+      timeouts: { trickleBatchMs: 5, ...options.timeouts },
+      newId: () => `${bareJid(jid).split("@")[0]}-call-${++n}`,
+      createPeer: async (o) => {
+        const peer = new FakePeer(o, options.candidates ?? 2);
+        this.peers.push(peer);
+        return peer;
+      },
+    });
+  }
+}
+
+/** Resolves when `predicate` holds, polling the event loop (fake network timers are 0–5 ms). */
+export async function until(predicate: () => boolean, what = "condition", timeoutMs = 2000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

@@ -1,0 +1,229 @@
+import { describe, expect, it, vi } from "vitest";
+import { xml } from "@xmpp/xml";
+import { FakeNetwork, until } from "./fakes.js";
+import { StanzaError } from "../../../client/src/xmpp/errors.js";
+import type { CallSession } from "../../../client/src/call/session.js";
+
+function setup(opts: { bobDevices?: number; timeouts?: Record<string, number> } = {}) {
+  const net = new FakeNetwork();
+  const alice = net.device("alice@x/web", { trusted: ["bob@x", "carol@x"], timeouts: opts.timeouts });
+  const bobs = Array.from({ length: opts.bobDevices ?? 1 }, (_, i) => net.device(`bob@x/dev${i + 1}`, { trusted: ["alice@x", "carol@x"], timeouts: opts.timeouts }));
+  const carol = net.device("carol@x/web", { trusted: ["bob@x", "alice@x"] });
+  return { net, alice, bobs, bob: bobs[0]!, carol };
+}
+
+const incoming = (d: { manager: { calls: readonly CallSession[] } }) => d.manager.calls[0];
+
+describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
+  it("alice calls bob, bob accepts: both become active with ICE connected, hang-up ends both with success", async () => {
+    const { net, alice, bob } = setup();
+    const call = await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => incoming(bob)?.state === "incoming", "bob rings");
+    expect(incoming(bob)!.media).toEqual(["audio", "video"]);
+    await until(() => call.state === "ringing", "ringing reaches alice");
+    await incoming(bob)!.accept();
+    await until(() => call.state === "active" && incoming(bob)!.state === "active", "both active");
+    await until(() => call.iceState === "connected" && incoming(bob)!.iceState === "connected", "ICE connected");
+    expect(call.peerJid).toBe("bob@x/dev1");
+    await call.hangUp();
+    await until(() => incoming(bob)!.state === "finished", "bob sees the end");
+    expect([call.reason, incoming(bob)!.reason]).toEqual(["success", "success"]);
+    expect(net.jmiActions("alice@x/web")).toEqual(["propose", "finish"]);
+    expect(net.jmiActions("bob@x/dev1")).toEqual(["ringing", "accept", "proceed"]);
+    expect(alice.peers[0]!.closed && bob.peers[0]!.closed).toBe(true);
+  });
+
+  it("the session-initiate goes to the device that answered, after its proceed", async () => {
+    const { net, alice, bobs } = setup({ bobDevices: 2 });
+    const call = await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => bobs.every((b) => incoming(b)?.state === "incoming"), "both devices ring");
+    await incoming(bobs[1]!)!.accept();
+    await until(() => call.state === "active", "active");
+    const initiate = net.log.find((s) => s.stanza.getChild("jingle", "urn:xmpp:jingle:1")?.attrs.action === "session-initiate")!;
+    expect(initiate.stanza.attrs.to).toBe("bob@x/dev2");
+    expect(initiate.stanza.getChild("jingle", "urn:xmpp:jingle:1")!.attrs.sid).toBe(call.id);
+  });
+
+  it("bob's second device stops ringing when the first answers", async () => {
+    const { alice, bobs } = setup({ bobDevices: 2 });
+    await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bobs.every((b) => incoming(b)?.state === "incoming"), "both ring");
+    await incoming(bobs[0]!)!.accept();
+    await until(() => incoming(bobs[1]!)!.state === "answered-elsewhere", "second device stops");
+    expect(bobs[1]!.peers).toHaveLength(0);
+  });
+
+  it("bob declines: alice's call ends rejected with decline and bob's other device stops ringing", async () => {
+    const { alice, bobs } = setup({ bobDevices: 2 });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bobs.every((b) => incoming(b)?.state === "incoming"), "both ring");
+    await incoming(bobs[0]!)!.reject();
+    await until(() => call.state === "rejected", "alice sees the decline");
+    expect(call.reason).toBe("decline");
+    await until(() => incoming(bobs[1]!)!.state === "rejected-elsewhere", "other device stops");
+  });
+
+  it("alice cancels before bob answers: every device of bob stops ringing (missed call)", async () => {
+    const { net, alice, bobs } = setup({ bobDevices: 2 });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bobs.every((b) => incoming(b)?.state === "incoming"), "both ring");
+    await call.hangUp();
+    await until(() => bobs.every((b) => incoming(b)!.state === "retracted"), "all stop");
+    expect(call.state).toBe("retracted");
+    expect(net.jmiActions("alice@x/web")).toEqual(["propose", "retract"]);
+    expect(net.jingleActions()).toEqual([]);
+  });
+
+  it("a callee busy with another call answers busy", async () => {
+    const { alice, bob, carol } = setup();
+    const first = await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => incoming(bob)?.state === "incoming", "bob rings");
+    await incoming(bob)!.accept();
+    await until(() => first.state === "active", "first call active");
+    const second = await carol.manager.call("bob@x", ["audio"]);
+    await until(() => second.state === "rejected", "carol rejected");
+    expect(second.reason).toBe("busy");
+    expect(first.state).toBe("active");
+  });
+
+  it("an unanswered call is retracted with timeout after the ring timeout", async () => {
+    vi.useFakeTimers();
+    try {
+      const { alice } = setup({ timeouts: { ringMs: 30_000 } });
+      const call = await alice.manager.call("nobody@x", ["audio"]);
+      await vi.advanceTimersByTimeAsync(30_001);
+      expect(call.state).toBe("retracted");
+      expect(call.reason).toBe("timeout");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("local candidates gathered in one window go out in one transport-info", async () => {
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], candidates: 5 });
+    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], candidates: 5 });
+    const call = await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => incoming(bob)?.state === "incoming", "rings");
+    await incoming(bob)!.accept();
+    await until(() => call.iceState === "connected" && incoming(bob)!.iceState === "connected", "connected");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(net.jingleActions("alice@x/web").filter((a) => a === "transport-info")).toHaveLength(1);
+    const ti = net.log.find((s) => s.from === "alice@x/web" && s.stanza.getChild("jingle", "urn:xmpp:jingle:1")?.attrs.action === "transport-info")!;
+    const candidates = ti.stanza.getChild("jingle", "urn:xmpp:jingle:1")!.getChildren("content").flatMap((c) => c.getChildElements().flatMap((t) => t.getChildren("candidate")));
+    expect(candidates).toHaveLength(5);
+  });
+
+  it("muting the microphone stops the track and tells the peer", async () => {
+    const { alice, bob } = setup();
+    const call = await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => incoming(bob)?.state === "incoming", "rings");
+    const remoteMute = new Promise<boolean>((resolve) => incoming(bob)!.on("remoteMute", resolve));
+    await incoming(bob)!.accept();
+    await until(() => call.state === "active", "active");
+    await call.setMuted("audio", true);
+    expect(await remoteMute).toBe(true);
+    expect(alice.peers[0]!.muted.has("audio")).toBe(true);
+  });
+});
+
+describe("who may ring", () => {
+  it("a stranger's call is declined without ringing", async () => {
+    const net = new FakeNetwork();
+    const bob = net.device("bob@x/dev1", { trusted: [] });
+    const eve = net.device("eve@evil/x", { trusted: ["bob@x"] });
+    const call = await eve.manager.call("bob@x", ["audio"]);
+    await until(() => call.state === "rejected", "eve is declined");
+    expect(bob.manager.calls).toHaveLength(0);
+  });
+
+  it("a stranger may ring when the user opted in", async () => {
+    const net = new FakeNetwork();
+    const bob = net.device("bob@x/dev1", { trusted: [], allowStrangers: true });
+    const eve = net.device("eve@evil/x", { trusted: ["bob@x"] });
+    await eve.manager.call("bob@x", ["audio"]);
+    await until(() => incoming(bob)?.state === "incoming", "bob rings");
+  });
+
+  it("a propose that bob's own other device sent does not ring bob", async () => {
+    const { bobs, alice } = setup({ bobDevices: 2 });
+    await bobs[0]!.manager.call("alice@x", ["audio"]);
+    await until(() => incoming(alice)?.state === "incoming", "alice rings");
+    expect(bobs[1]!.manager.calls).toHaveLength(0);
+  });
+});
+
+describe("XEP-0166 errors", () => {
+  async function activeCall() {
+    const s = setup();
+    const call = await s.alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => incoming(s.bob)?.state === "incoming", "rings");
+    await incoming(s.bob)!.accept();
+    await until(() => call.state === "active" && incoming(s.bob)!.state === "active", "active");
+    return { ...s, call };
+  }
+
+  it("a third party's session-terminate for an existing session gets unknown-session and leaves the call up", async () => {
+    const { bob, call } = await activeCall();
+    const forged = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-terminate", sid: call.id }, xml("reason", {}, xml("success")));
+    const error = (() => { try { bob.manager.handleJingle("eve@evil/x", forged); } catch (e) { return e; } })();
+    expect(error).toBeInstanceOf(StanzaError);
+    expect(error).toMatchObject({ condition: "item-not-found", application: { name: "unknown-session" } });
+    expect(incoming(bob)!.state).toBe("active");
+  });
+
+  it("an action for an unknown sid gets item-not-found with unknown-session", () => {
+    const { bob } = setup();
+    const ti = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "transport-info", sid: "nope" });
+    expect(() => bob.manager.handleJingle("alice@x/web", ti)).toThrowError(expect.objectContaining({ condition: "item-not-found", application: expect.objectContaining({ name: "unknown-session" }) }));
+  });
+
+  it("a second session-accept is out-of-order", async () => {
+    const { alice, call } = await activeCall();
+    const again = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-accept", sid: call.id });
+    expect(() => alice.manager.handleJingle("bob@x/dev1", again)).toThrowError(expect.objectContaining({ condition: "unexpected-request", application: expect.objectContaining({ name: "out-of-order" }) }));
+    expect(call.state).toBe("active");
+  });
+
+  it("a session-info it does not understand gets unsupported-info", async () => {
+    const { alice, call } = await activeCall();
+    const info = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-info", sid: call.id }, xml("hold-music", { xmlns: "urn:example" }));
+    expect(() => alice.manager.handleJingle("bob@x/dev1", info)).toThrowError(expect.objectContaining({ condition: "feature-not-implemented", application: expect.objectContaining({ name: "unsupported-info" }) }));
+  });
+
+  it("a malformed session-initiate gets bad-request", async () => {
+    const { net, alice, bob } = setup();
+    await alice.manager.call("bob@x", ["audio"]);
+    await until(() => incoming(bob)?.state === "incoming", "rings");
+    // Answer, then feed a session-initiate whose content has no transport.
+    net.devices.get("alice@x/web")!.online = false;
+    await incoming(bob)!.accept();
+    const broken = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-initiate", sid: incoming(bob)!.id },
+      xml("content", { creator: "initiator", name: "0" }, xml("description", { xmlns: "urn:xmpp:jingle:apps:rtp:1", media: "audio" })));
+    expect(() => bob.manager.handleJingle("alice@x/web", broken)).toThrowError(expect.objectContaining({ condition: "bad-request" }));
+  });
+
+  it("a session-initiate with other media than proposed is refused and ends the call with security-error", async () => {
+    const { net, alice, bob } = setup();
+    // alice proposes audio only, but her browser offers audio+video (the fake's offer).
+    await alice.manager.call("bob@x", ["audio"]);
+    await until(() => incoming(bob)?.state === "incoming", "rings");
+    await incoming(bob)!.accept();
+    await until(() => incoming(bob)!.state === "failed", "bob ends it");
+    expect(incoming(bob)!.reason).toBe("security-error");
+    expect(net.jmiActions("bob@x/dev1")).toContain("finish");
+  });
+});
+
+describe("races", () => {
+  it("a retract that crosses bob's proceed ends bob's call and alice repeats the retract", async () => {
+    const { net, alice, bob } = setup();
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => incoming(bob)?.state === "incoming", "rings");
+    await Promise.all([call.hangUp(), incoming(bob)!.accept()]);
+    await until(() => incoming(bob)!.state === "retracted", "bob stops");
+    expect(call.state).toBe("retracted");
+    expect(net.jmiActions("alice@x/web").filter((a) => a === "retract")).toHaveLength(2);
+    expect(net.jingleActions()).toEqual([]);
+  });
+});
