@@ -64,7 +64,9 @@ function writeRtp(d: RtpDescription, senders: JingleContent["senders"], author: 
   let ptime: number | undefined;
   let maxptime: number | undefined;
   for (const pt of d.payloadTypes) {
-    if (pt.name !== undefined) rtp.push(writeRows(PAYLOAD_ROWS, pt, "sdp"));
+    // A rtpmap needs a clock rate; static payload types (RFC 3551 §6) may go without a rtpmap,
+    // as XEP-0167's own example writes <payload-type id='18' name='G729'/>.
+    if (pt.name !== undefined && pt.clockrate !== undefined) rtp.push(writeRows(PAYLOAD_ROWS, pt, "sdp"));
     if (pt.parameters.length) fmtp.push({ payload: pt.id, config: fmtpConfig(pt.parameters) });
     for (const fb of pt.feedback) rtcpFb.push({ payload: pt.id, ...writeRows(FEEDBACK_ROWS, fb, "sdp") });
     if (pt.trrInt !== undefined) rtcpFbTrrInt.push({ payload: pt.id, value: pt.trrInt });
