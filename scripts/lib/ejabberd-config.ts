@@ -38,6 +38,45 @@ export interface EjabberdSettings {
   caFile: string;
   /** Where XEP-0156 host-meta sends clients. */
   websocketUrl: string;
+  /**
+   * TURN on other machines (coturn with the same shared secret): announced through
+   * XEP-0215 instead of ejabberd's own listeners.
+   */
+  externalTurn?: ExternalTurn;
+}
+
+export interface ExternalTurn {
+  host: string;
+  /** STUN/TURN over UDP and TCP. */
+  port: number;
+  /** TURN over TLS, if the server offers it. */
+  tlsPort?: number;
+}
+
+interface StunDiscoService {
+  host: string;
+  port: number;
+  type: "stun" | "turn" | "turns";
+  transport: "udp" | "tcp";
+  restricted: boolean;
+}
+
+/**
+ * What mod_stun_disco announces beyond the listeners it finds by itself. It skips
+ * TLS listeners (EJABBERD.md), so ejabberd's own TURN over TLS is listed here.
+ */
+export function announcedServices(settings: EjabberdSettings): StunDiscoService[] {
+  const external = settings.externalTurn;
+  if (!external) {
+    return [{ host: settings.domain, port: settings.ports.turns, type: "turns", transport: "tcp", restricted: true }];
+  }
+  const services: StunDiscoService[] = [
+    { host: external.host, port: external.port, type: "stun", transport: "udp", restricted: false },
+    { host: external.host, port: external.port, type: "turn", transport: "udp", restricted: true },
+    { host: external.host, port: external.port, type: "turn", transport: "tcp", restricted: true },
+  ];
+  if (external.tlsPort) services.push({ host: external.host, port: external.tlsPort, type: "turns", transport: "tcp", restricted: true });
+  return services;
 }
 
 /** CIDRs TURN refuses in production; the file is shared with the docker renderer. */
@@ -79,6 +118,8 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
     TURN_BLACKLIST: settings.profile === "local" ? [] : productionTurnBlacklist(),
     TURN_SECRET: settings.turnSecret,
     TURN_CREDENTIALS_LIFETIME: settings.credentialsLifetime,
+    OFFER_LOCAL_TURN: settings.externalTurn === undefined,
+    TURN_SERVICES: announcedServices(settings),
     REGISTER_ACCESS: settings.registration ? { allow: "all" } : { deny: "all" },
     WEBSOCKET_URL: settings.websocketUrl,
   };

@@ -24,6 +24,22 @@ fi
 chmod 600 "$SECRET_FILE"
 
 blacklist=$(grep -v '^[[:space:]]*#' "$BLACKLIST_FILE" | grep -v '^[[:space:]]*$' | sed 's/.*/      - "&"/')
+# mod_stun_disco does not announce TLS listeners itself; with EXTERNAL_TURN_HOST set,
+# a coturn sharing TURN_SECRET is announced instead of ejabberd's own TURN.
+if [ -n "${EXTERNAL_TURN_HOST:-}" ]; then
+  case "$EXTERNAL_TURN_HOST" in *[!a-zA-Z0-9.:-]*) echo "EXTERNAL_TURN_HOST '$EXTERNAL_TURN_HOST' is not a host name" >&2; exit 1;; esac
+  p=${EXTERNAL_TURN_PORT:-3478}; tp=${EXTERNAL_TURN_TLS_PORT:-5349}
+  turn_services="  OFFER_LOCAL_TURN: false
+  TURN_SERVICES:
+    - {host: \"$EXTERNAL_TURN_HOST\", port: $p, type: stun, transport: udp, restricted: false}
+    - {host: \"$EXTERNAL_TURN_HOST\", port: $p, type: turn, transport: udp, restricted: true}
+    - {host: \"$EXTERNAL_TURN_HOST\", port: $p, type: turn, transport: tcp, restricted: true}
+    - {host: \"$EXTERNAL_TURN_HOST\", port: $tp, type: turns, transport: tcp, restricted: true}"
+else
+  turn_services="  OFFER_LOCAL_TURN: true
+  TURN_SERVICES:
+    - {host: \"$XMPP_DOMAIN\", port: ${TURNS_PORT:-5349}, type: turns, transport: tcp, restricted: true}"
+fi
 if [ "${REGISTRATION:-0}" = "1" ]; then register="allow: all"; else register="deny: all"; fi
 
 cat > "$CONF_DIR/ejabberd.yml" <<YAML
@@ -47,6 +63,7 @@ define_macro:
 $blacklist
   TURN_SECRET: "$(cat "$SECRET_FILE")"
   TURN_CREDENTIALS_LIFETIME: "${TURN_CREDENTIALS_LIFETIME:-1h}"
+$turn_services
   REGISTER_ACCESS:
     $register
   WEBSOCKET_URL: "wss://$XMPP_DOMAIN:${HTTPS_PORT:-5443}/ws"
