@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { renderInstanceConfig, renderVmArgs, type EjabberdSettings } from "./ejabberd-config.ts";
 import { PortInUseError, SetupError } from "./errors.ts";
 import { tcpPortIsFree, udpPortIsFree } from "./ports.ts";
+import { processIsAlive, terminate } from "./processes.ts";
 
 /** Where Debian's ejabberd 23.01 keeps its Erlang applications. */
 function erlLibs(): string {
@@ -63,48 +64,6 @@ export function ejabberdIsInstalled(): boolean {
     return existsSync("/usr/bin/erl") && readdirSync(erlLibs()).some((name) => name.startsWith("ejabberd-"));
   } catch {
     return false;
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A child whose parent died is reparented to PID 1, which does not reap here: a
-  // zombie answers signal 0 but is gone.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!processIsAlive(pid)) return true;
-    await sleep(50);
-  }
-  return !processIsAlive(pid);
-}
-
-async function terminate(pid: number, graceMs: number): Promise<void> {
-  if (!processIsAlive(pid)) return;
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  if (!(await waitForExit(pid, graceMs))) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-    await waitForExit(pid, 2000);
   }
 }
 

@@ -7,6 +7,7 @@ import { client, xml } from "@xmpp/client";
 import WebSocket from "ws";
 import { PROJECT_DIR } from "../../scripts/lib/local-settings.ts";
 import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
+import { processIsAlive } from "../../scripts/lib/processes.ts";
 
 interface Started {
   child: ChildProcess;
@@ -57,15 +58,6 @@ async function stop(started: Started): Promise<number | null> {
   return exited;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
-  } catch {
-    return false;
-  }
-}
-
 describe("npm start", () => {
   it("serves the app, provisions two demo contacts with random passwords, and Ctrl-C stops everything", async () => {
     const first = await start();
@@ -96,8 +88,8 @@ describe("npm start", () => {
       expect(await stop(first)).toBe(0);
     }
     expect(first.output()).toContain("Stopped.");
-    expect(alive(run.beamPid)).toBe(false);
-    expect(alive(run.epmdPid)).toBe(false);
+    expect(processIsAlive(run.beamPid)).toBe(false);
+    expect(processIsAlive(run.epmdPid)).toBe(false);
 
     // The passwords were made once for this install: a second start shows the same.
     const second = await start();

@@ -37,6 +37,11 @@ export interface TestServer {
 
 export interface TestServerOptions {
   domain?: string;
+  /** "production" applies the production TURN blacklist (refusing loopback clients and peers). */
+  profile?: EjabberdSettings["profile"];
+  /** Announce this TURN server (a coturn) through XEP-0215 instead of ejabberd's own. */
+  externalTurn?: EjabberdSettings["externalTurn"];
+  turnSecret?: string;
   registration?: boolean;
   credentialsLifetime?: string;
 }
@@ -62,9 +67,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     turnMin,
     turnMax,
   };
-  const turnSecret = randomSecret();
+  const turnSecret = options.turnSecret ?? randomSecret();
   const settings: EjabberdSettings = {
-    profile: "local",
+    profile: options.profile ?? "local",
     domain,
     listenIp: "127.0.0.1",
     turnIpv4Address: "127.0.0.1",
@@ -75,6 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     certFile: certs.serverPemFile,
     caFile: certs.caFile,
     websocketUrl: `wss://${domain}:${ports.https}/ws`,
+    externalTurn: options.externalTurn,
   };
   let instance: EjabberdInstance;
   try {

@@ -1,0 +1,32 @@
+import { createHash, randomBytes } from "node:crypto";
+import { xml, type Client } from "@xmpp/client";
+import { turnRestCredentials } from "../../scripts/lib/turn-client.ts";
+
+export interface ExtdiscoService {
+  type: string;
+  host: string;
+  port: number;
+  transport: string;
+  username?: string;
+  password?: string;
+  expires?: string;
+}
+
+/** XEP-0215: the STUN/TURN services the server hands this client. */
+export async function extdiscoServices(xmpp: Client, domain: string): Promise<ExtdiscoService[]> {
+  const services = await xmpp.iqCaller.get(xml("services", { xmlns: "urn:xmpp:extdisco:2" }), domain);
+  return services.getChildren("service").map((s) => ({
+    type: s.attrs.type!, host: s.attrs.host!, port: Number(s.attrs.port), transport: s.attrs.transport ?? "udp",
+    username: s.attrs.username, password: s.attrs.password, expires: s.attrs.expires,
+  }));
+}
+
+/**
+ * Credentials signed with the secret, as mod_stun_disco makes them: ejabberd 23.01
+ * expects the id after the expiry to end in the first 4 bytes of SHA-1(domain), in hex
+ * (it finds the virtual host's secret by it).
+ */
+export function ejabberdTurnCredentials(secret: string, domain: string, expiresAt: Date): { username: string; password: string } {
+  const hostHash = createHash("sha1").update(domain).digest("hex").slice(0, 8);
+  return turnRestCredentials(secret, randomBytes(4).toString("hex") + hostHash, expiresAt);
+}
