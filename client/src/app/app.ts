@@ -1,7 +1,15 @@
 import { XmppAccount, type ContactView } from "../xmpp/account.js";
 import { splitJid, type ConnectionState } from "../xmpp/connection.js";
 import { discoverWebSocketEndpoint } from "../xmpp/endpoint.js";
+import { historyFromJmi, type CallRecord } from "../call/history.js";
+import type { JmiMessage } from "../call/jmi.js";
+import type { CallManager } from "../call/manager.js";
+import { browserPeerFactory } from "../call/peer-browser.js";
+import type { CallSession } from "../call/session.js";
+import { CallScreen } from "./call-screen.js";
+import { createCallManager, type CallSettings } from "./calls.js";
 import { contactsView } from "./contacts-view.js";
+import { historyView } from "./history-view.js";
 import { h, replaceChildren } from "./dom.js";
 import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
 import { signInView } from "./signin-view.js";
@@ -24,9 +32,15 @@ export class App {
   #contacts: readonly ContactView[] = [];
   #requests: readonly string[] = [];
   #notice = "";
+  #calls: CallManager | undefined;
+  #screen: CallScreen | undefined;
+  #jmiLog: Array<{ message: JmiMessage; outgoing: boolean; at: number }> = [];
+  readonly #settings: CallSettings = { allowStrangers: false, relayOnly: false };
+  readonly #callLayer = document.createElement("div");
 
   constructor(root: HTMLElement) {
     this.#root = root;
+    document.body.append(this.#callLayer);
     window.addEventListener("online", () => this.#account?.connection.interrupt());
   }
 
@@ -57,6 +71,10 @@ export class App {
 
   async signOut(): Promise<void> {
     const account = this.#account;
+    await this.#calls?.current?.hangUp();
+    if (this.#screen) this.#closeCall(this.#screen);
+    this.#calls = undefined;
+    this.#jmiLog = [];
     this.#account = undefined;
     this.render();
     await account?.signOut();
@@ -70,11 +88,46 @@ export class App {
     account.on("state", (s) => { this.#connection = s; this.render(); });
     account.on("contacts", (c) => { this.#contacts = c; this.render(); });
     account.on("requests", (r) => { this.#requests = r; this.render(); });
+    const calls = createCallManager(account, browserPeerFactory((streams) => this.#screen?.setStreams(streams.local, streams.remote)), this.#settings);
+    this.#calls = calls;
+    calls.on("call", (call) => this.#showCall(call));
+    calls.on("jmi", (message, outgoing) => {
+      this.#jmiLog.push({ message, outgoing, at: Date.now() });
+      this.render();
+    });
     account.connection.on("fatal", () => {
       this.#account = undefined;
       this.#signIn = { busy: false, error: "The server no longer accepts your password. Sign in again." };
       this.render();
     });
+  }
+
+  #showCall(call: CallSession) {
+    this.#screen?.dispose();
+    const contact = this.#contacts.find((c) => c.jid === call.peerBareJid);
+    const screen = new CallScreen(call, contact?.name || call.peerBareJid, () => this.#closeCall(screen));
+    this.#screen = screen;
+    this.#callLayer.replaceChildren(screen.element);
+    call.on("state", () => this.render());
+  }
+
+  #closeCall(screen: CallScreen) {
+    if (this.#screen !== screen) return;
+    screen.dispose();
+    this.#screen = undefined;
+    this.#callLayer.replaceChildren();
+  }
+
+  #startCall(jid: string, video: boolean) {
+    const calls = this.#calls;
+    if (!calls) return;
+    this.#act("Calling", async () => {
+      await calls.call(jid, video ? ["audio", "video"] : ["audio"]);
+    });
+  }
+
+  get history(): CallRecord[] {
+    return historyFromJmi(this.#jmiLog);
   }
 
   /** Runs a user intent, turning a failure into a visible notice instead of an unhandled rejection. */
@@ -115,13 +168,25 @@ export class App {
       h("main", { class: "home" }, contactsView({
         contacts: this.#contacts,
         requests: this.#requests,
-        inCall: false,
-        onCall: () => undefined,
+        inCall: this.#calls?.current !== undefined,
+        onCall: (jid, video) => this.#startCall(jid, video),
         onAccept: (jid) => this.#act("Accepting", () => account.roster.accept(jid)),
         onRefuse: (jid) => this.#act("Refusing", () => account.roster.refuse(jid)),
         onAdd: (jid) => this.#act("Adding a contact", () => account.roster.add(jid)),
         onRemove: (jid) => this.#act("Removing a contact", () => account.roster.remove(jid)),
-      })),
+      }), historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid), this.#settingsView()),
     );
+  }
+
+  #settingsView(): HTMLElement {
+    const box = (key: keyof CallSettings, label: string) =>
+      h("label", { class: "check" }, h("input", {
+        type: "checkbox",
+        checked: this.#settings[key],
+        onchange: (e: Event) => { this.#settings[key] = (e.target as HTMLInputElement).checked; },
+      }), ` ${label}`);
+    return h("section", { class: "contacts", "aria-label": "Call settings" }, h("h2", {}, "Call settings"),
+      box("allowStrangers", "Allow calls from people who are not my contacts (they would see my IP address)"),
+      box("relayOnly", "Use relay only (hide my IP address from the other side)"));
   }
 }

@@ -42,7 +42,20 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
 
   constructor(options: CallManagerOptions) {
     super();
-    this.#o = options;
+    const { signaling } = options;
+    // Every JMI message we send is also history (XEP-0353 messages are what MAM keeps).
+    const observed: CallSignaling = {
+      get jid() {
+        return signaling.jid;
+      },
+      sendIq: (iq) => signaling.sendIq(iq),
+      sendMessage: (message) => {
+        const jmi = readJmi(message, "");
+        if (jmi) this.emit("jmi", { ...jmi, from: signaling.jid }, true);
+        return signaling.sendMessage(message);
+      },
+    };
+    this.#o = { ...options, signaling: observed };
   }
 
   /** The call not yet ended, if any. */
@@ -58,7 +71,6 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   async call(peer: string, media: readonly CallMedia[]): Promise<CallSession> {
     if (this.current) throw new Error("already in a call");
     const call = this.#create({ id: this.#newId(), direction: "outgoing", peer: bareJid(peer), media });
-    this.emit("jmi", { action: "propose", id: call.id, from: this.#o.signaling.jid, to: call.peerBareJid, media: [...media], sentCarbon: false }, true);
     await call.propose();
     return call;
   }
@@ -69,7 +81,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     const message = readJmi(stanza, own);
     if (!message || message.from === this.#o.signaling.jid) return;
     const ownDevice = fromOwnAccount(message, own);
-    this.emit("jmi", message, ownDevice && message.sentCarbon);
+    this.emit("jmi", message, ownDevice);
     const existing = this.#calls.get(message.id);
     if (existing) {
       existing.handleJmi(message, ownDevice);
@@ -112,7 +124,6 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   #incomingPropose(message: JmiMessage) {
     const reply = (reason: "busy" | "decline") => {
       const reject = jmiMessage(message.from, "reject", message.id, { reason });
-      this.emit("jmi", { ...message, action: "reject", reason, from: this.#o.signaling.jid, to: message.from }, true);
       void this.#o.signaling.sendMessage(reject).catch(() => undefined);
     };
     if (!this.#mayRing(message.from)) return reply("decline");

@@ -1,0 +1,116 @@
+import type { CallSession } from "../call/session.js";
+import { deriveCallPhase, PHASE_TEXT, reasonText, type CallPhase } from "../call/view.js";
+import { h, replaceChildren } from "./dom.js";
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const mm = String(Math.floor(s / 60)).padStart(2, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/**
+ * The call overlay: incoming, outgoing and in-call screens for one call. The <video>
+ * elements are created once and never re-parented (removing a playing media element from
+ * the document pauses it); only texts and controls are re-rendered.
+ */
+export class CallScreen {
+  readonly element: HTMLElement;
+  readonly remoteVideo: HTMLVideoElement;
+  readonly localVideo: HTMLVideoElement;
+  readonly #call: CallSession;
+  readonly #name: string;
+  readonly #title = h("span", { class: "peer" });
+  readonly #status = h("span", { class: "status", role: "status", "aria-label": "Call status" });
+  readonly #timer = h("span", { class: "timer", "aria-label": "Call duration" });
+  readonly #ring = h("div", { class: "ring" });
+  readonly #problem = h("div", {});
+  readonly #controls = h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" });
+  readonly #onClose: () => void;
+  #tick: ReturnType<typeof setInterval> | undefined;
+
+  constructor(call: CallSession, peerName: string, onClose: () => void) {
+    this.#call = call;
+    this.#name = peerName;
+    this.#onClose = onClose;
+    this.remoteVideo = h("video", { class: "remote", autoplay: true, playsinline: true, "aria-label": `Video of ${peerName}` });
+    this.localVideo = h("video", { class: "local", autoplay: true, playsinline: true, muted: true, "aria-label": "Your camera" });
+    this.localVideo.muted = true;
+    this.element = h(
+      "section",
+      { class: "call", role: "dialog", "aria-modal": "true", "aria-label": "Call" },
+      h("header", {}, this.#title, this.#status, this.#timer),
+      this.#problem,
+      h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring),
+      this.#controls,
+    );
+    for (const event of ["state", "ice", "problem", "remoteMute"] as const) call.on(event, () => this.update());
+    this.#tick = setInterval(() => this.#updateTimer(), 1000);
+    this.update();
+  }
+
+  setStreams(local: MediaStream, remote: MediaStream): void {
+    if (this.localVideo.srcObject !== local) this.localVideo.srcObject = local;
+    if (this.remoteVideo.srcObject !== remote) this.remoteVideo.srcObject = remote;
+  }
+
+  get phase(): CallPhase {
+    return deriveCallPhase(this.#call.state, this.#call.direction, this.#call.iceState, this.#call.reason);
+  }
+
+  dispose(): void {
+    clearInterval(this.#tick);
+  }
+
+  update(): void {
+    const call = this.#call;
+    const phase = this.phase;
+    const video = call.media.includes("video");
+    const kind = video ? "video call" : "audio call";
+    this.#title.textContent = this.#name;
+    this.#status.textContent = phase === "ringing-local" ? `Incoming ${kind}` : PHASE_TEXT[phase];
+    this.#updateTimer();
+    const inMedia = phase === "connected" || phase === "connecting" || phase === "reconnecting";
+    this.remoteVideo.hidden = !inMedia || !video;
+    this.localVideo.hidden = !inMedia || !video;
+    this.#ring.hidden = inMedia && video;
+    replaceChildren(this.#ring, h("span", { class: "avatar big", "aria-hidden": "true" }, this.#name.slice(0, 1).toUpperCase()), h("p", {}, call.ended ? reasonText(call.reason) : ""));
+    const problem = call.problem;
+    replaceChildren(this.#problem, problem && h("p", { class: "error", role: "alert" }, problem));
+    replaceChildren(this.#controls, this.#buttons(phase));
+  }
+
+  #updateTimer() {
+    const at = this.#call.connectedAt;
+    this.#timer.textContent = at && !this.#call.ended ? formatDuration(Date.now() - at) : "";
+  }
+
+  #buttons(phase: CallPhase): HTMLElement[] {
+    const call = this.#call;
+    const video = call.media.includes("video");
+    switch (phase) {
+      case "ringing-local":
+        return [
+          video && h("button", { class: "accept", onclick: () => void call.accept(true) }, "Accept with video"),
+          h("button", { class: video ? "" : "accept", onclick: () => void call.accept(false) }, video ? "Accept audio only" : "Accept"),
+          h("button", { class: "danger", onclick: () => void call.reject() }, "Decline"),
+        ].filter((b): b is HTMLButtonElement => b !== false);
+      case "finding-device":
+      case "ringing-remote":
+        return [h("button", { class: "danger", onclick: () => void call.hangUp() }, "Cancel")];
+      case "connecting":
+      case "connected":
+      case "reconnecting": {
+        const micMuted = call.isMuted("audio");
+        const camOff = call.isMuted("video");
+        return [
+          h("button", { "aria-pressed": String(micMuted), onclick: () => void call.setMuted("audio", !micMuted).then(() => this.update()) }, "Mute microphone"),
+          video && h("button", { "aria-pressed": String(camOff), onclick: () => void call.setMuted("video", !camOff).then(() => this.update()) }, "Turn camera off"),
+          h("button", { class: "danger", onclick: () => void call.hangUp() }, "Hang up"),
+        ].filter((b): b is HTMLButtonElement => b !== false);
+      }
+      default:
+        return [h("button", { onclick: () => this.#onClose() }, "Close")];
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { XmppAccount } from "../xmpp/account.js";
+import { NS_JINGLE } from "../xmpp/ns.js";
+import { CallManager } from "../call/manager.js";
+import type { PeerFactory } from "../call/peer.js";
+import type { CallSignaling } from "../call/session.js";
+
+export interface CallSettings {
+  /** Let people who are not contacts ring (off by default: candidates reveal IP addresses). */
+  allowStrangers: boolean;
+  /** Force TURN relays (hides the local address from the peer). */
+  relayOnly: boolean;
+}
+
+/** Composes the call layer on a signed-in account: signaling port, policy, ICE servers. */
+export function createCallManager(account: XmppAccount, createPeer: PeerFactory, settings: CallSettings): CallManager {
+  const connection = account.connection;
+  const signaling: CallSignaling = {
+    get jid() {
+      return connection.jid;
+    },
+    sendMessage: (message) => connection.send(message),
+    sendIq: (iq) => connection.request(iq),
+  };
+  const manager = new CallManager({
+    signaling,
+    createPeer,
+    iceServers: () => account.iceServers.iceServers,
+    relayOnly: () => settings.relayOnly,
+    policy: {
+      isTrusted: (bare) => {
+        const s = account.roster.get(bare)?.subscription;
+        return s === "both" || s === "from" || s === "to";
+      },
+      get allowStrangers() {
+        return settings.allowStrangers;
+      },
+    },
+  });
+  connection.handleIq("set", NS_JINGLE, "jingle", ({ from, element }) => {
+    manager.handleJingle(from, element);
+    return undefined;
+  });
+  account.on("message", (stanza) => manager.handleMessage(stanza));
+  return manager;
+}
