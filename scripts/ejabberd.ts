@@ -4,6 +4,7 @@
 import { EjabberdInstance } from "./lib/ejabberd.ts";
 import { SetupError } from "./lib/errors.ts";
 import { localDeployment } from "./lib/local-settings.ts";
+import { provisionContacts } from "./lib/provision.ts";
 import { randomPassword } from "./lib/secrets.ts";
 
 const USAGE = `usage: npm run ejabberd -- <command>
@@ -28,7 +29,9 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case "start": {
       const instance = await EjabberdInstance.start({ ...deployment.instance, detached: true });
+      await provisionContacts(instance, deployment.demoPasswords);
       console.log(`ejabberd started (pid ${instance.beamPid}, node ${instance.nodeName}, domain ${instance.domain}); logs: ${instance.logFile}`);
+      console.log(`demo accounts: ${Object.keys(deployment.demoPasswords).map((u) => `${u}@${instance.domain}`).join(", ")} (passwords in ${deployment.dataDir}/secrets.json)`);
       return;
     }
     case "stop": {

@@ -8,6 +8,9 @@ export interface CertificatePaths {
   caFile: string;
   /** Server certificate chain and key in one PEM, as ejabberd's certfiles want it. */
   serverPemFile: string;
+  /** The same certificate and key as separate files (coturn's cert/pkey). */
+  certFile: string;
+  keyFile: string;
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -34,9 +37,8 @@ export function ensureLocalCertificates(dir: string, domain: string): Certificat
   const serverPemFile = join(dir, "server.pem");
   const extFile = join(dir, "server.ext");
 
-  if (existsSync(serverPemFile) && existsSync(caFile) && certificateIsUsable(serverCert, domain)) {
-    return { caFile, serverPemFile };
-  }
+  const paths = { caFile, serverPemFile, certFile: serverCert, keyFile: serverKey };
+  if (existsSync(serverPemFile) && existsSync(caFile) && certificateIsUsable(serverCert, domain)) return paths;
 
   const names = [domain, `conference.${domain}`, `pubsub.${domain}`];
   const altNames = names.map((name) => `DNS:${name}`);
@@ -59,7 +61,7 @@ export function ensureLocalCertificates(dir: string, domain: string): Certificat
 
   writeFileSync(serverPemFile, readFileSync(serverCert, "utf8") + readFileSync(serverKey, "utf8"));
   for (const secret of [caKey, serverKey, serverPemFile]) chmodSync(secret, 0o600);
-  return { caFile, serverPemFile };
+  return paths;
 }
 
 function certificateIsUsable(certFile: string, domain: string): boolean {

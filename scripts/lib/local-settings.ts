@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureLocalCertificates } from "./certs.ts";
 import type { EjabberdSettings, ListenerPorts } from "./ejabberd-config.ts";
+import type { CoturnOptions } from "./coturn.ts";
 import type { InstanceOptions } from "./ejabberd.ts";
 import { SetupError } from "./errors.ts";
 import { loadOrCreateSecrets } from "./secrets.ts";
@@ -31,12 +32,40 @@ function envPort(name: string, fallback: number): number {
   return port;
 }
 
+/** CALLS_EXTERNAL_TURN=host:port[:tlsPort] announces a coturn instead of ejabberd's TURN. */
+function externalTurnFromEnv(): EjabberdSettings["externalTurn"] {
+  const raw = process.env.CALLS_EXTERNAL_TURN;
+  if (!raw) return undefined;
+  const match = /^([A-Za-z0-9.-]+):(\d+)(?::(\d+))?$/.exec(raw);
+  if (!match) throw new SetupError(`CALLS_EXTERNAL_TURN=${raw} is not host:port[:tlsPort]`, "e.g. CALLS_EXTERNAL_TURN=127.0.0.1:3479:5350 (what npm run coturn -- start prints)");
+  return { host: match[1]!, port: Number(match[2]), tlsPort: match[3] ? Number(match[3]) : undefined };
+}
+
+/** Local coturn (npm run coturn): ports beside ejabberd's, same secret and certificates. */
+export function localCoturn(deployment: LocalDeployment): CoturnOptions {
+  const { settings } = deployment.instance;
+  return {
+    dir: join(deployment.dataDir, "coturn"),
+    listenIp: "127.0.0.1",
+    port: envPort("CALLS_COTURN_PORT", 3479),
+    tlsPort: envPort("CALLS_COTURN_TLS_PORT", 5350),
+    minPort: envPort("CALLS_COTURN_MIN_PORT", 49400),
+    maxPort: envPort("CALLS_COTURN_MAX_PORT", 49599),
+    secrets: [settings.turnSecret],
+    realm: settings.domain,
+    certFile: deployment.certs.certFile,
+    keyFile: deployment.certs.keyFile,
+    allowLoopbackPeers: true,
+  };
+}
+
 export interface LocalDeployment {
   dataDir: string;
   webPort: number;
   instance: InstanceOptions;
   demoPasswords: Record<string, string>;
   caFile: string;
+  certs: { certFile: string; keyFile: string };
 }
 
 /** Reads the environment and the data folder into the local (loopback) deployment. */
@@ -73,6 +102,7 @@ export function localDeployment(): LocalDeployment {
     certFile: certs.serverPemFile,
     caFile: certs.caFile,
     websocketUrl: `wss://${domain}:${ports.https}/ws`,
+    externalTurn: externalTurnFromEnv(),
   };
   const portNames = Object.fromEntries(Object.entries(PORT_ENV).map(([key, [name]]) => [key, name]));
   return {
@@ -80,6 +110,7 @@ export function localDeployment(): LocalDeployment {
     webPort: envPort("CALLS_WEB_PORT", 8080),
     demoPasswords: secrets.demoPasswords,
     caFile: certs.caFile,
+    certs: { certFile: certs.certFile, keyFile: certs.keyFile },
     instance: {
       dir: join(dataDir, "ejabberd"),
       settings,

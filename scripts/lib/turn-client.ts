@@ -2,7 +2,7 @@
 // way a browser uses it (Allocate with long-term credentials, CreatePermission,
 // Refresh). Used by `npm run doctor` and by the TURN tests.
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { connect as tcpConnect, type Socket } from "node:net";
+import { connect as tcpConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import {
   Attr, decodeMessage, decodeXorAddress, encodeMessage, errorCode, messageLength, Method,
@@ -34,9 +34,15 @@ export class TurnError extends Error {
   }
 }
 
+/** SNI takes a name, never an address (RFC 6066 §3). */
+function tlsServername(server: StunServer): string | undefined {
+  const name = server.servername ?? server.host;
+  return isIP(name) ? undefined : name;
+}
+
 /** One STUN connection: request/response matched by transaction id. */
 class StunConnection {
-  private readonly pending = new Map<string, (message: StunMessage) => void>();
+  private readonly pending = new Map<string, { resolve: (message: StunMessage) => void; reject: (error: Error) => void }>();
   private buffered = Buffer.alloc(0);
   private udp?: UdpSocket;
   private stream?: Socket;
@@ -56,13 +62,17 @@ class StunConnection {
       const timer = setTimeout(() => reject(new TurnError("connect", `no ${server.transport.toUpperCase()} connection to ${server.host}:${server.port} within ${timeoutMs} ms`)), timeoutMs);
       const fail = (error: Error): void => {
         clearTimeout(timer);
-        reject(new TurnError("connect", `${server.transport.toUpperCase()} ${server.host}:${server.port}: ${error.message}`));
+        const failure = new TurnError("connect", `${server.transport.toUpperCase()} ${server.host}:${server.port}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+        reject(failure);
+        // Later errors (an ICMP port unreachable on UDP, a reset on TCP) fail what is pending.
+        for (const { reject: rejectPending } of this.pending.values()) rejectPending(failure);
+        this.pending.clear();
       };
       if (server.transport === "udp") {
         const socket = createSocket(server.host.includes(":") ? "udp6" : "udp4");
         this.udp = socket;
         socket.on("message", (msg) => this.deliver(msg));
-        socket.once("error", fail);
+        socket.on("error", fail);
         socket.connect(server.port, server.host, () => {
           clearTimeout(timer);
           resolve();
@@ -74,10 +84,10 @@ class StunConnection {
         resolve();
       };
       const socket = server.transport === "tls"
-        ? tlsConnect({ host: server.host, port: server.port, servername: server.servername ?? server.host, ca: server.ca ? [server.ca] : undefined }, onConnect)
+        ? tlsConnect({ host: server.host, port: server.port, servername: tlsServername(server), ca: server.ca ? [server.ca] : undefined }, onConnect)
         : tcpConnect(server.port, server.host, onConnect);
       this.stream = socket;
-      socket.once("error", fail);
+      socket.on("error", fail);
       socket.on("data", (chunk: Buffer) => {
         this.buffered = Buffer.concat([this.buffered, chunk]);
         for (let length = messageLength(this.buffered); length !== undefined; length = messageLength(this.buffered)) {
@@ -95,7 +105,7 @@ class StunConnection {
     } catch {
       return; // not STUN (e.g. relayed data): ignore
     }
-    this.pending.get(message.transactionId.toString("hex"))?.(message);
+    this.pending.get(message.transactionId.toString("hex"))?.resolve(message);
   }
 
   /** Sends a request; over UDP it is retransmitted (RFC 8489 §6.2.1) until answered. */
@@ -109,11 +119,14 @@ class StunConnection {
         this.pending.delete(id);
         reject(new TurnError(step, `no answer from ${this.server.host}:${this.server.port} over ${this.server.transport.toUpperCase()} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, (message) => {
+      const settle = (): void => {
         clearTimeout(timer);
         clearInterval(retransmit);
         this.pending.delete(id);
-        resolve(message);
+      };
+      this.pending.set(id, {
+        resolve: (message) => { settle(); resolve(message); },
+        reject: (error) => { settle(); reject(new TurnError(step, error.message.replace(/^connect: /, ""))); },
       });
       if (this.udp) {
         this.udp.send(raw);

@@ -1,19 +1,6 @@
 import { client, type Client } from "@xmpp/client";
-import WebSocket from "ws";
+import { websocketTrusting } from "../../scripts/lib/node-websocket.ts";
 import type { TestServer } from "./ejabberd.ts";
-
-/**
- * A WebSocket class for @xmpp/websocket in Node that trusts the test server's CA
- * (and nothing else beyond the system store): TLS is verified, not switched off.
- */
-function websocketTrusting(caPem: string): typeof globalThis.WebSocket {
-  class TrustingWebSocket extends WebSocket {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { ca: caPem });
-    }
-  }
-  return TrustingWebSocket as unknown as typeof globalThis.WebSocket;
-}
 
 export function installWebSocket(server: Pick<TestServer, "caPem">): void {
   globalThis.WebSocket = websocketTrusting(server.caPem);
