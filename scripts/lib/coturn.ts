@@ -56,6 +56,11 @@ export class CoturnInstance {
     ].join("\n");
   }
 
+  static writeConfig(options: CoturnOptions): void {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    writeFileSync(CoturnInstance.configFile(options.dir), CoturnInstance.render(options), { mode: 0o600 });
+  }
+
   static async start(options: CoturnOptions): Promise<CoturnInstance> {
     if (!existsSync("/usr/bin/turnserver")) {
       throw new SetupError("coturn is not installed", process.getuid?.() === 0 ? "run: apt-get install -y coturn" : "run: sudo apt-get install coturn");
@@ -65,7 +70,7 @@ export class CoturnInstance {
     }
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     rmSync(join(options.dir, "turnserver.log"), { force: true });
-    writeFileSync(CoturnInstance.configFile(options.dir), CoturnInstance.render(options), { mode: 0o600 });
+    CoturnInstance.writeConfig(options);
     const child = spawn("turnserver", ["-c", CoturnInstance.configFile(options.dir)], { stdio: "ignore", detached: options.detached ?? false });
     if (options.detached) child.unref();
     const instance = new CoturnInstance(options.dir, child.pid!);

@@ -51,7 +51,9 @@ export function localCoturn(deployment: LocalDeployment): CoturnOptions {
     tlsPort: envPort("CALLS_COTURN_TLS_PORT", 5350),
     minPort: envPort("CALLS_COTURN_MIN_PORT", 49400),
     maxPort: envPort("CALLS_COTURN_MAX_PORT", 49599),
-    secrets: [settings.turnSecret],
+    // The previous secret stays accepted for a day after a rotation, so relayed calls
+    // that allocated with it can refresh (coturn accepts several static-auth-secrets).
+    secrets: [settings.turnSecret, ...deployment.previousTurnSecrets],
     realm: settings.domain,
     certFile: deployment.certs.certFile,
     keyFile: deployment.certs.keyFile,
@@ -66,9 +68,17 @@ export interface LocalDeployment {
   demoPasswords: Record<string, string>;
   caFile: string;
   certs: { certFile: string; keyFile: string };
+  /** TURN secrets replaced less than TURN_SECRET_GRACE_MS ago. */
+  previousTurnSecrets: string[];
 }
 
+export const TURN_SECRET_GRACE_MS = 24 * 3600_000;
+
 /** Reads the environment and the data folder into the local (loopback) deployment. */
+export function secretsFile(dataDir: string): string {
+  return join(dataDir, "secrets.json");
+}
+
 export function localDeployment(): LocalDeployment {
   const dataDir = process.env.CALLS_DATA_DIR || join(PROJECT_DIR, ".data");
   const domain = process.env.CALLS_DOMAIN || "localhost";
@@ -81,7 +91,7 @@ export function localDeployment(): LocalDeployment {
   let secrets;
   let certs;
   try {
-    secrets = loadOrCreateSecrets(join(dataDir, "secrets.json"), DEMO_USERS);
+    secrets = loadOrCreateSecrets(secretsFile(dataDir), DEMO_USERS);
     certs = ensureLocalCertificates(join(dataDir, "certs"), domain);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -111,6 +121,8 @@ export function localDeployment(): LocalDeployment {
     demoPasswords: secrets.demoPasswords,
     caFile: certs.caFile,
     certs: { certFile: certs.certFile, keyFile: certs.keyFile },
+    previousTurnSecrets: secrets.previousTurnSecret && Date.now() - Date.parse(secrets.previousTurnSecret.replacedAt) < TURN_SECRET_GRACE_MS
+      ? [secrets.previousTurnSecret.secret] : [],
     instance: {
       dir: join(dataDir, "ejabberd"),
       settings,

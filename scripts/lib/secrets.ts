@@ -9,6 +9,8 @@ import { dirname } from "node:path";
  */
 export interface InstallSecrets {
   turnSecret: string;
+  /** The secret before the last rotation, and when it was replaced (ISO 8601). */
+  previousTurnSecret?: { secret: string; replacedAt: string };
   erlangCookie: string;
   demoPasswords: Record<string, string>;
 }
@@ -43,9 +45,23 @@ export function loadOrCreateSecrets(file: string, demoUsers: readonly string[] =
       changed = true;
     }
   }
-  if (changed) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
-  }
+  if (changed) saveSecrets(file, secrets);
   return secrets;
+}
+
+function saveSecrets(file: string, secrets: InstallSecrets): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+}
+
+/** Replaces the TURN secret, remembering the old one (coturn keeps accepting it for a while). */
+export function rotateTurnSecret(file: string, now = new Date()): InstallSecrets {
+  const secrets = loadOrCreateSecrets(file);
+  const rotated: InstallSecrets = {
+    ...secrets,
+    turnSecret: randomSecret(),
+    previousTurnSecret: { secret: secrets.turnSecret, replacedAt: now.toISOString() },
+  };
+  saveSecrets(file, rotated);
+  return rotated;
 }

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { client, xml } from "@xmpp/client";
 import WebSocket from "ws";
 import { PROJECT_DIR } from "../../scripts/lib/local-settings.ts";
-import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
 import { processIsAlive } from "../../scripts/lib/processes.ts";
+import { localDeploymentEnv } from "../support/local-env.ts";
 
 interface Started {
   child: ChildProcess;
@@ -19,22 +19,10 @@ interface Started {
 const dataDir = mkdtempSync(join(tmpdir(), "calls-npm-start-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function portsEnv(): Promise<Record<string, string>> {
-  const [min, max] = await freeUdpRange(20);
-  return {
-    CALLS_DATA_DIR: dataDir,
-    CALLS_C2S_PORT: String(await freeTcpPort()), CALLS_C2S_TLS_PORT: String(await freeTcpPort()),
-    CALLS_HTTPS_PORT: String(await freeTcpPort()), CALLS_HTTP_PORT: String(await freeTcpPort()),
-    CALLS_STUN_PORT: String(await freeTcpUdpPort()), CALLS_TURNS_PORT: String(await freeTcpPort()),
-    CALLS_TURN_MIN_PORT: String(min), CALLS_TURN_MAX_PORT: String(max),
-    CALLS_WEB_PORT: String(await freeTcpPort()), CALLS_EPMD_PORT: String(await freeTcpPort()), CALLS_DIST_PORT: String(await freeTcpPort()),
-  };
-}
-
 /** Runs what `npm start` runs after installing, and waits for its banner. */
 async function start(): Promise<Started> {
   const child = spawn(join(PROJECT_DIR, "node_modules/.bin/tsx"), [join(PROJECT_DIR, "scripts/start.ts")], {
-    env: { ...process.env, ...(await portsEnv()) }, stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...(await localDeploymentEnv(dataDir)) }, stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
