@@ -3,7 +3,7 @@ import type { Page } from "playwright-core";
 import { parse } from "sdp-transform";
 import {
   createNatTopology, fetchExtdiscoServices, iceServersFrom, launchChromiumIn, namespacesUnavailableReason,
-  PUBLIC_SERVER_ADDRESS, startPublicServer, type ExtdiscoService, type HomeBrowser, type NatTopology, type PublicServer,
+  PUBLIC_SERVER_ADDRESS, startPublicServer, turnPermissionsFrom, type ExtdiscoService, type HomeBrowser, type NatTopology, type PublicServer,
 } from "../support/netns.ts";
 
 // Two homes, each behind its own NAT router, call each other through ejabberd's
@@ -155,6 +155,19 @@ describe.skipIf(unavailable !== undefined)("calls between two homes behind NAT r
         expect(s.password).toBeTruthy();
       }
     }
+  });
+
+  it("the production TURN relays from a home to a public peer but refuses loopback, private, link-local and multicast peers", () => {
+    const turn = services[0]!.find((s) => s.type === "turn" && s.transport === "udp")!;
+    const peers = [topology!.homes[1].publicAddress, "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "224.0.0.251", topology!.homes[1].lanAddress];
+    const { relayed, results } = turnPermissionsFrom(topology!.homes[0], { host: turn.host, port: Number(turn.port), username: turn.username!, password: turn.password! }, peers);
+    expect(relayed).toBe(PUBLIC_SERVER_ADDRESS);
+    expect(results).toEqual({
+      [topology!.homes[1].publicAddress]: "ok",
+      "127.0.0.1": "403", "10.0.0.1": "403", "172.16.5.4": "403", "192.168.1.1": "403", "169.254.169.254": "403", "100.64.0.1": "403", "224.0.0.251": "403",
+      // 192.0.2.0/24 is documentation space, not private: the production list lets it through.
+      [topology!.homes[1].lanAddress]: "ok",
+    });
   });
 
   it("STUN from a home returns its NAT's public address as a server-reflexive candidate", async () => {

@@ -358,3 +358,32 @@ export async function launchChromiumIn(home: Home): Promise<HomeBrowser> {
     throw error;
   }
 }
+
+/*
+ * Runs in a home namespace: allocates a TURN relay with the given credentials and asks
+ * for a permission to each peer address, reporting "ok" or the STUN error code — what a
+ * client trying to use the relay as a proxy would get.
+ */
+const TURN_PERMISSION_SCRIPT = `
+import { allocate } from ${JSON.stringify(join(ROOT, "scripts/lib/turn-client.ts"))};
+const [host, port, username, password, peers] = process.argv.slice(2);
+const allocation = await allocate({ host, port: Number(port), transport: "udp", username, password });
+const results = {};
+for (const address of JSON.parse(peers)) {
+  results[address] = await allocation.createPermission({ address, port: 9 }).then(() => "ok", (e) => String(e.code ?? e.message));
+}
+await allocation.close();
+process.stdout.write(JSON.stringify({ relayed: allocation.relayed.address, results }));
+`;
+
+export function turnPermissionsFrom(home: Home, turn: { host: string; port: number; username: string; password: string }, peers: readonly string[]): { relayed: string; results: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), "calls-turn-probe-"));
+  const script = join(dir, "probe.mts");
+  writeFileSync(script, TURN_PERMISSION_SCRIPT);
+  try {
+    const out = inNs(home.ns, join(ROOT, "node_modules/.bin/tsx"), script, turn.host, String(turn.port), turn.username, turn.password, JSON.stringify(peers));
+    return JSON.parse(out) as { relayed: string; results: Record<string, string> };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
