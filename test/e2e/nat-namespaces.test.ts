@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { parse } from "sdp-transform";
+import type { ExternalService } from "../../client/src/xmpp/extdisco.ts";
 import {
   createNatTopology, fetchExtdiscoServices, iceServersFrom, launchChromiumIn, namespacesUnavailableReason,
-  PUBLIC_SERVER_ADDRESS, startPublicServer, turnPermissionsFrom, type ExtdiscoService, type HomeBrowser, type NatTopology, type PublicServer,
+  PUBLIC_SERVER_ADDRESS, startPublicServer, turnPermissionsFrom, type HomeBrowser, type NatTopology, type PublicServer,
 } from "../support/netns.ts";
 
 // Two homes, each behind its own NAT router, call each other through ejabberd's
@@ -105,7 +106,7 @@ const candidatesOf = (description: RTCSessionDescriptionInit) => parse(descripti
 describe.skipIf(unavailable !== undefined)("calls between two homes behind NAT routers (network namespaces)", () => {
   let topology: NatTopology | undefined;
   let server: PublicServer | undefined;
-  let services: ExtdiscoService[][] = [];
+  let services: ExternalService[][] = [];
   let browsers: HomeBrowser[] = [];
   let pages: [Page, Page];
 

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { toIceServers, readServices } from "../../client/src/xmpp/extdisco.ts";
-import { xml } from "@xmpp/client";
+import { toIceServers } from "../../client/src/xmpp/extdisco.ts";
+import { extdiscoServices } from "../support/turn.ts";
 import { CoturnInstance } from "../../scripts/lib/coturn.ts";
 import { ensureLocalCertificates } from "../../scripts/lib/certs.ts";
 import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
@@ -26,7 +26,7 @@ async function turnServersFromXmpp(server: TestServer): Promise<RTCIceServer[]> 
   const account = await server.createAccount();
   const xmpp = await connectTestClient(server, account);
   try {
-    const services = readServices(await xmpp.iqCaller.get(xml("services", { xmlns: "urn:xmpp:extdisco:2" }), server.domain));
+    const services = await extdiscoServices(xmpp, server.domain);
     return toIceServers(services).filter((s) => String(s.urls).startsWith("turn:"));
   } finally {
     await xmpp.stop();

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, xml, type Client } from "@xmpp/client";
-import { readServices, type ExternalService } from "../../client/src/xmpp/extdisco.ts";
+import type { ExternalService } from "../../client/src/xmpp/extdisco.ts";
+import { extdiscoServices } from "../support/turn.ts";
 import { websocketTrusting } from "../../scripts/lib/node-websocket.ts";
 import { allocate, TurnError } from "../../scripts/lib/turn-client.ts";
 import type { InstallSecrets } from "../../scripts/lib/secrets.ts";
@@ -16,7 +17,7 @@ describe("npm run turn-secret -- rotate", () => {
   const secrets = (): InstallSecrets => JSON.parse(readFileSync(join(dataDir, "secrets.json"), "utf8")) as InstallSecrets;
 
   async function turnService(): Promise<ExternalService> {
-    const services = readServices(await xmpp.iqCaller.get(xml("services", { xmlns: "urn:xmpp:extdisco:2" }), "localhost"));
+    const services = await extdiscoServices(xmpp, "localhost");
     return services.find((s) => s.type === "turn" && s.transport === "udp")!;
   }
   const allocateWith = (service: ExternalService) =>

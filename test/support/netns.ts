@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { xml } from "@xmpp/xml";
+import { readServices, toIceServers, type ExternalService } from "../../client/src/xmpp/extdisco.ts";
 import { ensureLocalCertificates } from "../../scripts/lib/certs.ts";
 import { EjabberdInstance } from "../../scripts/lib/ejabberd.ts";
 import type { EjabberdSettings } from "../../scripts/lib/ejabberd-config.ts";
@@ -240,17 +242,6 @@ export async function startPublicServer(topology: NatTopology): Promise<PublicSe
   };
 }
 
-/** One XEP-0215 `<service/>` as ejabberd's mod_stun_disco sends it. */
-export interface ExtdiscoService {
-  type: string;
-  host: string;
-  port: string;
-  transport?: string;
-  username?: string;
-  password?: string;
-  expires?: string;
-}
-
 /*
  * Runs in a home namespace: signs in over WSS (through the NAT, TLS verified against
  * the test CA, nat.test resolved to the server without DNS) and asks for XEP-0215
@@ -276,7 +267,7 @@ await xmpp.stop();
 process.stdout.write(JSON.stringify(services.getChildren("service").map((s) => s.attrs)));
 `;
 
-export function fetchExtdiscoServices(home: Home, server: PublicServer, account: { username: string; password: string }): Promise<ExtdiscoService[]> {
+export function fetchExtdiscoServices(home: Home, server: PublicServer, account: { username: string; password: string }): Promise<ExternalService[]> {
   const args = [server.wsUrl, server.domain, PUBLIC_SERVER_ADDRESS, account.username, account.password, server.caFile];
   return new Promise((resolve, reject) => {
     const child = spawn("ip", ["netns", "exec", home.ns, process.execPath, "--input-type=module", "-e", EXTDISCO_SCRIPT, ...args], {
@@ -290,25 +281,16 @@ export function fetchExtdiscoServices(home: Home, server: PublicServer, account:
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out) as ExtdiscoService[]);
+      // The attributes as the web client reads them (client/src/xmpp/extdisco.ts).
+      if (code === 0) resolve(readServices(xml("services", {}, ...(JSON.parse(out) as Array<Record<string, string>>).map((attrs) => xml("service", attrs)))));
       else reject(new Error(`XEP-0215 request from ${home.ns} failed (${signal ?? `exit ${code}`}): ${err.trim()}`));
     });
   });
 }
 
-/** XEP-0215 services as RTCPeerConnection ICE servers. */
-export function iceServersFrom(services: readonly ExtdiscoService[], types: ReadonlyArray<"stun" | "turn">): RTCIceServer[] {
-  const servers: RTCIceServer[] = [];
-  for (const s of services) {
-    if (s.type === "stun" && types.includes("stun")) {
-      const urls = `stun:${s.host}:${s.port}`;
-      if (!servers.some((x) => x.urls === urls)) servers.push({ urls });
-    }
-    if (s.type === "turn" && types.includes("turn")) {
-      servers.push({ urls: `turn:${s.host}:${s.port}?transport=${s.transport ?? "udp"}`, username: s.username, credential: s.password });
-    }
-  }
-  return servers;
+/** XEP-0215 services of the given types as ICE servers, converted as the web client does. */
+export function iceServersFrom(services: readonly ExternalService[], types: ReadonlyArray<"stun" | "turn">): RTCIceServer[] {
+  return toIceServers(services.filter((s) => (types as readonly string[]).includes(s.type)));
 }
 
 export interface HomeBrowser {

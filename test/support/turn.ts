@@ -1,24 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { xml, type Client } from "@xmpp/client";
+import { readServices, type ExternalService } from "../../client/src/xmpp/extdisco.ts";
 import { turnRestCredentials } from "../../scripts/lib/turn-client.ts";
 
-export interface ExtdiscoService {
-  type: string;
-  host: string;
-  port: number;
-  transport: string;
-  username?: string;
-  password?: string;
-  expires?: string;
-}
-
-/** XEP-0215: the STUN/TURN services the server hands this client. */
-export async function extdiscoServices(xmpp: Client, domain: string): Promise<ExtdiscoService[]> {
-  const services = await xmpp.iqCaller.get(xml("services", { xmlns: "urn:xmpp:extdisco:2" }), domain);
-  return services.getChildren("service").map((s) => ({
-    type: s.attrs.type!, host: s.attrs.host!, port: Number(s.attrs.port), transport: s.attrs.transport ?? "udp",
-    username: s.attrs.username, password: s.attrs.password, expires: s.attrs.expires,
-  }));
+/** XEP-0215: the STUN/TURN services the server hands this client, parsed as the web client does. */
+export async function extdiscoServices(xmpp: Client, domain: string): Promise<ExternalService[]> {
+  return readServices(await xmpp.iqCaller.get(xml("services", { xmlns: "urn:xmpp:extdisco:2" }), domain));
 }
 
 /**
