@@ -116,6 +116,29 @@ describe("render-config.sh (the production ejabberd.yml)", () => {
     }
   });
 
+  it("announces ejabberd's TURN over TLS by default, and a coturn instead when EXTERNAL_TURN_HOST is set", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calls-render-"));
+    try {
+      const macros = (env: Record<string, string>) => {
+        expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", ...env }, dir).status).toBe(0);
+        return (parse(readFileSync(join(dir, "ejabberd.yml"), "utf8")) as { define_macro: Record<string, unknown> }).define_macro;
+      };
+      const own = macros({});
+      expect(own.OFFER_LOCAL_TURN).toBe(true);
+      expect(own.TURN_SERVICES).toEqual([{ host: "example.org", port: 5349, type: "turns", transport: "tcp", restricted: true }]);
+      const coturn = macros({ EXTERNAL_TURN_HOST: "turn.example.org" });
+      expect(coturn.OFFER_LOCAL_TURN).toBe(false);
+      expect(coturn.TURN_SERVICES).toEqual([
+        { host: "turn.example.org", port: 3478, type: "stun", transport: "udp", restricted: false },
+        { host: "turn.example.org", port: 3478, type: "turn", transport: "udp", restricted: true },
+        { host: "turn.example.org", port: 3478, type: "turn", transport: "tcp", restricted: true },
+        { host: "turn.example.org", port: 5349, type: "turns", transport: "tcp", restricted: true },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to render without a domain or with a malformed address", () => {
     const dir = mkdtempSync(join(tmpdir(), "calls-render-"));
     try {
