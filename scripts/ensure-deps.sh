@@ -14,8 +14,9 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
 fi
 
 packages=(ejabberd erlang-base openssl)
-# docker-compose validates docker-compose.yml offline; iproute2 and iptables build the NAT test hosts.
-[ "$purpose" = "test" ] && packages+=(chromium docker-compose iproute2 iptables)
+# coturn is the alternative TURN under test; docker-compose validates docker-compose.yml
+# offline; iproute2 and iptables build the NAT test hosts.
+[ "$purpose" = "test" ] && packages+=(chromium coturn docker-compose iproute2 iptables)
 
 missing=()
 for pkg in "${packages[@]}"; do
