@@ -41,3 +41,14 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "Installed ${missing[*]}."
+# Debian starts the packaged coturn and ejabberd services where systemd runs; the project
+# runs its own instances on its own ports, so a freshly installed system service that
+# would hold 3478 or 5222 is stopped and disabled again (only what this run installed).
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  for pkg in "${missing[@]}"; do
+    case "$pkg" in
+      coturn|ejabberd)
+        systemctl disable --now "$pkg" >/dev/null 2>&1 && echo "Stopped and disabled the system $pkg service this installed (the project runs its own)." ;;
+    esac
+  done
+fi
