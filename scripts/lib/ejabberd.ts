@@ -21,6 +21,11 @@ export interface InstanceOptions {
   cookie: string;
   /** This instance's own epmd, so instances never share (or fight over) port 4369. */
   epmdPort: number;
+  /**
+   * Register with an epmd already listening on epmdPort (a cluster's shared one, so its
+   * nodes find each other) instead of starting one; whoever started it stops it.
+   */
+  existingEpmd?: boolean;
   distPort: number;
   /** Keep running after this process exits (the `ejabberd start` command). */
   detached?: boolean;
@@ -43,6 +48,7 @@ function inNamespace(netns: string | undefined, command: string, args: string[])
 interface RunRecord {
   nodeName: string;
   beamPid: number;
+  /** 0 when the instance uses an epmd it did not start. */
   epmdPid: number;
   httpLoopbackPort: number;
   domain: string;
@@ -102,7 +108,7 @@ export class EjabberdInstance {
     const run = JSON.parse(readFileSync(file, "utf8")) as RunRecord;
     if (!processIsAlive(run.beamPid)) {
       // Leftover epmd of a crashed server: stop it so its port is free again.
-      if (processIsAlive(run.epmdPid)) process.kill(run.epmdPid, "SIGTERM");
+      if (run.epmdPid > 0 && processIsAlive(run.epmdPid)) process.kill(run.epmdPid, "SIGTERM");
       rmSync(file, { force: true });
       return undefined;
     }
@@ -147,13 +153,13 @@ export class EjabberdInstance {
     };
     const detached = options.detached ?? false;
     const out = openSync(join(logs, "erlang.out"), "a");
-    const epmd = spawn(...inNamespace(options.netns, "epmd", ["-port", String(options.epmdPort), "-address", "127.0.0.1"]), {
+    const epmd = options.existingEpmd ? undefined : spawn(...inNamespace(options.netns, "epmd", ["-port", String(options.epmdPort), "-address", "127.0.0.1"]), {
       env, stdio: ["ignore", out, out], detached,
     });
-    const children: ChildProcess[] = [epmd];
+    const children: ChildProcess[] = epmd ? [epmd] : [];
     try {
-      if (options.netns) await sleep(300);
-      else await waitForTcp(options.epmdPort, 5000, epmd, "epmd");
+      if (epmd && options.netns) await sleep(300);
+      else if (epmd) await waitForTcp(options.epmdPort, 5000, epmd, "epmd");
       const beam = spawn(...inNamespace(options.netns, "erl", [
         "-sname", options.nodeName, "+P", "250000", "-args_file", join(dir, "vm.args"),
         "-mnesia", "dir", JSON.stringify(spool), "-s", "ejabberd", "-noinput",
@@ -161,12 +167,13 @@ export class EjabberdInstance {
       children.push(beam);
       closeSync(out);
       if (detached) {
-        epmd.unref();
+        epmd?.unref();
         beam.unref();
       }
-      const instance = new EjabberdInstance(dir, options.nodeName, settings.domain, settings.ports.httpLoopback, beam.pid!, epmd.pid!, children, options.netns);
+      const epmdPid = epmd?.pid ?? 0;
+      const instance = new EjabberdInstance(dir, options.nodeName, settings.domain, settings.ports.httpLoopback, beam.pid!, epmdPid, children, options.netns);
       await instance.waitUntilReady(beam, options.startTimeoutMs ?? 30_000);
-      const record: RunRecord = { nodeName: options.nodeName, beamPid: beam.pid!, epmdPid: epmd.pid!, httpLoopbackPort: settings.ports.httpLoopback, domain: settings.domain };
+      const record: RunRecord = { nodeName: options.nodeName, beamPid: beam.pid!, epmdPid, httpLoopbackPort: settings.ports.httpLoopback, domain: settings.domain };
       writeFileSync(EjabberdInstance.runFile(dir), JSON.stringify(record, null, 2) + "\n");
       return instance;
     } catch (error) {
@@ -256,10 +263,10 @@ export class EjabberdInstance {
     await this.api("reload_config", {});
   }
 
-  /** Stops the server gracefully (SIGTERM lets ejabberd close Mnesia), then its epmd. */
+  /** Stops the server gracefully (SIGTERM lets ejabberd close Mnesia), then its own epmd. */
   async stop(): Promise<void> {
     await terminate(this.beamPid, 15_000);
-    await terminate(this.epmdPid, 3000);
+    if (this.epmdPid > 0) await terminate(this.epmdPid, 3000);
     for (const child of this.children) child.unref();
     rmSync(EjabberdInstance.runFile(this.dir), { force: true });
   }
@@ -312,7 +319,12 @@ async function checkPorts(options: InstanceOptions): Promise<void> {
   }
   const udpHost = listenIp === "::" ? "0.0.0.0" : listenIp;
   if (!(await udpPortIsFree(ports.stun, udpHost))) throw new PortInUseError(ports.stun, `${PORT_PURPOSES.stun} (UDP)`, listenIp, hint("stun"));
-  for (const [port, purpose] of [[options.epmdPort, "Erlang port mapper of this instance"], [options.distPort, "Erlang distribution of this instance"]] as const) {
+  if (options.existingEpmd && (await tcpPortIsFree(options.epmdPort))) {
+    throw new SetupError(`no epmd listens on 127.0.0.1:${options.epmdPort}`, "start the shared epmd first (scripts/lib/cluster.ts does)");
+  }
+  const erlangPorts: Array<[number, string]> = [[options.distPort, "Erlang distribution of this instance"]];
+  if (!options.existingEpmd) erlangPorts.unshift([options.epmdPort, "Erlang port mapper of this instance"]);
+  for (const [port, purpose] of erlangPorts) {
     if (!(await tcpPortIsFree(port))) throw new PortInUseError(port, purpose, "127.0.0.1", "stop what uses it, or choose another with CALLS_EPMD_PORT / CALLS_DIST_PORT");
   }
 }
