@@ -1,0 +1,290 @@
+// Our call layer facing one foreign client: its stanzas (test/fixtures/interop/<client>/) are
+// fed in as ejabberd would deliver them, and everything our client sends is recorded, so tests
+// can check both directions against what that client sends and requires (docs/interop.md).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Element } from "@xmpp/xml";
+import { xml } from "@xmpp/xml";
+import parse from "@xmpp/xml/lib/parse.js";
+import { parse as parseSdp, write as writeSdp, type SessionDescription } from "sdp-transform";
+import { CallManager } from "../../../client/src/call/manager.js";
+import type { IceState, MediaPeer, PeerOptions } from "../../../client/src/call/peer.js";
+import type { CallSession } from "../../../client/src/call/session.js";
+import type { CallMedia } from "../../../client/src/call/states.js";
+import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
+import { StanzaError } from "../../../client/src/xmpp/errors.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
+export const NS_JINGLE = "urn:xmpp:jingle:1";
+export const NS_JMI = "urn:xmpp:jingle-message:0";
+export const NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1";
+export const NS_RTP = "urn:xmpp:jingle:apps:rtp:1";
+export const NS_DTLS = "urn:xmpp:jingle:apps:dtls:0";
+export const OUR_JID = "romeo@example.net/web";
+
+export function sdpFixture(file: string): string {
+  return readFileSync(join(FIXTURES, "sdp", file), "utf8");
+}
+
+/**
+ * A foreign client's stanza from test/fixtures/interop/<client>/<file>. `id` replaces the session
+ * id (Jingle sid, JMI id) when our side chose it, as the foreign client would echo ours.
+ */
+export function interopFixture(client: string, file: string, id?: string): Element {
+  const el = parse(readFileSync(join(FIXTURES, "interop", client, file), "utf8").trim()) as Element;
+  if (id !== undefined) {
+    const jingle = el.getChild("jingle", NS_JINGLE);
+    if (jingle) jingle.attrs.sid = id;
+    for (const c of el.getChildElements()) if (c.getNS() === NS_JMI) c.attrs.id = id;
+  }
+  return el;
+}
+
+/** Keeps only the m-lines of the given kinds (and their BUNDLE entries): an audio-only variant of a captured SDP. */
+export function keepMedia(sdp: string, kinds: readonly string[]): string {
+  const parsed = parseSdp(sdp);
+  const kept = parsed.media.filter((m) => kinds.includes(m.type));
+  const mids = kept.map((m) => String(m.mid));
+  const out: SessionDescription = { ...parsed, media: kept };
+  if (parsed.groups) out.groups = parsed.groups.map((g) => ({ ...g, mids: String(g.mids).split(" ").filter((m) => mids.includes(m)).join(" ") }));
+  return writeSdp(out);
+}
+
+export interface PeerScript {
+  /** SDP our "browser" offers when we call (default: Chromium's audio+video offer, reduced to the call's media). */
+  offer?: string;
+  /** SDP our "browser" answers with (default: Chromium's answer to its own audio+video offer). */
+  answer?: string;
+}
+
+/**
+ * A MediaPeer playing a browser from captured SDP. It records the remote description and
+ * candidates it is given, emits local candidates a browser would (host UDP, but also TCP and an
+ * mDNS name, which must never reach a Jingle peer), and reports ICE connected once it has a
+ * remote description and a remote candidate.
+ */
+export class ScriptedPeer implements MediaPeer {
+  remoteDescription = "";
+  remoteType: "offer" | "answer" | undefined;
+  readonly remoteCandidates: RemoteCandidate[] = [];
+  readonly muted = new Set<CallMedia>();
+  closed = false;
+  #connected = false;
+  constructor(readonly options: PeerOptions, readonly script: Required<PeerScript>) {}
+
+  async offer() {
+    this.#gather(this.script.offer);
+    return this.script.offer;
+  }
+  async answer(remoteOffer: string) {
+    this.remoteDescription = remoteOffer;
+    this.remoteType = "offer";
+    this.#gather(this.script.answer);
+    return this.script.answer;
+  }
+  async applyAnswer(remoteAnswer: string) {
+    this.remoteDescription = remoteAnswer;
+    this.remoteType = "answer";
+    this.#maybeConnect();
+  }
+  async addCandidate(c: RemoteCandidate) {
+    if (!this.remoteDescription) throw new Error("candidate before remote description");
+    this.remoteCandidates.push(c);
+    this.#maybeConnect();
+  }
+  setMuted(media: CallMedia, muted: boolean) {
+    if (muted) this.muted.add(media);
+    else this.muted.delete(media);
+  }
+  close() {
+    this.closed = true;
+  }
+  #gather(localSdp: string) {
+    const mid = String(parseSdp(localSdp).media[0]?.mid ?? "0");
+    const emit = (candidate: string) => this.options.listeners.onCandidate({ candidate, sdpMid: mid, sdpMLineIndex: 0 });
+    setTimeout(() => {
+      emit("candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0 network-id 1");
+      emit("candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active generation 0 network-id 1");
+      emit("candidate:3 1 udp 2122194687 3f1c9a52-6d0e-4b7a-9e21-8c5d4f0a1b23.local 50002 typ host generation 0");
+      this.options.listeners.onCandidate(null);
+    }, 1);
+  }
+  #maybeConnect() {
+    if (this.#connected || !this.remoteDescription || this.remoteCandidates.length === 0) return;
+    this.#connected = true;
+    for (const s of ["checking", "connected"] as IceState[]) this.options.listeners.onIceState(s);
+  }
+}
+
+export interface Sent {
+  stanza: Element;
+}
+
+/** Our client (one CallManager) with a recording signaling port; the foreign client is scripted by the test. */
+export class InteropHarness {
+  readonly sent: Element[] = [];
+  readonly peers: ScriptedPeer[] = [];
+  readonly manager: CallManager;
+
+  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string } = {}) {
+    const jid = opts.jid ?? OUR_JID;
+    const av = sdpFixture("chromium-audio-video-offer.sdp");
+    this.manager = new CallManager({
+      signaling: {
+        jid,
+        sendMessage: async (m) => {
+          this.sent.push(m);
+        },
+        sendIq: async (iq) => {
+          this.sent.push(iq);
+          return xml("iq", { type: "result", id: iq.attrs.id });
+        },
+      },
+      policy: { isTrusted: (bare) => (opts.trusted ?? ["juliet@example.org"]).includes(bare), allowStrangers: false },
+      iceServers: () => [],
+      timeouts: { trickleBatchMs: 5 },
+      newId: () => "our-call-1",
+      createPeer: async (o) => {
+        const offer = opts.script?.offer ?? (o.media.includes("video") ? av : keepMedia(av, ["audio"]));
+        const peer = new ScriptedPeer(o, { offer, answer: opts.script?.answer ?? sdpFixture("chromium-audio-video-answer.sdp") });
+        this.peers.push(peer);
+        return peer;
+      },
+    });
+  }
+
+  get call(): CallSession {
+    const call = this.manager.calls[0];
+    if (!call) throw new Error("no call yet");
+    return call;
+  }
+
+  get peer(): ScriptedPeer {
+    const peer = this.peers[0];
+    if (!peer) throw new Error("no peer connection yet");
+    return peer;
+  }
+
+  /** Delivers a message stanza as ejabberd would. */
+  message(stanza: Element): void {
+    this.manager.handleMessage(stanza);
+  }
+
+  /** Delivers an iq set; returns the XEP-0166 error our client answered with, or undefined for a result. */
+  iq(stanza: Element): StanzaError | undefined {
+    const jingle = stanza.getChild("jingle", NS_JINGLE);
+    if (!jingle) throw new Error("fixture has no <jingle/>");
+    try {
+      this.manager.handleJingle(stanza.attrs.from ?? "", jingle);
+      return undefined;
+    } catch (error) {
+      if (error instanceof StanzaError) return error;
+      throw error;
+    }
+  }
+
+  /** JMI messages we sent with this action. */
+  jmi(action: string): Element[] {
+    return this.sent.filter((s) => s.name === "message" && s.getChild(action, NS_JMI));
+  }
+
+  /** <jingle/> elements we sent with this action, with the iq's `to`. */
+  jingle(action: string): Array<{ to: string; jingle: Element }> {
+    return this.sent
+      .filter((s) => s.name === "iq" && s.getChild("jingle", NS_JINGLE)?.attrs.action === action)
+      .map((s) => ({ to: s.attrs.to ?? "", jingle: s.getChild("jingle", NS_JINGLE)! }));
+  }
+}
+
+/** Every <transport/> under a <jingle/>, with its content. */
+export function transports(jingle: Element): Array<{ content: Element; transport: Element }> {
+  return jingle.getChildren("content").flatMap((content) => content.getChildren("transport", NS_ICE).map((transport) => ({ content, transport })));
+}
+
+export function candidates(jingle: Element): Element[] {
+  return transports(jingle).flatMap(({ transport }) => transport.getChildren("candidate"));
+}
+
+/** What a browser needs in a remote description and what Jingle peers rely on, checked on SDP text. */
+export function checkRemoteSdp(sdp: string, expect: { mids: string[]; bundle: boolean; type: "offer" | "answer" }): string[] {
+  const problems: string[] = [];
+  const parsed = parseSdp(sdp);
+  const mids = parsed.media.map((m) => String(m.mid));
+  if (JSON.stringify(mids) !== JSON.stringify(expect.mids)) problems.push(`mids ${mids.join(",")} ≠ ${expect.mids.join(",")}`);
+  const bundle = (parsed.groups ?? []).some((g) => g.type === "BUNDLE");
+  if (bundle !== expect.bundle) problems.push(`BUNDLE group ${bundle ? "present" : "absent"}`);
+  for (const m of parsed.media) {
+    const where = `m=${m.type} mid ${String(m.mid)}`;
+    if (!m.iceUfrag || !m.icePwd) problems.push(`${where}: no ice-ufrag/ice-pwd`);
+    if (!m.fingerprint && !parsed.fingerprint) problems.push(`${where}: no fingerprint`);
+    const setup = m.setup ?? parsed.setup;
+    if (expect.type === "offer" && setup !== "actpass") problems.push(`${where}: offer with setup ${String(setup)}`);
+    if (expect.type === "answer" && setup !== "active" && setup !== "passive") problems.push(`${where}: answer with setup ${String(setup)}`);
+    if (!m.rtcpMux) problems.push(`${where}: no rtcp-mux`);
+    if (m.crypto?.length) problems.push(`${where}: SDES a=crypto beside DTLS`);
+    if ((m.candidates ?? []).some((c) => c.component !== 1)) problems.push(`${where}: component-2 candidate`);
+    for (const rtp of m.rtp ?? []) if (rtp.codec.toLowerCase() === "opus" && String(rtp.encoding) !== "2") problems.push(`${where}: opus without /2`);
+    if (!m.direction) problems.push(`${where}: no direction`);
+  }
+  return problems;
+}
+
+/**
+ * What Jingle peers require of a session-initiate/accept we send (INTEROP): contents with short
+ * names, RTP descriptions with rtcp-mux and Opus/2, ICE transports with ufrag, pwd and a DTLS
+ * fingerprint whose setup is actpass in an offer and never actpass in an answer; no TCP or mDNS
+ * candidates.
+ */
+export function checkSentDescription(jingle: Element, kind: "offer" | "answer"): string[] {
+  const problems: string[] = [];
+  const contents = jingle.getChildren("content");
+  if (contents.length === 0) problems.push("no content");
+  for (const content of contents) {
+    const name = content.attrs.name ?? "";
+    const where = `content '${name}'`;
+    if (!name || /\s/.test(name) || name.length > 16) problems.push(`${where}: name Conversations refuses`);
+    const senders = content.attrs.senders ?? "both";
+    if (!["both", "initiator", "responder", "none"].includes(senders)) problems.push(`${where}: senders '${senders}'`);
+    const description = content.getChild("description", NS_RTP);
+    if (!description) problems.push(`${where}: no RTP description`);
+    else {
+      if (!description.getChild("rtcp-mux", NS_RTP)) problems.push(`${where}: no <rtcp-mux/>`);
+      for (const pt of description.getChildren("payload-type")) {
+        if (pt.attrs.name?.toLowerCase() === "opus" && pt.attrs.channels !== "2") problems.push(`${where}: opus without channels='2'`);
+        for (const p of pt.getChildren("parameter")) {
+          if (!p.attrs.name || /\s/.test(p.attrs.name) || p.attrs.value === undefined) problems.push(`${where}: parameter Conversations throws on (${p.toString()})`);
+        }
+      }
+    }
+    const transport = content.getChild("transport", NS_ICE);
+    if (!transport) {
+      problems.push(`${where}: no ICE-UDP transport`);
+      continue;
+    }
+    if (!transport.attrs.ufrag || !transport.attrs.pwd) problems.push(`${where}: transport without ufrag/pwd`);
+    const fp = transport.getChild("fingerprint", NS_DTLS);
+    if (!fp?.attrs.hash || !fp.getText().trim()) problems.push(`${where}: no DTLS fingerprint`);
+    else if (kind === "offer" && fp.attrs.setup !== "actpass") problems.push(`${where}: offer setup '${String(fp.attrs.setup)}' (Conversations requires actpass)`);
+    else if (kind === "answer" && fp.attrs.setup !== "active" && fp.attrs.setup !== "passive") problems.push(`${where}: answer setup '${String(fp.attrs.setup)}'`);
+    if (fp && fp.getText() !== fp.getText().trim()) problems.push(`${where}: fingerprint with whitespace`);
+  }
+  problems.push(...checkSentCandidates(jingle));
+  return problems;
+}
+
+export function checkSentCandidates(jingle: Element): string[] {
+  const problems: string[] = [];
+  for (const c of candidates(jingle)) {
+    if (c.attrs.protocol !== "udp") problems.push(`candidate with protocol ${String(c.attrs.protocol)}`);
+    if (String(c.attrs.ip).endsWith(".local")) problems.push(`mDNS candidate ${String(c.attrs.ip)}`);
+    for (const a of ["component", "foundation", "generation", "id", "ip", "port", "priority", "protocol", "type"]) {
+      if (c.attrs[a] === undefined) problems.push(`candidate without ${a}`);
+    }
+  }
+  return problems;
+}
+
+/** The media of a <jingle/>'s contents, sorted. */
+export function mediaOf(jingle: Element): string[] {
+  return jingle.getChildren("content").map((c) => c.getChild("description", NS_RTP)?.attrs.media ?? "").sort();
+}
