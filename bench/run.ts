@@ -6,6 +6,7 @@ export interface BenchmarkModule {
 
 const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<BenchmarkModule> }> = [
   { name: "codec (SDP ⇄ Jingle round trips)", load: () => import("./codec.js") },
+  { name: "call setup (accept to first frame, signaling cost)", load: () => import("./call-setup.js") },
 ];
 
 const only = process.argv[2];

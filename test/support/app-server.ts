@@ -50,3 +50,38 @@ export async function startAppServer(wsTarget: string): Promise<AppServer> {
     close: () => server.close(),
   };
 }
+
+/** A frame the page sent or received on its XMPP WebSocket (RFC 7395: one stanza per frame). */
+export interface WireFrame {
+  dir: "in" | "out";
+  /** performance.timeOrigin + performance.now() in the page, ms. */
+  at: number;
+  data: string;
+}
+
+/**
+ * Init script (a string, so no bundler helper leaks into the page) that records every
+ * WebSocket frame of the page in `window.__wire`. Tests read the stanzas on the wire with
+ * `wireFrames(page)` instead of reaching into the app's state.
+ */
+export const WIRE_TAP_SCRIPT = `(() => {
+  const Native = window.WebSocket;
+  window.__wire = [];
+  const now = () => performance.timeOrigin + performance.now();
+  class Tapped extends Native {
+    constructor(url, protocols) {
+      super(url, protocols);
+      this.addEventListener("message", (e) => { if (typeof e.data === "string") window.__wire.push({ dir: "in", at: now(), data: e.data }); });
+    }
+    send(data) {
+      if (typeof data === "string") window.__wire.push({ dir: "out", at: now(), data });
+      super.send(data);
+    }
+  }
+  window.WebSocket = Tapped;
+})();`;
+
+/** The frames recorded by WIRE_TAP_SCRIPT; `clear` empties the record afterwards. */
+export function wireFrames(page: { evaluate<R>(script: string): Promise<R> }, clear = false): Promise<WireFrame[]> {
+  return page.evaluate<WireFrame[]>(`(() => { const w = window.__wire ?? []; if (${clear}) window.__wire = []; return w; })()`);
+}

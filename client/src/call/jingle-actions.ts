@@ -2,7 +2,7 @@
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import { StanzaError, type StanzaErrorType } from "../xmpp/errors.js";
-import { NS_JINGLE, NS_JINGLE_ERRORS, NS_JINGLE_RTP_INFO } from "../xmpp/ns.js";
+import { NS_JINGLE, NS_JINGLE_ERRORS, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP_INFO } from "../xmpp/ns.js";
 import { isJingleReason, type JingleReason } from "./states.js";
 
 export function jingleIq(to: string, jingle: Element): Element {
@@ -11,6 +11,17 @@ export function jingleIq(to: string, jingle: Element): Element {
 
 export function jingleElement(action: string, sid: string, attrs: { initiator?: string; responder?: string } = {}, ...children: Element[]): Element {
   return xml("jingle", { xmlns: NS_JINGLE, action, sid, initiator: attrs.initiator, responder: attrs.responder }, ...children);
+}
+
+/**
+ * Moves the candidates of a transport-info (as candidateToJingle builds it) into the
+ * transports of the same contents in a session-initiate/accept (XEP-0176 §6.1).
+ */
+export function addCandidates(jingle: Element, transportInfo: Element | null): void {
+  for (const content of transportInfo?.getChildren("content") ?? []) {
+    const target = jingle.getChildren("content").find((c) => c.attrs.name === content.attrs.name)?.getChild("transport", NS_JINGLE_ICE_UDP);
+    for (const candidate of content.getChild("transport", NS_JINGLE_ICE_UDP)?.getChildren("candidate") ?? []) target?.append(candidate);
+  }
 }
 
 /** XEP-0166 §7.4 `<reason/>`. */

@@ -14,6 +14,7 @@ import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
 import { StanzaError } from "../xmpp/errors.js";
 import {
+  addCandidates,
   jingleElement,
   JingleErrors,
   jingleIq,
@@ -50,11 +51,20 @@ export interface CallTimeouts {
   incomingMs: number;
   /** After proceed, how long we wait for session-initiate. */
   proceedMs: number;
-  /** Local candidates gathered within this window go out in one transport-info. */
+  /**
+   * Local candidates gathered within this window go out in one transport-info. The first
+   * candidates ride in session-initiate/accept; later ones are relay candidates (TURN over
+   * UDP, TCP, TLS arrive tens of ms apart), so a wider window saves stanzas, not setup time.
+   */
   trickleBatchMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 20 };
+/** After the first local candidate, how long more arrive in the same burst (one per m-line and interface). */
+const FIRST_CANDIDATES_SETTLE_MS = 5;
+/** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
+const FIRST_CANDIDATES_MAX_MS = 20;
+
+export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100 };
 
 export interface CallSessionOptions {
   id: string;
@@ -109,6 +119,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #remoteMids: string[] = [];
   #signalled = false;
   #pendingLocal: IceCandidateInit[] = [];
+  #firstCandidate: (() => void) | undefined;
+  #gathered = false;
+  #offer: Promise<string> | undefined;
   #batchTimer: ReturnType<typeof setTimeout> | undefined;
   #pendingInitiate: Element | undefined;
   #muted = new Set<CallMedia>();
@@ -163,6 +176,12 @@ export class CallSession extends TypedEmitter<CallEvents> {
   /** Outgoing: rings all the callee's devices (XEP-0353 §3.1). */
   async propose(): Promise<void> {
     this.#arm(this.#timeouts.ringMs, () => void this.#retract("timeout"));
+    // The camera opens and the offer is made while the callee's devices ring (a preview, as
+    // calling apps do), so session-initiate leaves as soon as <proceed/> arrives. Nothing
+    // (no candidate) is sent before proceed.
+    this.#startPeer(true);
+    this.#offer = this.#peer?.then((peer) => peer.offer());
+    this.#offer?.catch(() => undefined);
     await this.#signaling.sendMessage(jmiMessage(this.#peerJid, "propose", this.id, { media: this.media }));
   }
 
@@ -311,7 +330,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
         const candidates = this.#readCandidates(jingle);
         this.#enqueue(async () => {
           const peer = await this.#requirePeer();
-          for (const c of candidates) await peer.addCandidate(c).catch(() => undefined);
+          await Promise.all(candidates.map((c) => peer.addCandidate(c).catch(() => undefined)));
         });
         return;
       }
@@ -366,7 +385,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
       (error: unknown) => {
         this.#problem = error instanceof Error ? error.message : String(error);
         this.emit("problem", this.#problem);
-        void this.#terminate("failed-application", "failed");
+        // Still ringing: retract, or the callee's devices would ring on.
+        if (this.#state === "proposed" || this.#state === "ringing") void this.#retract("failed-application");
+        else void this.#terminate("failed-application", "failed");
       },
     );
   }
@@ -378,14 +399,41 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   async #initiate() {
     const peer = await this.#requirePeer();
-    const sdp = await peer.offer();
+    const sdp = await (this.#offer ?? peer.offer());
+    await this.#firstCandidates();
     if (this.ended) return;
     const jingle = sdpToJingle(sdp, { role: "initiator", action: "session-initiate", sid: this.id, initiator: this.#signaling.jid });
     this.#localContents = sdpToSession(sdp, { role: "initiator" }).session.contents;
     this.#transition("initiated");
-    await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
+    await this.#sendSignalled(jingle);
+  }
+
+  /**
+   * Sends session-initiate/accept with the candidates gathered so far (XEP-0176 §6.1 allows
+   * them there), then trickles the rest without waiting for the ack: RFC 6120 §10.1 keeps
+   * our stanzas to one peer in order, so a transport-info cannot overtake its session.
+   */
+  async #sendSignalled(jingle: Element) {
+    addCandidates(jingle, this.#takeCandidates());
+    const sent = this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
     this.#signalled = true;
-    this.#flushCandidates();
+    if (this.#pendingLocal.length > 0) this.#scheduleFlush();
+    await sent;
+  }
+
+  /** Resolves once the first local candidates are in (host ones come within milliseconds), or after the batch window. */
+  #firstCandidates(): Promise<void> {
+    if (this.#gathered) return Promise.resolve();
+    if (this.#pendingLocal.length > 0) return new Promise((resolve) => setTimeout(resolve, FIRST_CANDIDATES_SETTLE_MS));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#firstCandidate = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, FIRST_CANDIDATES_MAX_MS);
+      this.#firstCandidate = () => setTimeout(done, FIRST_CANDIDATES_SETTLE_MS);
+    });
   }
 
   #answerInitiate(jingle: Element) {
@@ -396,14 +444,13 @@ export class CallSession extends TypedEmitter<CallEvents> {
       const peer = await this.#requirePeer();
       this.#remoteMids = jingleToSession(jingle).contents.map((c) => c.name);
       const answer = await peer.answer(sdp);
-      await this.#addRemoteCandidates(jingle);
+      // The caller's candidates are applied while ours gather: neither waits for the other.
+      await Promise.all([this.#addRemoteCandidates(jingle), this.#firstCandidates()]);
       if (this.ended) return;
       const accept = sdpToJingle(answer, { role: "responder", action: "session-accept", sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid });
       this.#localContents = sdpToSession(answer, { role: "responder" }).session.contents;
       this.#transition("active");
-      await this.#signaling.sendIq(jingleIq(this.#peerJid, accept));
-      this.#signalled = true;
-      this.#flushCandidates();
+      await this.#sendSignalled(accept);
     });
   }
 
@@ -446,29 +493,39 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   async #addRemoteCandidates(jingle: Element) {
     const peer = await this.#requirePeer();
-    for (const c of jingleToCandidates(jingle, this.#remoteMids)) await peer.addCandidate(c).catch(() => undefined);
+    await Promise.all(jingleToCandidates(jingle, this.#remoteMids).map((c) => peer.addCandidate(c).catch(() => undefined)));
   }
 
   #onLocalCandidate(candidate: IceCandidateInit | null) {
-    if (!candidate || this.ended) return;
-    this.#pendingLocal.push(candidate);
-    if (this.#signalled && !this.#batchTimer) {
-      this.#batchTimer = setTimeout(() => this.#flushCandidates(), this.#timeouts.trickleBatchMs);
+    if (this.ended) return;
+    if (!candidate) {
+      this.#gathered = true;
+      this.#firstCandidate?.();
+      return;
     }
+    this.#pendingLocal.push(candidate);
+    this.#firstCandidate?.();
+    if (this.#signalled) this.#scheduleFlush();
+  }
+
+  #scheduleFlush() {
+    this.#batchTimer ??= setTimeout(() => this.#flushCandidates(), this.#timeouts.trickleBatchMs);
+  }
+
+  /** The pending local candidates as a transport-info (null when none survive the TCP/mDNS filter). */
+  #takeCandidates(): Element | null {
+    const batch = this.#pendingLocal;
+    this.#pendingLocal = [];
+    if (batch.length === 0) return null;
+    return candidateToJingle(batch, { contents: this.#localContents, sid: this.id, initiator: this.#initiator() });
   }
 
   /** XEP-0176 §6.1: candidates of one short window in one transport-info. */
   #flushCandidates() {
     clearTimeout(this.#batchTimer);
     this.#batchTimer = undefined;
-    if (!this.#signalled || this.ended || this.#pendingLocal.length === 0) return;
-    const batch = this.#pendingLocal;
-    this.#pendingLocal = [];
-    const jingle = candidateToJingle(batch, {
-      contents: this.#localContents,
-      sid: this.id,
-      initiator: this.#initiator(),
-    });
+    if (!this.#signalled || this.ended) return;
+    const jingle = this.#takeCandidates();
     if (jingle) void this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch(() => undefined);
   }
 

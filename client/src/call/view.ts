@@ -12,6 +12,7 @@ export type CallPhase =
   | "ended"
   | "declined"
   | "missed"
+  | "no-answer"
   | "answered-elsewhere"
   | "failed";
 
@@ -35,7 +36,9 @@ export function deriveCallPhase(state: CallState, direction: CallDirection, ice:
       if (ice === "disconnected") return "reconnecting";
       return "connecting";
     case "retracted":
-      return direction === "incoming" ? "missed" : "ended";
+      // XEP-0353: the caller retracts after its own ring timeout; for the callee it is missed.
+      if (direction === "incoming") return "missed";
+      return reason === "timeout" ? "no-answer" : "ended";
     case "rejected":
       return reason === "busy" ? "declined" : direction === "outgoing" ? "declined" : "ended";
     case "answered-elsewhere":
@@ -62,6 +65,7 @@ export const PHASE_TEXT: Record<CallPhase, string> = {
   ended: "Call ended",
   declined: "Call declined",
   missed: "Missed call",
+  "no-answer": "No answer",
   "answered-elsewhere": "Answered on another device",
   failed: "Call failed",
 };

@@ -23,7 +23,8 @@ export class FakePeer implements MediaPeer {
   readonly muted = new Set<string>();
   remoteDescription = "";
   closed = false;
-  constructor(readonly options: PeerOptions, readonly localCandidates: number) {}
+  /** `lateCandidates` come 30 ms after the first ones, as relay candidates do. */
+  constructor(readonly options: PeerOptions, readonly localCandidates: number, readonly lateCandidates = 0) {}
 
   async offer() {
     this.#gather();
@@ -52,12 +53,21 @@ export class FakePeer implements MediaPeer {
   }
   /** Host candidates trickle out right after the local description, as in a browser. */
   #gather() {
-    setTimeout(() => {
-      for (let i = 0; i < this.localCandidates; i++) {
-        this.options.listeners.onCandidate({ candidate: `candidate:${i + 1} 1 udp ${2122260223 - i} 127.0.0.1 ${50000 + i} typ host generation 0`, sdpMid: "0", sdpMLineIndex: 0 });
+    const emit = (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        this.options.listeners.onCandidate({ candidate: `candidate:${i + 1} 1 udp ${2122260223 - i} 198.51.100.7 ${50000 + i} typ host generation 0`, sdpMid: "0", sdpMLineIndex: 0 });
       }
-      this.options.listeners.onCandidate(null);
+    };
+    setTimeout(() => {
+      emit(0, this.localCandidates);
+      if (this.lateCandidates === 0) this.options.listeners.onCandidate(null);
     }, 1);
+    if (this.lateCandidates > 0) {
+      setTimeout(() => {
+        emit(this.localCandidates, this.lateCandidates);
+        this.options.listeners.onCandidate(null);
+      }, 30);
+    }
   }
   #connected = false;
   #maybeConnect() {
@@ -77,7 +87,7 @@ export class FakeNetwork {
   readonly log: Sent[] = [];
   readonly devices = new Map<string, Device>();
 
-  device(jid: string, options: { trusted?: string[]; allowStrangers?: boolean; timeouts?: Partial<CallTimeouts>; candidates?: number } = {}): Device {
+  device(jid: string, options: DeviceOptions = {}): Device {
     const device = new Device(this, jid, options);
     this.devices.set(jid, device);
     return device;
@@ -142,11 +152,20 @@ function carbon(kind: "sent" | "received", ownBare: string, to: string, message:
   return xml("message", { from: ownBare, to, type: "chat" }, xml(kind, { xmlns: "urn:xmpp:carbons:2" }, xml("forwarded", { xmlns: "urn:xmpp:forward:0" }, parse(message.toString()))));
 }
 
+export interface DeviceOptions {
+  trusted?: string[];
+  allowStrangers?: boolean;
+  timeouts?: Partial<CallTimeouts>;
+  /** Host candidates gathered at once, and candidates gathered 30 ms later. */
+  candidates?: number;
+  lateCandidates?: number;
+}
+
 export class Device {
   readonly manager: CallManager;
   readonly peers: FakePeer[] = [];
   online = true;
-  constructor(network: FakeNetwork, readonly jid: string, options: { trusted?: string[]; allowStrangers?: boolean; timeouts?: Partial<CallTimeouts>; candidates?: number }) {
+  constructor(network: FakeNetwork, readonly jid: string, options: DeviceOptions) {
     const signaling: CallSignaling = {
       jid,
       sendMessage: async (m) => network.routeMessage(jid, m),
@@ -161,7 +180,7 @@ export class Device {
       timeouts: { trickleBatchMs: 5, ...options.timeouts },
       newId: () => `${bareJid(jid).split("@")[0]}-call-${++n}`,
       createPeer: async (o) => {
-        const peer = new FakePeer(o, options.candidates ?? 2);
+        const peer = new FakePeer(o, options.candidates ?? 2, options.lateCandidates);
         this.peers.push(peer);
         return peer;
       },

@@ -3,6 +3,9 @@ import { xml } from "@xmpp/xml";
 import { FakeNetwork, until } from "./fakes.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import type { CallSession } from "../../../client/src/call/session.js";
+import type { JmiMessage } from "../../../client/src/call/jmi.js";
+import { historyFromJmi } from "../../../client/src/call/history.js";
+import { deriveCallPhase } from "../../../client/src/call/view.js";
 
 function setup(opts: { bobDevices?: number; timeouts?: Record<string, number> } = {}) {
   const net = new FakeNetwork();
@@ -99,19 +102,71 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
     }
   });
 
-  it("local candidates gathered in one window go out in one transport-info", async () => {
+  it("an unanswered call: alice retracts after her ring timeout, every device of bob stops ringing as missed, alice sees no answer", async () => {
+    vi.useFakeTimers();
+    try {
+      const { net, alice, bobs } = setup({ bobDevices: 2, timeouts: { ringMs: 30_000, incomingMs: 40_000 } });
+      const heard: Array<{ message: JmiMessage; outgoing: boolean; at: number }> = [];
+      bobs[0]!.manager.on("jmi", (message, outgoing) => heard.push({ message, outgoing, at: Date.now() }));
+      const call = await alice.manager.call("bob@x", ["audio", "video"]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(bobs.map((b) => incoming(b)!.state)).toEqual(["incoming", "incoming"]);
+      expect(call.state).toBe("ringing");
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect([call.state, call.reason]).toEqual(["retracted", "timeout"]);
+      expect(deriveCallPhase(call.state, call.direction, call.iceState, call.reason)).toBe("no-answer");
+      for (const b of bobs) {
+        expect([incoming(b)!.state, incoming(b)!.reason]).toEqual(["retracted", "timeout"]);
+        expect(deriveCallPhase(incoming(b)!.state, "incoming", "new", incoming(b)!.reason)).toBe("missed");
+        expect(b.peers).toHaveLength(0);
+      }
+      // Both ends cleanly: the caller's camera is released, no Jingle was ever sent.
+      expect(alice.peers.every((p) => p.closed)).toBe(true);
+      expect(net.jmiActions("alice@x/web")).toEqual(["propose", "retract"]);
+      expect(net.jingleActions()).toEqual([]);
+      expect(historyFromJmi(heard).map((r) => [r.direction, r.outcome])).toEqual([["received", "missed"]]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a callee whose caller vanished stops ringing after its own timeout and records a missed call", async () => {
+    vi.useFakeTimers();
+    try {
+      const net = new FakeNetwork();
+      // Alice's device goes away while ringing, so her retract never comes: bob gives up on his own.
+      const alice = net.device("alice@x/web", { trusted: ["bob@x"], timeouts: { ringMs: 600_000 } });
+      const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], timeouts: { incomingMs: 40_000 } });
+      await alice.manager.call("bob@x", ["audio"]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(incoming(bob)!.state).toBe("incoming");
+      const sentBefore = net.log.length;
+      await vi.advanceTimersByTimeAsync(40_000);
+      expect([incoming(bob)!.state, incoming(bob)!.reason]).toEqual(["failed", "timeout"]);
+      expect(deriveCallPhase(incoming(bob)!.state, "incoming", "new", incoming(bob)!.reason)).toBe("missed");
+      expect(net.log.slice(sentBefore).filter((s) => s.from === "bob@x/dev1")).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("the first local candidates ride in session-initiate/accept, later ones go out together in one transport-info", async () => {
     const net = new FakeNetwork();
-    const alice = net.device("alice@x/web", { trusted: ["bob@x"], candidates: 5 });
-    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], candidates: 5 });
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], candidates: 3, lateCandidates: 4 });
+    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], candidates: 3, lateCandidates: 4 });
     const call = await alice.manager.call("bob@x", ["audio", "video"]);
     await until(() => incoming(bob)?.state === "incoming", "rings");
     await incoming(bob)!.accept();
     await until(() => call.iceState === "connected" && incoming(bob)!.iceState === "connected", "connected");
-    await new Promise((r) => setTimeout(r, 20));
-    expect(net.jingleActions("alice@x/web").filter((a) => a === "transport-info")).toHaveLength(1);
-    const ti = net.log.find((s) => s.from === "alice@x/web" && s.stanza.getChild("jingle", "urn:xmpp:jingle:1")?.attrs.action === "transport-info")!;
-    const candidates = ti.stanza.getChild("jingle", "urn:xmpp:jingle:1")!.getChildren("content").flatMap((c) => c.getChildElements().flatMap((t) => t.getChildren("candidate")));
-    expect(candidates).toHaveLength(5);
+    await new Promise((r) => setTimeout(r, 60));
+    const candidatesIn = (from: string, action: string) => net.log
+      .filter((s) => s.from === from && s.stanza.getChild("jingle", "urn:xmpp:jingle:1")?.attrs.action === action)
+      .map((s) => s.stanza.getChild("jingle", "urn:xmpp:jingle:1")!.getChildren("content").flatMap((c) => c.getChildElements().flatMap((t) => t.getChildren("candidate")))
+        .filter((c) => c.attrs.ip === "198.51.100.7").length); // the fake's; the captured SDP carries its own
+    expect(candidatesIn("alice@x/web", "session-initiate")).toEqual([3]);
+    expect(candidatesIn("alice@x/web", "transport-info")).toEqual([4]);
+    expect(candidatesIn("bob@x/dev1", "session-accept")).toEqual([3]);
+    expect(candidatesIn("bob@x/dev1", "transport-info")).toEqual([4]);
   });
 
   it("muting the microphone stops the track and tells the peer", async () => {

@@ -1,0 +1,361 @@
+// Call setup of the web app against bare WebRTC, measured in the same run:
+// (a) from the callee's accept to the first remote video frame on both sides, for real calls
+//     between two Chromium pages of the web app through a real ejabberd;
+// (b) the same for two bare pages exchanging SDP and trickled candidates over a minimal
+//     WebSocket relay (offer sent after accept, as the app does after <proceed/>);
+// (c) signaling stanzas and bytes per audio+video call on the wire vs the bare SDP+candidates.
+// The first frame is taken from requestVideoFrameCallback on the remote <video> (CONVENTIONS).
+// Browser-side code is passed as strings: tsx's keepNames helpers must not leak into pages.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Element } from "@xmpp/xml";
+import parse from "@xmpp/xml/lib/parse.js";
+import type { Page } from "playwright-core";
+import { WebSocketServer, type WebSocket } from "ws";
+import { startTestServer, type TestAccount, type TestServer } from "../test/support/ejabberd.ts";
+import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer, type WireFrame } from "../test/support/app-server.ts";
+import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.ts";
+
+const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
+const GOALS = { timeRatio: 1.2, stanzas: 16, bytesRatio: 1.5 };
+const NS_JMI = "urn:xmpp:jingle-message:0";
+const NS_JINGLE = "urn:xmpp:jingle:1";
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+// ——— The web app ———
+
+/** Records when "Accept with video" is clicked, in the page's clock (shared by all pages on this host). */
+const ACCEPT_CLOCK_SCRIPT = `document.addEventListener("click", (e) => {
+  const b = e.target instanceof Element ? e.target.closest("button") : null;
+  if (b && b.textContent === "Accept with video") window.__acceptAt = performance.timeOrigin + performance.now();
+}, true);`;
+
+/** Arms requestVideoFrameCallback on the call screen's remote <video>. */
+const ARM_FIRST_FRAME = `(() => {
+  window.__firstFrame = 0;
+  const v = document.querySelector("video.remote");
+  if (!v) return false;
+  v.requestVideoFrameCallback((now, meta) => { window.__firstFrame = performance.timeOrigin + meta.presentationTime; });
+  return true;
+})()`;
+
+async function appPage(app: AppServer, account: TestAccount, browsers: LaunchedBrowser[]): Promise<Page> {
+  const browser = await launchChromium();
+  browsers.push(browser);
+  await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
+  await browser.context.addInitScript({ content: ACCEPT_CLOCK_SCRIPT });
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  await page.goto(app.url);
+  await page.getByLabel("XMPP address").fill(account.jid);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  return page;
+}
+
+const callStatus = (page: Page) => page.getByRole("status", { name: "Call status" }).textContent();
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface Traffic {
+  stanzas: number;
+  bytes: number;
+  /** e.g. "jmi:propose", "jingle:transport-info", "iq:result" → count. */
+  kinds: Map<string, number>;
+  /** Stanzas in the same window that are not about the call (presence, pings…). */
+  other: number;
+}
+
+function parseFrame(data: string): Element | undefined {
+  try {
+    return parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Counts what both clients sent for one call: JMI messages and Jingle iqs carrying its id,
+ * and the iq results/errors answering those iqs. XEP-0198 <r/>/<a/> are not stanzas.
+ */
+export function callTraffic(sent: readonly WireFrame[], sid: string): Traffic {
+  const stanzas = sent.map((f) => ({ frame: f, el: parseFrame(f.data) })).filter((s): s is { frame: WireFrame; el: Element } => !!s.el && ["message", "iq", "presence"].includes(s.el.name));
+  const jingleIqIds = new Set(stanzas.filter((s) => s.el.name === "iq" && s.el.getChild("jingle", NS_JINGLE)?.attrs.sid === sid).map((s) => String(s.el.attrs.id)));
+  const traffic: Traffic = { stanzas: 0, bytes: 0, kinds: new Map(), other: 0 };
+  for (const { frame, el } of stanzas) {
+    let kind: string | undefined;
+    const jmi = el.name === "message" ? el.getChildElements().find((c) => c.getNS() === NS_JMI) : undefined;
+    const jingle = el.name === "iq" ? el.getChild("jingle", NS_JINGLE) : undefined;
+    if (jmi?.attrs.id === sid) kind = `jmi:${jmi.name}`;
+    else if (jingle?.attrs.sid === sid) kind = `jingle:${jingle.attrs.action}`;
+    else if (el.name === "iq" && (el.attrs.type === "result" || el.attrs.type === "error") && jingleIqIds.has(String(el.attrs.id))) kind = `iq:${el.attrs.type}`;
+    if (!kind) {
+      traffic.other += 1;
+      continue;
+    }
+    traffic.stanzas += 1;
+    traffic.bytes += Buffer.byteLength(frame.data);
+    traffic.kinds.set(kind, (traffic.kinds.get(kind) ?? 0) + 1);
+  }
+  return traffic;
+}
+
+interface AppCall {
+  /** Accept → first remote frame at the caller / at the callee, ms. */
+  caller: number;
+  callee: number;
+  traffic: Traffic;
+}
+
+async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall> {
+  await Promise.all([wireFrames(alice, true), wireFrames(bob, true)]);
+  await alice.getByRole("button", { name: new RegExp(`^Video call ${bobName}`) }).click();
+  const accept = bob.getByRole("button", { name: "Accept with video" });
+  await accept.waitFor({ timeout: 15_000 });
+  if (!(await alice.evaluate<boolean>(ARM_FIRST_FRAME)) || !(await bob.evaluate<boolean>(ARM_FIRST_FRAME))) throw new Error("no remote <video> on the call screen");
+  await accept.click();
+  const frame = (p: Page) => p.evaluate<number>("window.__firstFrame || 0");
+  await waitFor("the first remote frame on both sides", async () => (await frame(alice)) > 0 && (await frame(bob)) > 0);
+  const acceptAt = await bob.evaluate<number>("window.__acceptAt");
+  const [a, b] = [await frame(alice), await frame(bob)];
+  await alice.getByRole("button", { name: "Hang up" }).click();
+  await waitFor("the end on both sides", async () => (await callStatus(bob)) === "Call ended" && (await callStatus(alice)) === "Call ended");
+  // Let the last results (session-terminate's, finish) reach the wire.
+  await new Promise((r) => setTimeout(r, 300));
+  const frames = { alice: await wireFrames(alice, true), bob: await wireFrames(bob, true) };
+  const sent = [...frames.alice, ...frames.bob].filter((f) => f.dir === "out");
+  if (process.env.BENCH_TRACE) {
+    console.log(`trace: accept at 0, first frame at alice ${(a - acceptAt).toFixed(0)} ms, at bob ${(b - acceptAt).toFixed(0)} ms`);
+    for (const [who, fs] of Object.entries(frames)) for (const f of fs) console.log(`  ${(f.at - acceptAt).toFixed(1).padStart(8)} ${who.padEnd(5)} ${f.dir.padEnd(3)} ${String(f.data.length).padStart(6)} ${f.data.slice(0, 150)}`);
+  }
+  const propose = sent.map((f) => parseFrame(f.data)?.getChildElements().find((c) => c.getNS() === NS_JMI && c.name === "propose")).find(Boolean);
+  if (!propose) throw new Error("no <propose/> on the caller's wire");
+  for (const p of [alice, bob]) await p.getByRole("button", { name: "Close" }).click();
+  return { caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, propose.attrs.id as string) };
+}
+
+// ——— Bare WebRTC baseline ———
+
+const BARE_PAGE = `<!doctype html><meta charset="utf-8"><title>bare</title><video autoplay playsinline muted></video>`;
+
+/** Minimal bare-WebRTC peer: JSON over a WebSocket relay, trickle ICE, offer sent on accept. */
+const BARE_SCRIPT = `window.bare = (() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const video = document.querySelector("video");
+  const s = { ws: null, pc: null, stream: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, firstFrame: 0, rang: false, error: "" };
+  const send = (m) => s.ws.send(JSON.stringify(m));
+  const media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  const makePc = () => {
+    const pc = new RTCPeerConnection({ iceServers: s.iceServers, bundlePolicy: "balanced" });
+    for (const t of s.stream.getTracks()) pc.addTrack(t, s.stream);
+    pc.onicecandidate = (e) => { if (e.candidate) send({ type: "candidate", candidate: e.candidate.toJSON() }); };
+    pc.ontrack = (e) => {
+      if (e.track.kind !== "video") return;
+      video.srcObject = new MediaStream([e.track]);
+      video.requestVideoFrameCallback((n, meta) => { s.firstFrame = performance.timeOrigin + meta.presentationTime; });
+    };
+    s.pc = pc;
+    return pc;
+  };
+  const drain = async () => { for (const c of s.pending) await s.pc.addIceCandidate(c); s.pending = []; };
+  const handle = async (m) => {
+    if (m.type === "ring") s.rang = true;
+    else if (m.type === "accept") {
+      const pc = makePc();
+      await pc.setLocalDescription(await pc.createOffer());
+      send({ type: "offer", sdp: pc.localDescription.sdp });
+    } else if (m.type === "offer") {
+      await s.ready;
+      await s.pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
+      await drain();
+      await s.pc.setLocalDescription(await s.pc.createAnswer());
+      send({ type: "answer", sdp: s.pc.localDescription.sdp });
+    } else if (m.type === "answer") {
+      await s.pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
+      await drain();
+    } else if (m.type === "candidate") {
+      if (s.pc && s.pc.remoteDescription) await s.pc.addIceCandidate(m.candidate);
+      else s.pending.push(m.candidate);
+    }
+  };
+  return {
+    connect: (url) => new Promise((resolve, reject) => {
+      s.ws = new WebSocket(url);
+      s.ws.onopen = () => resolve(true);
+      s.ws.onerror = () => reject(new Error("relay unreachable"));
+      s.ws.onmessage = (e) => { const m = JSON.parse(e.data); s.queue = s.queue.then(() => handle(m)).catch((err) => { s.error = String(err); }); };
+    }),
+    reset: (iceServers) => { s.iceServers = iceServers; s.acceptAt = 0; s.firstFrame = 0; s.rang = false; s.pending = []; s.error = ""; },
+    dial: async () => { s.stream = await media(); send({ type: "ring" }); return true; },
+    accept: () => {
+      s.acceptAt = now();
+      send({ type: "accept" });
+      s.ready = media().then((stream) => { s.stream = stream; makePc(); });
+      return true;
+    },
+    state: () => ({ rang: s.rang, acceptAt: s.acceptAt, firstFrame: s.firstFrame, error: s.error }),
+    hangUp: () => { if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; s.pc = null; return true; },
+  };
+})();`;
+
+interface Relay {
+  url: string;
+  /** SDP and candidate-line bytes, and relay messages, since the last take(). */
+  take(): { bareBytes: number; messages: number };
+  close(): Promise<void>;
+}
+
+/** A tiny HTTP page + WebSocket relay on 127.0.0.1: whatever one page sends, the other gets. */
+async function startRelay(): Promise<Relay> {
+  const http: Server = createServer((_req, res) => {
+    res.setHeader("content-type", "text/html");
+    res.end(BARE_PAGE);
+  });
+  const wss = new WebSocketServer({ server: http });
+  const peers = new Set<WebSocket>();
+  let bareBytes = 0;
+  let messages = 0;
+  wss.on("connection", (ws) => {
+    peers.add(ws);
+    ws.on("close", () => peers.delete(ws));
+    ws.on("message", (data) => {
+      const text = data.toString();
+      const m = JSON.parse(text) as { type: string; sdp?: string; candidate?: { candidate?: string } };
+      messages += 1;
+      if (m.sdp) bareBytes += Buffer.byteLength(m.sdp);
+      if (m.candidate?.candidate) bareBytes += Buffer.byteLength(m.candidate.candidate);
+      for (const other of peers) if (other !== ws) other.send(text);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}/`,
+    take() {
+      const r = { bareBytes, messages };
+      bareBytes = 0;
+      messages = 0;
+      return r;
+    },
+    async close() {
+      for (const ws of peers) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+async function barePage(relay: Relay, browsers: LaunchedBrowser[]): Promise<Page> {
+  const browser = await launchChromium();
+  browsers.push(browser);
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  await page.goto(relay.url);
+  await page.addScriptTag({ content: BARE_SCRIPT });
+  await page.evaluate(`window.bare.connect(${JSON.stringify(relay.url.replace("http", "ws"))})`);
+  return page;
+}
+
+interface BareCall {
+  caller: number;
+  callee: number;
+  bareBytes: number;
+  messages: number;
+}
+
+type BareState = { rang: boolean; acceptAt: number; firstFrame: number; error: string };
+
+async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: unknown): Promise<BareCall> {
+  const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
+  for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)})`);
+  relay.take();
+  await caller.evaluate("window.bare.dial()");
+  await waitFor("the ring", async () => (await state(callee)).rang);
+  await callee.evaluate("window.bare.accept()");
+  await waitFor("the first remote frame on both sides (bare)", async () => {
+    const [a, b] = [await state(caller), await state(callee)];
+    if (a.error || b.error) throw new Error(`bare WebRTC page failed: ${a.error || b.error}`);
+    return a.firstFrame > 0 && b.firstFrame > 0;
+  });
+  const [a, b] = [await state(caller), await state(callee)];
+  // Candidates keep trickling after the first frame (TCP, relay): count them all.
+  await new Promise((r) => setTimeout(r, 500));
+  for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
+  return { caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take() };
+}
+
+// ——— Run ———
+
+function row(label: string, value: string, note = ""): string {
+  return `  ${label.padEnd(46)} ${value.padStart(12)}   ${note}`;
+}
+
+const met = (ok: boolean) => (ok ? "met" : "NOT MET");
+
+export default async function run(): Promise<void> {
+  const browsers: LaunchedBrowser[] = [];
+  let server: TestServer | undefined;
+  let app: AppServer | undefined;
+  let relay: Relay | undefined;
+  try {
+    server = await startTestServer();
+    app = await startAppServer(server.wsLoopbackUrl);
+    relay = await startRelay();
+    const [alice, bob] = [await server.createAccount(), await server.createAccount()];
+    await server.makeContacts(alice.username, bob.username);
+    const pa = await appPage(app, alice, browsers);
+    const pb = await appPage(app, bob, browsers);
+    await waitFor("bob callable", () => pa.getByRole("button", { name: new RegExp(`^Video call ${bob.username}`) }).isEnabled().catch(() => false));
+    const [ba, bb] = [await barePage(relay, browsers), await barePage(relay, browsers)];
+
+    // Warm-up (first call in a fresh browser pays codec and device start-up), then the
+    // app's own ICE servers (ejabberd's STUN/TURN via XEP-0215) for the baseline too.
+    await appCall(pa, pb, bob.username);
+    const iceServers = await pa.evaluate<unknown>("(globalThis.__peerConnections ?? []).at(-1)?.getConfiguration().iceServers ?? []");
+    await bareCall(ba, bb, relay, iceServers);
+
+    const apps: AppCall[] = [];
+    const bares: BareCall[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      apps.push(await appCall(pa, pb, bob.username));
+      bares.push(await bareCall(ba, bb, relay, iceServers));
+    }
+
+    const both = (c: { caller: number; callee: number }) => Math.max(c.caller, c.callee);
+    const appBoth = median(apps.map(both));
+    const bareBoth = median(bares.map(both));
+    const stanzas = median(apps.map((c) => c.traffic.stanzas));
+    const bytes = median(apps.map((c) => c.traffic.bytes));
+    const bareBytes = median(bares.map((c) => c.bareBytes));
+    const kinds = new Map<string, number[]>();
+    for (const c of apps) for (const [k, n] of c.traffic.kinds) kinds.set(k, [...(kinds.get(k) ?? []), n]);
+
+    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS)`);
+    console.log(row("accept → first remote frame, both sides", "", "(app: XEP-0353 + Jingle via ejabberd; bare: JSON relay)"));
+    console.log(row("  app, at the caller / at the callee", `${median(apps.map((c) => c.caller)).toFixed(0)} / ${median(apps.map((c) => c.callee)).toFixed(0)} ms`));
+    console.log(row("  bare, at the caller / at the callee", `${median(bares.map((c) => c.caller)).toFixed(0)} / ${median(bares.map((c) => c.callee)).toFixed(0)} ms`));
+    console.log(row("  app, both sides", `${appBoth.toFixed(0)} ms`));
+    console.log(row("  bare, both sides", `${bareBoth.toFixed(0)} ms`));
+    console.log(row("  ratio app/bare", `${(appBoth / bareBoth).toFixed(2)}×`, `goal ≤ ${GOALS.timeRatio}×: ${met(appBoth / bareBoth <= GOALS.timeRatio)}`));
+    console.log(row("signaling stanzas per call (incl. iq results)", `${stanzas}`, `goal ≤ ${GOALS.stanzas}: ${met(stanzas <= GOALS.stanzas)}`));
+    console.log(row("  of which", "", [...kinds].map(([k, ns]) => `${k} ${median(ns)}`).join(", ")));
+    console.log(row("  other stanzas sent meanwhile (not counted)", `${median(apps.map((c) => c.traffic.other))}`));
+    console.log(row("signaling bytes per call (app, stanzas above)", `${bytes.toFixed(0)} B`));
+    console.log(row("bare SDP + candidate lines per call", `${bareBytes.toFixed(0)} B`, `(${median(bares.map((c) => c.messages))} relay messages)`));
+    console.log(row("  ratio app/bare", `${(bytes / bareBytes).toFixed(2)}×`, `goal ≤ ${GOALS.bytesRatio}×: ${met(bytes / bareBytes <= GOALS.bytesRatio)}`));
+  } finally {
+    for (const b of browsers) await b.close();
+    await relay?.close();
+    await app?.close();
+    await server?.stop();
+  }
+}
