@@ -100,7 +100,7 @@ function writeRtp(d: RtpDescription, senders: JingleContent["senders"], author: 
   m["rtcpMux"] = "rtcp-mux";
   if (d.msid) m["msid"] = `${d.msid.stream} ${d.msid.track}`;
   if (d.sources.length) {
-    m["ssrcs"] = d.sources.flatMap((s) =>
+    m["ssrcs"] = withGroupMembers(d).flatMap((s) =>
       s.parameters.map((p) => (p.value === undefined ? { id: s.ssrc, attribute: p.name } : { id: s.ssrc, attribute: p.name, value: p.value })),
     );
   }
@@ -127,4 +127,26 @@ function writeTransport(m: Writable, t: IceTransport, opts: SdpWriteOptions): vo
   // With rtcp-mux (always, above) component 2 is meaningless: Dino still sends it (INTEROP).
   const candidates = t.candidates.filter((c) => c.component === 1).map(candidateToSdp);
   if (candidates.length) m["candidates"] = candidates;
+}
+
+/**
+ * StanzaJS's session-accept lists one <source/> per content but an FID group naming a second
+ * ssrc (its applyStreamsCompatibility() only runs for session-initiate), and libwebrtc refuses
+ * a group member without a=ssrc lines ("Failed to add remote stream ssrc"). Declare such members
+ * with the cname (and msid) of the group's first declared source, as StanzaJS itself does for
+ * its session-initiate.
+ */
+function withGroupMembers(d: RtpDescription): RtpDescription["sources"] {
+  const sources = [...d.sources];
+  const known = new Set(sources.map((s) => s.ssrc));
+  for (const group of d.ssrcGroups) {
+    const model = sources.find((s) => group.sources.includes(s.ssrc));
+    if (!model) continue;
+    for (const ssrc of group.sources) {
+      if (known.has(ssrc)) continue;
+      known.add(ssrc);
+      sources.push({ ssrc, parameters: model.parameters.filter((p) => p.name === "cname" || p.name === "msid") });
+    }
+  }
+  return sources;
 }
