@@ -1,8 +1,8 @@
 import { XmppAccount, type ContactView } from "../xmpp/account.js";
 import { splitJid, type ConnectionState } from "../xmpp/connection.js";
 import { discoverWebSocketEndpoint } from "../xmpp/endpoint.js";
-import { historyFromJmi, type CallRecord } from "../call/history.js";
-import type { JmiMessage } from "../call/jmi.js";
+import { historyFromJmi, jmiFromArchive, mergeJmiLogs, type CallRecord, type JmiLogEntry } from "../call/history.js";
+import { queryArchive } from "../xmpp/mam.js";
 import type { CallManager } from "../call/manager.js";
 import { browserPeerFactory } from "../call/peer-browser.js";
 import type { CallSession } from "../call/session.js";
@@ -14,6 +14,9 @@ import { h, replaceChildren } from "./dom.js";
 import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
 import { signInView } from "./signin-view.js";
 import { loadRemembered, remember } from "./storage.js";
+
+/** How far back the call history reaches when restored from the archive. */
+const HISTORY_DAYS = 30;
 
 interface SignInState {
   busy: boolean;
@@ -34,7 +37,7 @@ export class App {
   #notice = "";
   #calls: CallManager | undefined;
   #screen: CallScreen | undefined;
-  #jmiLog: Array<{ message: JmiMessage; outgoing: boolean; at: number }> = [];
+  #jmiLog: JmiLogEntry[] = [];
   readonly #settings: CallSettings = { allowStrangers: false, relayOnly: false };
   readonly #callLayer = document.createElement("div");
 
@@ -95,11 +98,25 @@ export class App {
       this.#jmiLog.push({ message, outgoing, at: Date.now() });
       this.render();
     });
+    void this.#restoreHistory(account);
     account.connection.on("fatal", () => {
       this.#account = undefined;
       this.#signIn = { busy: false, error: "The server no longer accepts your password. Sign in again." };
       this.render();
     });
+  }
+
+  /**
+   * Rebuilds the call history from the server's archive (XEP-0313; JMI messages carry a
+   * store hint), so another device or a reload shows the same calls. Without MAM the
+   * history simply starts empty.
+   */
+  async #restoreHistory(account: XmppAccount) {
+    const since = new Date(Date.now() - HISTORY_DAYS * 86_400_000);
+    const archived = await queryArchive(account.connection, { start: since }).catch(() => []);
+    if (this.#account !== account) return;
+    this.#jmiLog = mergeJmiLogs(jmiFromArchive(archived, account.connection.bareJid), this.#jmiLog);
+    this.render();
   }
 
   #showCall(call: CallSession) {

@@ -1,5 +1,6 @@
 import { bareJid } from "../xmpp/connection.js";
-import type { JmiMessage } from "./jmi.js";
+import type { ArchivedMessage } from "../xmpp/mam.js";
+import { readJmi, type JmiMessage } from "./jmi.js";
 import type { CallMedia } from "./states.js";
 
 export type CallOutcome = "answered" | "missed" | "declined" | "unanswered" | "busy";
@@ -13,12 +14,50 @@ export interface CallRecord {
   at: number;
 }
 
+/** A JMI message seen live or read from the archive; `outgoing`: sent by this account. */
+export interface JmiLogEntry {
+  message: JmiMessage;
+  outgoing: boolean;
+  /** When we saw it (live) or when the archive stored it. */
+  at: number;
+}
+
+/** The JMI messages among archived ones (XEP-0313), stamped with the archive's time. */
+export function jmiFromArchive(archived: readonly ArchivedMessage[], ownBareJid: string): JmiLogEntry[] {
+  const entries: JmiLogEntry[] = [];
+  for (const { message: stanza, stamp } of archived) {
+    const message = readJmi(stanza, ownBareJid);
+    if (!message) continue;
+    entries.push({ message: { ...message, delayedAt: stamp }, outgoing: bareJid(message.from) === ownBareJid, at: stamp });
+  }
+  return entries;
+}
+
+/**
+ * One log from the archive and what was seen live since sign-in: the same message (same
+ * id, action, sender and recipient) counts once, and the result is in time order so each
+ * call's propose comes before its outcome.
+ */
+export function mergeJmiLogs(...logs: ReadonlyArray<readonly JmiLogEntry[]>): JmiLogEntry[] {
+  const seen = new Set<string>();
+  const merged: JmiLogEntry[] = [];
+  for (const entry of logs.flat()) {
+    const { id, action, from, to } = entry.message;
+    const key = JSON.stringify([id, action, from, to]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    merged.push(entry);
+  }
+  const time = (e: JmiLogEntry) => e.message.delayedAt ?? e.at;
+  return merged.sort((a, b) => time(a) - time(b));
+}
+
 /**
  * Call history rebuilt from XEP-0353 messages alone (live or from an archive): the propose
  * gives who called whom and with what; proceed/accept, reject and retract give the outcome.
  * `outgoing` marks messages sent by this account (any of its devices).
  */
-export function historyFromJmi(messages: ReadonlyArray<{ message: JmiMessage; outgoing: boolean; at: number }>): CallRecord[] {
+export function historyFromJmi(messages: readonly JmiLogEntry[]): CallRecord[] {
   const records = new Map<string, CallRecord>();
   for (const { message, outgoing, at } of messages) {
     let record = records.get(message.id);

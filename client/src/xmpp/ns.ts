@@ -43,3 +43,9 @@ export const NS_JINGLE_RTCP_FB = "urn:xmpp:jingle:apps:rtp:rtcp-fb:0";
 export const NS_JINGLE_RTP_HDREXT = "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0";
 export const NS_JINGLE_GROUPING = "urn:xmpp:jingle:apps:grouping:0";
 export const NS_JINGLE_SSMA = "urn:xmpp:jingle:apps:rtp:ssma:0";
+/** XEP-0313 v1.1: Message Archive Management. */
+export const NS_MAM = "urn:xmpp:mam:2";
+/** XEP-0059: Result Set Management (MAM pages). */
+export const NS_RSM = "http://jabber.org/protocol/rsm";
+/** XEP-0004: Data Forms (MAM query filters). */
+export const NS_DATA_FORMS = "jabber:x:data";
