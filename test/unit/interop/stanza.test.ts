@@ -93,3 +93,20 @@ describe("we call StanzaJS", () => {
     expect(checkRemoteSdp(h.peer.remoteDescription, { mids: ["0", "1"], bundle: true, type: "answer" })).toEqual([]);
   });
 });
+
+// Needs a client change (not made here; see the report of issue 6): CallSession.handleJingle
+// answers a transport-info with out-of-order unless the call is initiated/accepting/active, so
+// the candidates StanzaJS trickles right after its session-initiate, while we still ring
+// ("incoming-session"), are refused — and StanzaJS ignores that error, so they are lost
+// (CONVENTIONS: early candidates are buffered, not lost). Live calls still connect on loopback
+// through peer-reflexive candidates.
+describe.skip("StanzaJS trickles while we ring — client refuses transport-info before the answer", () => {
+  it("a transport-info that arrives before we answer is acked and reaches the browser after it", async () => {
+    const h = new InteropHarness();
+    h.iq(fx("session-initiate-audio-video.xml"));
+    await until(() => h.manager.calls[0]?.state === "incoming-session", "we ring");
+    expect(h.iq(fx("transport-info.xml"))).toBeUndefined();
+    await h.call.accept();
+    await until(() => h.peer.remoteCandidates.length === 1, "early candidate applied");
+  });
+});

@@ -1,0 +1,180 @@
+// Live interop with an independent Jingle implementation: StanzaJS 12 (npm `stanza`, its own
+// jingle plugin and MediaSession) in a second Chromium, signed in to the same ejabberd as our
+// web app. Media is Chromium's fake camera/microphone; both sides must decode what the other sends.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { startTestServer, type TestAccount, type TestServer } from "../support/ejabberd.ts";
+import { launchChromium, type LaunchedBrowser } from "../support/chromium.ts";
+import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { startStanzaPeerServer, type StanzaPeerServer } from "../support/stanza-peer/server.ts";
+
+let server: TestServer;
+let app: AppServer;
+let peerServer: StanzaPeerServer;
+let browsers: LaunchedBrowser[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer();
+  [app, peerServer] = await Promise.all([startAppServer(server.wsLoopbackUrl), startStanzaPeerServer()]);
+});
+afterAll(async () => {
+  await Promise.all([app?.close(), peerServer?.close()]);
+  await server?.stop();
+});
+
+async function closeBrowsers() {
+  await Promise.all(browsers.map((b) => b.close()));
+  browsers = [];
+}
+
+async function newPage(): Promise<Page> {
+  const browser = await launchChromium();
+  browsers.push(browser);
+  return browser.context.pages()[0] ?? (await browser.context.newPage());
+}
+
+async function signInApp(account: TestAccount): Promise<Page> {
+  const page = await newPage();
+  await page.goto(app.url);
+  await page.getByLabel("XMPP address").fill(account.jid);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect.poll(() => page.getByRole("status", { name: "Connection" }).textContent(), { timeout: 15_000 }).toMatch(/online|connected/i);
+  return page;
+}
+
+async function signInStanza(account: TestAccount): Promise<Page> {
+  const page = await newPage();
+  await page.goto(peerServer.url);
+  await expect.poll(() => page.locator("#status").textContent()).toBe("ready");
+  await page.evaluate(([jid, password, ws]) => window.stanzaPeer.signIn(jid, password, ws), [account.jid, account.password, server.wsLoopbackUrl] as const);
+  return page;
+}
+
+async function pair() {
+  const [us, them] = [await server.createAccount(), await server.createAccount()];
+  await server.makeContacts(us.username, them.username);
+  return { us, them };
+}
+
+const callStatus = (page: Page) => page.getByRole("status", { name: "Call status" }).textContent();
+
+/** Our app's inbound RTP (all its peer connections). */
+async function appMedia(page: Page) {
+  return page.evaluate(async () => {
+    let framesDecoded = 0;
+    let audioPackets = 0;
+    for (const pc of globalThis.__peerConnections ?? []) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number }) => {
+        if (r.type !== "inbound-rtp") return;
+        if (r.kind === "video") framesDecoded += r.framesDecoded ?? 0;
+        if (r.kind === "audio") audioPackets += r.packetsReceived ?? 0;
+      });
+    }
+    return { framesDecoded, audioPackets };
+  });
+}
+
+const stanzaMedia = (page: Page) => page.evaluate(() => window.stanzaPeer.media());
+
+/** The app's full JID as the StanzaJS peer saw it in presence. */
+async function appFullJid(peer: Page, bare: string): Promise<string> {
+  let found = "";
+  await expect.poll(async () => {
+    found = (await peer.evaluate(() => window.stanzaPeer.online())).find((j) => j.startsWith(`${bare}/`)) ?? "";
+    return found;
+  }, { timeout: 15_000 }).not.toBe("");
+  return found;
+}
+
+async function expectMediaFlowing(ours: Page, theirs: Page, video: boolean) {
+  const [a, s] = [await appMedia(ours), await stanzaMedia(theirs)];
+  await expect.poll(async () => (await appMedia(ours)).audioPackets, { timeout: 10_000 }).toBeGreaterThan(a.audioPackets + 20);
+  await expect.poll(async () => (await stanzaMedia(theirs)).audioPackets, { timeout: 10_000 }).toBeGreaterThan(s.audioPackets + 20);
+  if (video) {
+    await expect.poll(async () => (await appMedia(ours)).framesDecoded, { timeout: 10_000 }).toBeGreaterThan(a.framesDecoded + 10);
+    await expect.poll(async () => (await stanzaMedia(theirs)).framesDecoded, { timeout: 10_000 }).toBeGreaterThan(s.framesDecoded + 10);
+  }
+}
+
+describe("StanzaJS calls our web app (direct session-initiate, no JMI)", () => {
+  it("video: we accept, both reach ICE connected, frames and audio flow both ways; our hang-up ends the StanzaJS session", async () => {
+    const { us, them } = await pair();
+    try {
+      const ours = await signInApp(us);
+      const theirs = await signInStanza(them);
+      const target = await appFullJid(theirs, us.jid);
+      await theirs.evaluate(([to]) => window.stanzaPeer.call(to, true), [target] as const);
+      await ours.getByRole("button", { name: "Accept with video" }).click({ timeout: 15_000 });
+      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
+      await expect.poll(async () => (await stanzaMedia(theirs)).ice, { timeout: 20_000 }).toMatch(/connected|completed/);
+      await expectMediaFlowing(ours, theirs, true);
+      await ours.getByRole("button", { name: "Hang up" }).click();
+      await expect.poll(() => theirs.evaluate(() => window.stanzaPeer.sessionState()), { timeout: 10_000 }).toBe("ended");
+      expect(await theirs.evaluate(() => window.stanzaPeer.events())).toContain("terminated:success");
+      expect(await callStatus(ours)).toBe("Call ended");
+    } finally {
+      await closeBrowsers();
+    }
+  });
+
+  it("audio: we accept, audio flows both ways; the StanzaJS hang-up ends our call", async () => {
+    const { us, them } = await pair();
+    try {
+      const ours = await signInApp(us);
+      const theirs = await signInStanza(them);
+      const target = await appFullJid(theirs, us.jid);
+      await theirs.evaluate(([to]) => window.stanzaPeer.call(to, false), [target] as const);
+      await ours.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
+      await expect.poll(async () => (await stanzaMedia(theirs)).ice, { timeout: 20_000 }).toMatch(/connected|completed/);
+      await expectMediaFlowing(ours, theirs, false);
+      await theirs.evaluate(() => window.stanzaPeer.hangUp());
+      await expect.poll(() => callStatus(ours), { timeout: 10_000 }).toBe("Call ended");
+    } finally {
+      await closeBrowsers();
+    }
+  });
+});
+
+// Needs a client change (not made here; see the report of issue 6): CallManager.call() always
+// rings through XEP-0353 <propose/>, which StanzaJS ignores (it has no JMI: no
+// urn:xmpp:jingle-message:0 in its disco#info), so the call never gets past "Calling". The app
+// must send session-initiate directly to a full JID whose disco#info lacks JMI (as Conversations'
+// ConversationFragment.triggerRtpSession and Dino's PeerState.initiate_call do).
+describe.skip("our web app calls StanzaJS — client lacks direct session-initiate for peers without JMI", () => {
+  it("video: StanzaJS accepts, media flows both ways; the StanzaJS hang-up ends our call", async () => {
+    const { us, them } = await pair();
+    try {
+      const theirs = await signInStanza(them);
+      const ours = await signInApp(us);
+      const button = ours.getByRole("button", { name: new RegExp(`^Video call ${them.username}`) });
+      await expect.poll(() => button.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
+      await button.click();
+      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
+      await expectMediaFlowing(ours, theirs, true);
+      await theirs.evaluate(() => window.stanzaPeer.hangUp());
+      await expect.poll(() => callStatus(ours), { timeout: 10_000 }).toBe("Call ended");
+    } finally {
+      await closeBrowsers();
+    }
+  });
+
+  it("audio: StanzaJS accepts, audio flows both ways; our hang-up ends the StanzaJS session", async () => {
+    const { us, them } = await pair();
+    try {
+      const theirs = await signInStanza(them);
+      const ours = await signInApp(us);
+      const button = ours.getByRole("button", { name: new RegExp(`^Audio call ${them.username}`) });
+      await expect.poll(() => button.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
+      await button.click();
+      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
+      await expectMediaFlowing(ours, theirs, false);
+      await ours.getByRole("button", { name: "Hang up" }).click();
+      await expect.poll(() => theirs.evaluate(() => window.stanzaPeer.sessionState()), { timeout: 10_000 }).toBe("ended");
+    } finally {
+      await closeBrowsers();
+    }
+  });
+});
