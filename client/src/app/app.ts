@@ -10,6 +10,8 @@ import { CallScreen } from "./call-screen.js";
 import { createCallManager, type CallSettings } from "./calls.js";
 import { contactsView } from "./contacts-view.js";
 import { historyView } from "./history-view.js";
+import { checkIceServers, type GatheringPeer } from "../diagnostics/ice-check.js";
+import { connectionCheckView, type ConnectionCheckState } from "./connection-check-view.js";
 import { h, replaceChildren } from "./dom.js";
 import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
 import { signInView } from "./signin-view.js";
@@ -39,6 +41,7 @@ export class App {
   #screen: CallScreen | undefined;
   #jmiLog: JmiLogEntry[] = [];
   readonly #settings: CallSettings = { allowStrangers: false, relayOnly: false };
+  #check: ConnectionCheckState = { running: false };
   readonly #callLayer = document.createElement("div");
 
   constructor(root: HTMLElement) {
@@ -78,6 +81,7 @@ export class App {
     if (this.#screen) this.#closeCall(this.#screen);
     this.#calls = undefined;
     this.#jmiLog = [];
+    this.#check = { running: false };
     this.#account = undefined;
     this.render();
     await account?.signOut();
@@ -191,8 +195,25 @@ export class App {
         onRefuse: (jid) => this.#act("Refusing", () => account.roster.refuse(jid)),
         onAdd: (jid) => this.#act("Adding a contact", () => account.roster.add(jid)),
         onRemove: (jid) => this.#act("Removing a contact", () => account.roster.remove(jid)),
-      }), historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid), this.#settingsView()),
+      }), historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid), this.#settingsView(),
+      connectionCheckView(this.#check, () => this.#runConnectionCheck(account))),
     );
+  }
+
+  /** Gathers candidates through each XEP-0215 server alone, as the doctor does from a terminal. */
+  #runConnectionCheck(account: XmppAccount) {
+    this.#check = { running: true };
+    this.render();
+    this.#act("Checking the connection", async () => {
+      try {
+        await account.iceServers.refresh();
+        const results = await checkIceServers(account.iceServers.iceServers, (config) => new RTCPeerConnection(config) as unknown as GatheringPeer);
+        this.#check = { running: false, results };
+      } finally {
+        if (this.#check.running) this.#check = { running: false };
+        this.render();
+      }
+    });
   }
 
   #settingsView(): HTMLElement {

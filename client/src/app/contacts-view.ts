@@ -1,5 +1,6 @@
 import type { ContactView } from "../xmpp/account.js";
 import { h } from "./dom.js";
+import { icon } from "./icons.js";
 import { AVAILABILITY_LABEL } from "./messages.js";
 
 export interface ContactsProps {
@@ -33,8 +34,8 @@ function contactItem(c: ContactView, props: ContactsProps): HTMLElement {
     h(
       "span",
       { class: "actions" },
-      h("button", { class: "icon call-audio", "aria-label": `Audio call ${name}`, title: `Audio call ${name}`, disabled: !canCall || !c.callable.audio, onclick: () => props.onCall(c.jid, false) }, "📞"),
-      h("button", { class: "icon call-video", "aria-label": `Video call ${name}`, title: `Video call ${name}`, disabled: !canCall || !c.callable.video, onclick: () => props.onCall(c.jid, true) }, "🎥"),
+      h("button", { class: "icon call-audio", "aria-label": `Audio call ${name}`, title: `Audio call ${name}`, disabled: !canCall || !c.callable.audio, onclick: () => props.onCall(c.jid, false) }, icon("phone")),
+      h("button", { class: "icon call-video", "aria-label": `Video call ${name}`, title: `Video call ${name}`, disabled: !canCall || !c.callable.video, onclick: () => props.onCall(c.jid, true) }, icon("video")),
       h("button", { class: "icon subtle", "aria-label": `Remove ${name}`, title: `Remove ${name}`, onclick: () => { if (confirm(`Remove ${name} from your contacts?`)) props.onRemove(c.jid); } }, "✕"),
     ),
   );

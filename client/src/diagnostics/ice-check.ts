@@ -43,16 +43,18 @@ export function parseCandidateLine(line: string): GatheredCandidate | undefined 
   return { protocol: parts[2]!.toLowerCase(), address: parts[4]!, port: Number(parts[5]), type: parts[7]! };
 }
 
-/** Splits servers into one entry per URL, so each is judged on its own. */
+/** Splits servers into one entry per URL, so each is judged on its own, and each URL once. */
 export function serversByUrl(servers: readonly RTCIceServer[]): Array<{ url: string; server: RTCIceServer }> {
+  const seen = new Set<string>();
   return servers.flatMap((server) => {
     const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
-    return urls.map((url) => ({ url, server: { ...server, urls: url } }));
+    return urls.filter((url) => !seen.has(url) && seen.add(url)).map((url) => ({ url, server: { ...server, urls: url } }));
   });
 }
 
 /** STUN error codes Chromium reports (RFC 8489 §14.8, 7xx are its own for network failures). */
-function hintFor(errorCode: number, kind: "stun" | "turn"): string {
+function hintFor(errorCode: number, kind: "stun" | "turn", url: string): string {
+  if (url.startsWith("turns:") && errorCode >= 700) return "TURN over TLS needs a certificate this browser trusts for the server's name (locally: the CA in .data/certs)";
   if (errorCode === 401) return "the server refused the credentials: TURN server and XMPP server must share one secret";
   if (errorCode === 403) return "refused by the server's policy for this network address";
   if (errorCode >= 700) return `the ${kind.toUpperCase()} server did not answer: is it running, and is its port open to this network?`;
@@ -81,12 +83,15 @@ function gather(factory: GatheringPeerFactory, url: string, server: RTCIceServer
         });
       } else if (errors.length > 0) {
         const error = errors[0]!;
-        resolve({ url, kind, verdict: "fail", candidates: [], detail: `${error.errorCode} ${error.errorText}`.trim(), hint: hintFor(error.errorCode, kind) });
+        resolve({ url, kind, verdict: "fail", candidates: [], detail: `${error.errorCode} ${error.errorText}`.trim(), hint: hintFor(error.errorCode, kind, url) });
       } else if (kind === "stun") {
         // Chromium drops a server-reflexive candidate equal to a host candidate: no NAT.
         resolve({ url, kind, verdict: "warn", candidates: [], detail: "no public address learned", hint: "no NAT between this device and the server, or STUN is blocked" });
       } else {
-        resolve({ url, kind, verdict: "fail", candidates: [], detail: "no relay candidate", hint: "the TURN server did not allocate a relay: check that it runs and its port is open" });
+        resolve({
+          url, kind, verdict: "fail", candidates: [], detail: "no relay candidate",
+          hint: url.startsWith("turns:") ? hintFor(701, kind, url) : "the TURN server did not allocate a relay: check that it runs and its port is open",
+        });
       }
     };
     const timer = setTimeout(finish, timeoutMs);

@@ -49,6 +49,10 @@ describe("the in-browser connectivity check", () => {
       ]);
   });
 
+  it("checks a URL once even when the server lists it twice (STUN over UDP and TCP share one)", () => {
+    expect(serversByUrl([{ urls: "stun:s:3478" }, { urls: "stun:s:3478" }]).map((e) => e.url)).toEqual(["stun:s:3478"]);
+  });
+
   it("passes STUN with the public address and TURN with the relay, gathering TURN relay-only", async () => {
     const seen: Array<{ url: string; policy: string }> = [];
     const results = await checkIceServers(
