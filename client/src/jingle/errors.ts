@@ -18,10 +18,11 @@ export type JingleCodecReason =
   | "invalid-attribute"
   | "malformed-candidate"
   | "unsupported-application"
-  | "unsupported-transport";
+  | "unsupported-transport"
+  | "limit-exceeded";
 
 /** Stanza error condition (RFC 6120 §8.3.3) to answer the iq with. */
-export type StanzaErrorCondition = "bad-request" | "feature-not-implemented";
+export type StanzaErrorCondition = "bad-request" | "feature-not-implemented" | "not-acceptable";
 
 /** XEP-0166 §7.4 reason for a session-terminate, when the error ends the session. */
 export type JingleTerminateReason =
@@ -47,6 +48,9 @@ const WIRE: Record<JingleCodecReason, { condition: StanzaErrorCondition; termina
   "malformed-candidate": { condition: "bad-request" },
   "unsupported-application": { condition: "feature-not-implemented", terminate: "unsupported-applications" },
   "unsupported-transport": { condition: "feature-not-implemented", terminate: "unsupported-transports" },
+  // RFC 6120 §8.3.3.12: understood, but past the criteria the recipient sets (limits.ts). No
+  // terminate reason: a capped transport-info must not end a call that works.
+  "limit-exceeded": { condition: "not-acceptable" },
 };
 
 /** Where in the input the problem is: a content (mid) and/or an SDP line number (1-based). */

@@ -5,13 +5,14 @@ import { candidateFromSdp, keepCandidate, type CandidateFilter } from "./candida
 import { JingleCodecError } from "./errors.js";
 import {
   FEEDBACK_ROWS, FLAG_ROWS, HANDLED_MEDIA_FIELDS, HANDLED_SESSION_FIELDS, HDREXT_ROWS,
-  PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, readRows,
+  PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, checkFingerprint, readRows,
 } from "./mapping.js";
 import {
   directionToSenders, type Direction, type DtlsSetup, type Fingerprint, type IceTransport,
   type JingleContent, type JingleRole, type JingleSession, type Parameter, type PayloadType,
   type RtcpFeedback, type RtpDescription, type Source,
 } from "./model.js";
+import { capCount, checkSessionLimits, exceeded, hasForbiddenChars, LIMITS } from "./limits.js";
 import { checkContentName } from "./names.js";
 
 export interface SdpReadOptions extends CandidateFilter {
@@ -37,13 +38,19 @@ const SDP_LINE = /^[a-z]=/;
 /** Rejects text that is not SDP before sdp-transform silently skips it, naming the line. */
 function checkLines(sdp: string): void {
   if (typeof sdp !== "string" || sdp.trim() === "") throw new JingleCodecError("malformed-sdp", "empty input");
+  if (sdp.length > LIMITS.sdpChars) throw exceeded("characters of SDP", LIMITS.sdpChars);
   const lines = sdp.split(/\r?\n/);
   let sawVersion = false;
   let sawMedia = false;
+  let media = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? "").trim();
     if (line === "") continue;
     if (!SDP_LINE.test(line)) throw new JingleCodecError("malformed-sdp", `not an SDP line: '${line.slice(0, 60)}'`, { line: i + 1 });
+    // RFC 4566 §5: a line is text up to CRLF; a stray CR or control character would travel
+    // into the Jingle we send, where XML 1.0 forbids it.
+    if (hasForbiddenChars(line)) throw new JingleCodecError("malformed-sdp", "control or non-XML character", { line: i + 1 });
+    if (line.startsWith("m=")) capCount(++media, LIMITS.contents, "m= sections", { line: i + 1 });
     if (!sawVersion && !line.startsWith("v=")) throw new JingleCodecError("malformed-sdp", "SDP must start with v=0", { line: i + 1 });
     sawVersion = true;
     if (line.startsWith("m=")) sawMedia = true;
@@ -67,7 +74,9 @@ export function readSdp(sdp: string, opts: SdpReadOptions): SdpReadResult {
     semantics: g.type,
     contents: String(g.mids).trim().split(/\s+/).filter((m) => m !== ""),
   }));
-  return { session: { contents, groups }, unmapped };
+  const session = { contents, groups };
+  checkSessionLimits(session);
+  return { session, unmapped };
 }
 
 function readContent(
@@ -88,10 +97,12 @@ function readContent(
     } else if (!HANDLED_MEDIA_FIELDS.has(key)) unmapped.push(`${key} (content '${name}')`);
   }
   const direction = (media.direction ?? (session as unknown as Loose)["direction"] ?? "sendrecv") as Direction;
-  const isSctp = media.protocol.includes("SCTP");
-  const isRtp = media.protocol.includes("RTP");
+  // sdp-transform leaves fields out of an m= line it cannot read (a truncated one).
+  const protocol = typeof media.protocol === "string" ? media.protocol : "";
+  const isSctp = protocol.includes("SCTP");
+  const isRtp = protocol.includes("RTP");
   if (!isSctp && !isRtp) {
-    throw new JingleCodecError("unsupported-application", `m=${media.type} ${media.protocol} is neither RTP nor a data channel`, where);
+    throw new JingleCodecError("unsupported-application", `m=${String(media.type)} ${protocol} is neither RTP nor a data channel`, where);
   }
   const description = isRtp ? readDescription(session, media, name, opts.role) : undefined;
   const transport = readTransport(session, media, name, opts, description?.rtcpMux ?? true);
@@ -128,7 +139,7 @@ function readDescription(session: SessionDescription, media: Media, name: string
     const base = readRows(PAYLOAD_ROWS, rtpmap as Loose, "sdp", where, "payload-type") as unknown as PayloadType;
     const payload: PayloadType = { ...base, parameters: [], feedback: [] };
     if (payload.name?.toLowerCase() === "opus") payload.channels = 2; // INTEROP: libwebrtc needs opus/48000/2
-    for (const fmtp of fmtps.get(pt) ?? []) payload.parameters.push(...parseFmtp(fmtp.config));
+    for (const fmtp of fmtps.get(pt) ?? []) payload.parameters.push(...parseFmtp(String(fmtp.config ?? "")));
     for (const fb of fbs.get(pt) ?? []) payload.feedback.push(readFeedback(fb, where));
     const trr = trrs.get(pt)?.[0];
     if (trr) payload.trrInt = trr.value;
@@ -224,7 +235,8 @@ function readTransport(
   if (!fp) throw new JingleCodecError("missing-fingerprint", "no a=fingerprint (XEP-0320 §3)", where);
   let setup = (media.setup ?? session.setup ?? (opts.answer ? "active" : "actpass")) as DtlsSetup;
   if (opts.answer && setup === "actpass") setup = "active";
-  const fingerprint: Fingerprint = { hash: fp.type.trim().toLowerCase(), setup, value: fp.hash.trim() };
+  const fingerprint: Fingerprint = { hash: String(fp.type ?? "").trim().toLowerCase(), setup, value: String(fp.hash ?? "").trim() };
+  checkFingerprint(fingerprint.hash, fingerprint.value, where);
   const candidates = [];
   for (const raw of media.candidates ?? []) {
     const candidate = candidateFromSdp(raw as Loose, where);

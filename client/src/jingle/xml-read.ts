@@ -5,11 +5,12 @@
 import type { Element } from "@xmpp/xml";
 import { candidateId } from "./candidate.js";
 import { JingleCodecError, type JingleCodecLocation } from "./errors.js";
-import { CANDIDATE_ROWS, FEEDBACK_ROWS, FLAG_ROWS, HDREXT_ROWS, PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, readRows, readValue } from "./mapping.js";
+import { CANDIDATE_ROWS, FEEDBACK_ROWS, FLAG_ROWS, HDREXT_ROWS, PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, checkFingerprint, readRows, readValue } from "./mapping.js";
 import type {
-  ContentGroup, DtlsSetup, Fingerprint, HeaderExtension, IceCandidate, IceTransport, JingleContent, JingleRole,
+  Bandwidth, ContentGroup, DtlsSetup, Fingerprint, HeaderExtension, IceCandidate, IceTransport, JingleContent, JingleRole,
   JingleSession, Parameter, PayloadType, RtcpFeedback, RtpDescription, Senders, Source,
 } from "./model.js";
+import { checkJingleLimits, checkSessionLimits, LIMITS, capCount } from "./limits.js";
 import { checkContentName } from "./names.js";
 import {
   NS_JINGLE, NS_JINGLE_DTLS, NS_JINGLE_DTLS_SCTP, NS_JINGLE_GROUPING, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP,
@@ -46,9 +47,11 @@ export function assertJingle(el: Element): void {
 
 export function readJingle(jingle: Element, opts: XmlReadOptions): JingleSession {
   assertJingle(jingle);
+  checkJingleLimits(jingle);
   const contents: JingleContent[] = [];
   const seen = new Set<string>();
   for (const el of elements(jingle, "content", NS_JINGLE)) {
+    capCount(contents.length + 1, LIMITS.contents, "contents");
     const content = readContent(el, opts);
     if (seen.has(content.name)) throw new JingleCodecError("duplicate-content", "two <content/> share one name", { content: content.name });
     seen.add(content.name);
@@ -58,10 +61,24 @@ export function readJingle(jingle: Element, opts: XmlReadOptions): JingleSession
   const groups: ContentGroup[] = [];
   for (const g of elements(jingle, "group", NS_JINGLE_GROUPING)) {
     const names: string[] = [];
-    for (const c of g.children) if (typeof c !== "string" && c.getName() === "content") names.push((c.attrs["name"] ?? "").trim());
-    groups.push({ semantics: (g.attrs["semantics"] ?? g.attrs["type"] ?? "").trim(), contents: names });
+    for (const c of g.children) {
+      if (typeof c === "string" || c.getName() !== "content") continue;
+      const name = (c.attrs["name"] ?? "").trim();
+      checkContentName(name, false);
+      names.push(name);
+    }
+    groups.push({ semantics: token(g.attrs["semantics"] ?? g.attrs["type"], "group semantics"), contents: names });
   }
-  return { contents, groups };
+  const session = { contents, groups };
+  checkSessionLimits(session);
+  return session;
+}
+
+/** A value that becomes one SDP token (a=group:BUNDLE, a=ssrc-group:FID…): no whitespace inside. */
+function token(raw: string | undefined, what: string, where: JingleCodecLocation = {}): string {
+  const value = (raw ?? "").trim();
+  if (!/^[\w.+/:-]+$/.test(value)) throw new JingleCodecError("invalid-attribute", `${what} is not a token: ${JSON.stringify(value.slice(0, 40))}`, where);
+  return value;
 }
 
 export function readContent(el: Element, opts: XmlReadOptions): JingleContent {
@@ -96,13 +113,17 @@ export function readContent(el: Element, opts: XmlReadOptions): JingleContent {
   return content;
 }
 
-function readParameters(el: Element): Parameter[] {
+function readParameters(el: Element, where: JingleCodecLocation): Parameter[] {
   const out: Parameter[] = [];
   for (const c of el.children) {
     if (typeof c === "string" || c.getName() !== "parameter") continue;
     const name = (c.attrs["name"] ?? "").trim();
     const value = c.attrs["value"];
     if (name === "" && (value === undefined || value.trim() === "")) continue;
+    // a=fmtp is `name=value;name=value`: a ';' or '=' in a name, or ';' in a value, would forge parameters.
+    if (/[\s;=]/.test(name) || (value !== undefined && value.includes(";"))) {
+      throw new JingleCodecError("invalid-attribute", `<parameter name=${JSON.stringify(name.slice(0, 40))}/> would not survive as an fmtp parameter`, where);
+    }
     // StanzaJS writes RED's `111/111` as a nameless <parameter name='111/111'/>: keep it as a token.
     if (name === "") out.push({ name: value?.trim() ?? "" });
     else if (value === undefined) out.push({ name });
@@ -126,7 +147,7 @@ function readFeedback(el: Element, where: JingleCodecLocation): { feedback: Rtcp
 
 function readPayloadType(el: Element, where: JingleCodecLocation): PayloadType {
   const base = readRows(PAYLOAD_ROWS, el.attrs, "xml", where, "payload-type") as unknown as PayloadType;
-  const pt: PayloadType = { ...base, parameters: readParameters(el), ...readFeedback(el, where) };
+  const pt: PayloadType = { ...base, parameters: readParameters(el, where), ...readFeedback(el, where) };
   for (const key of ["ptime", "maxptime"] as const) {
     const v = readValue({ model: key, xml: key, sdp: key, kind: "int", xep: "XEP-0167 §4" }, el.attrs[key], where, "payload-type");
     if (typeof v === "number") pt[key] = v;
@@ -139,6 +160,8 @@ function readPayloadType(el: Element, where: JingleCodecLocation): PayloadType {
 function readDescription(el: Element, where: JingleCodecLocation): RtpDescription {
   const media = (el.attrs["media"] ?? "").trim();
   if (media === "") throw new JingleCodecError("invalid-attribute", "<description/> lacks 'media' (XEP-0167 §4)", where);
+  // RFC 4566 §5.14: the media of an m= line is a token.
+  if (!/^\w+$/.test(media)) throw new JingleCodecError("invalid-attribute", `<description media=${JSON.stringify(media.slice(0, 40))}/> is not a media token`, where);
   const d: RtpDescription = {
     media, payloadTypes: [], headerExtensions: [], bandwidth: [], sources: [], ssrcGroups: [],
     rtcpMux: false, rtcpReducedSize: false, extmapAllowMixed: false, ...readFeedback(el, where),
@@ -150,17 +173,17 @@ function readDescription(el: Element, where: JingleCodecLocation): RtpDescriptio
     const flag = FLAG_ROWS.find((f) => f.element === name && f.ns === ns);
     if (flag) d[flag.model] = true;
     else if (ns === NS_JINGLE_RTP && name === "payload-type") d.payloadTypes.push(readPayloadType(c, where));
-    else if (ns === NS_JINGLE_RTP && name === "bandwidth") d.bandwidth.push({ type: (c.attrs["type"] ?? "AS").trim(), value: Number(c.getText().trim()) });
+    else if (ns === NS_JINGLE_RTP && name === "bandwidth") d.bandwidth.push(readBandwidth(c, where));
     else if (ns === NS_JINGLE_RTP_HDREXT && name === "rtp-hdrext") d.headerExtensions.push(readHdrext(c, where));
     else if (ns === NS_JINGLE_RTP_SSMA && name === "source") d.sources.push(readSource(c, where));
     else if (ns === NS_JINGLE_RTP_SSMA && name === "ssrc-group") {
       const sources: number[] = [];
       for (const s of elements(c, "source", NS_JINGLE_RTP_SSMA)) sources.push(readSsrc(s, where));
-      d.ssrcGroups.push({ semantics: (c.attrs["semantics"] ?? "").trim(), sources });
+      d.ssrcGroups.push({ semantics: token(c.attrs["semantics"], "ssrc-group semantics", where), sources });
     } else if (ns === NS_JINGLE_RTP_MSID && name === "stream") {
       const stream = (c.attrs["id"] ?? "").trim();
       const track = (c.attrs["track"] ?? "").trim();
-      if (stream && track) d.msid = { stream, track };
+      if (stream && track && !/\s/.test(stream + track)) d.msid = { stream, track };
     }
     // <encryption/> (SDES, XEP-0167 §7) and anything else: ignored; SDES is stripped for browsers.
   }
@@ -177,12 +200,26 @@ function readHdrext(el: Element, where: JingleCodecLocation): HeaderExtension {
   return ext;
 }
 
+// RFC 4566 §5.8 bandwidth types sdp-transform (and browsers) know; others are dropped.
+const BANDWIDTH_TYPES: ReadonlySet<string> = new Set(["AS", "CT", "RR", "RS", "TIAS"]);
+
+function readBandwidth(el: Element, where: JingleCodecLocation): Bandwidth {
+  const type = (el.attrs["type"] ?? "AS").trim();
+  if (!BANDWIDTH_TYPES.has(type)) throw new JingleCodecError("invalid-attribute", `bandwidth type ${JSON.stringify(type.slice(0, 40))}`, where);
+  const value = readValue({ model: "value", xml: "(text)", sdp: "limit", kind: "int", required: true, max: 0xffff_ffff, xep: "XEP-0167 §4" }, el.getText(), where, "bandwidth");
+  if (value === undefined) throw new JingleCodecError("invalid-attribute", "<bandwidth/> has no value", where);
+  return { type, value: value as number };
+}
+
 function readSsrc(el: Element, where: JingleCodecLocation): number {
-  return readValue({ model: "ssrc", xml: "ssrc", sdp: "id", kind: "int", xep: "XEP-0339 §2" }, el.attrs["ssrc"] ?? "x", where, "source") as number;
+  return readValue({ model: "ssrc", xml: "ssrc", sdp: "id", kind: "int", max: 0xffff_ffff, xep: "XEP-0339 §2" }, el.attrs["ssrc"] ?? "x", where, "source") as number;
 }
 
 function readSource(el: Element, where: JingleCodecLocation): Source {
-  return { ssrc: readSsrc(el, where), parameters: readParameters(el) };
+  const parameters = readParameters(el, where);
+  // a=ssrc:<id> <attribute>[:<value>] (RFC 5576 §4.1): the attribute is a token.
+  for (const p of parameters) if (!/^[\w-]+$/.test(p.name)) throw new JingleCodecError("invalid-attribute", `source parameter ${JSON.stringify(p.name.slice(0, 40))}`, where);
+  return { ssrc: readSsrc(el, where), parameters };
 }
 
 function readTransport(el: Element, where: JingleCodecLocation, strict: boolean): IceTransport {
@@ -206,7 +243,7 @@ function readTransport(el: Element, where: JingleCodecLocation, strict: boolean)
 function readFingerprint(el: Element, where: JingleCodecLocation): Fingerprint {
   const hash = (el.attrs["hash"] ?? "").trim().toLowerCase();
   const value = el.getText().trim(); // XEP-0320's own examples wrap the value in whitespace.
-  if (hash === "" || value === "") throw new JingleCodecError("missing-fingerprint", "<fingerprint/> lacks hash or value", where);
+  checkFingerprint(hash, value, where);
   const fp: Fingerprint = { hash, value };
   const setup = el.attrs["setup"]?.trim();
   if (setup !== undefined) {

@@ -3,9 +3,12 @@
 import type { Element } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
 import { JingleCodecError } from "./errors.js";
+import { exceeded, LIMITS } from "./limits.js";
 import { NS_JINGLE } from "./namespaces.js";
 
 export function parseJingleXml(text: string): Element {
+  // Twice the stanza cap: the markup around the values (a <carbons> wrapper, the <iq>) counts here.
+  if (text.length > 2 * LIMITS.stanzaChars) throw exceeded("characters of XML", 2 * LIMITS.stanzaChars);
   let root: Element | null;
   try {
     root = parse(text.trim()) as Element | null;
@@ -18,13 +21,23 @@ export function parseJingleXml(text: string): Element {
   return jingle;
 }
 
-/** Depth-first search for the first <jingle xmlns='urn:xmpp:jingle:1'/> (iq, message, carbons…). */
+/** Wrappers a <jingle/> can sit in: iq, message, carbons' received/forwarded/message. */
+const MAX_WRAPPING = 8;
+
+/**
+ * Depth-first search for the first <jingle xmlns='urn:xmpp:jingle:1'/> (iq, message, carbons…),
+ * iterative and no deeper than real wrappers go, so a deeply nested input cannot blow the stack.
+ */
 export function findJingle(el: Element): Element | undefined {
-  if (el.getName() === "jingle" && el.getNS() === NS_JINGLE) return el;
-  for (const c of el.children) {
-    if (typeof c === "string") continue;
-    const found = findJingle(c);
-    if (found) return found;
+  const stack: [Element, number][] = [[el, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop() as [Element, number];
+    if (node.getName() === "jingle" && node.getNS() === NS_JINGLE) return node;
+    if (depth >= MAX_WRAPPING) continue;
+    for (let i = node.children.length - 1; i >= 0; i--) {
+      const c = node.children[i];
+      if (c !== undefined && typeof c !== "string") stack.push([c, depth + 1]);
+    }
   }
   return undefined;
 }

@@ -1,6 +1,8 @@
 // JingleSession → <jingle/> element, built with @xmpp/xml (never by string concatenation).
 // Each child in another namespace carries its own xmlns, as in the XEP examples.
 import { Element } from "@xmpp/xml";
+import { JingleCodecError } from "./errors.js";
+import { hasForbiddenChars } from "./limits.js";
 import { CANDIDATE_ROWS, FEEDBACK_ROWS, FLAG_ROWS, HDREXT_ROWS, PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, writeRows } from "./mapping.js";
 import type { IceTransport, JingleContent, JingleSession, Parameter, PayloadType, RtcpFeedback, RtpDescription } from "./model.js";
 import {
@@ -27,6 +29,10 @@ function child(parent: Element, name: string, attrs?: Record<string, string | nu
 }
 
 export function writeJingle(session: JingleSession, attrs: JingleAttributes): Element {
+  // The caller's sid (a peer's JMI id, say) must not make the stanza we send ill-formed XML.
+  for (const [key, value] of Object.entries(attrs)) {
+    if (typeof value === "string" && hasForbiddenChars(value)) throw new JingleCodecError("invalid-attribute", `<jingle ${key}/> has control or non-XML characters`);
+  }
   const jingle = new Element("jingle", {
     xmlns: NS_JINGLE,
     action: attrs.action,
