@@ -5,7 +5,7 @@ import { candidateFromSdp, keepCandidate, type CandidateFilter } from "./candida
 import { JingleCodecError } from "./errors.js";
 import {
   FEEDBACK_ROWS, FLAG_ROWS, HANDLED_MEDIA_FIELDS, HANDLED_SESSION_FIELDS, HDREXT_ROWS,
-  PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, checkFingerprint, readRows,
+  PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, checkFingerprint, readRows, readValue,
 } from "./mapping.js";
 import {
   directionToSenders, type Direction, type DtlsSetup, type Fingerprint, type IceTransport,
@@ -165,9 +165,10 @@ function readDescription(session: SessionDescription, media: Media, name: string
     extmapAllowMixed: false,
     bandwidth: (media.bandwidth ?? []).map((b) => ({ type: b.type, value: Number(b.limit) })),
     sources: readSources(media),
+    // sdp-transform gives a one-ssrc group as a number, not a string.
     ssrcGroups: (media.ssrcGroups ?? []).map((g) => ({
-      semantics: g.semantics,
-      sources: g.ssrcs.trim().split(/\s+/).map(Number),
+      semantics: String(g.semantics),
+      sources: String(g.ssrcs ?? "").trim().split(/\s+/).map((id) => readValue({ model: "ssrc", xml: "ssrc", sdp: "ssrcs", kind: "int", required: true, max: 0xffff_ffff, xep: "XEP-0339 §3" }, id, where, "ssrc-group") as number),
     })),
   };
   const trr = trrs.get("*")?.[0];

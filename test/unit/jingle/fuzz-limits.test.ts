@@ -141,6 +141,12 @@ describe("fixes found by the fuzzer", () => {
     expect(refusal(() => parseCandidateString("candidate:1 1 udp 1 192.0.2.\uD800 9 typ host")).reason).toBe("malformed-candidate");
   });
 
+  it("a one-ssrc a=ssrc-group (a number to sdp-transform) converts instead of throwing a TypeError", () => {
+    const sdp = OFFER.replace(/(a=mid:1\r\n)/, "$1a=ssrc-group:FID 1234\r\n");
+    const jingle = sdpToJingle(sdp, { role: "initiator", action: "session-initiate", sid: "s" });
+    expect(jingle.toString()).toContain("ssrc-group");
+  });
+
   it("real fixtures are far below every cap and still read back through sdp-transform", () => {
     const sdp = jingleToSdp(parseJingleXml(fixture("jingle/stanza-chrome-session-initiate.xml")), { role: "responder" });
     expect(parse(sdp).media.every((m) => !m.invalid?.length)).toBe(true);
