@@ -164,7 +164,7 @@ function readDescription(session: SessionDescription, media: Media, name: string
     rtcpReducedSize: false,
     extmapAllowMixed: false,
     bandwidth: (media.bandwidth ?? []).map((b) => ({ type: b.type, value: Number(b.limit) })),
-    sources: readSources(media),
+    sources: readSources(media, where),
     // sdp-transform gives a one-ssrc group as a number, not a string.
     ssrcGroups: (media.ssrcGroups ?? []).map((g) => ({
       semantics: String(g.semantics),
@@ -178,7 +178,7 @@ function readDescription(session: SessionDescription, media: Media, name: string
     description[flag.model] = m[flag.sdp] !== undefined || (flag.model === "extmapAllowMixed" && s[flag.sdp] !== undefined);
   }
   if (media.msid) {
-    const [stream, track] = media.msid.trim().split(/\s+/);
+    const [stream, track] = String(media.msid).trim().split(/\s+/);
     if (stream && track) description.msid = { stream, track };
   }
   return description;
@@ -201,11 +201,12 @@ export function parseFmtp(config: string): Parameter[] {
   return out;
 }
 
-function readSources(media: Media): Source[] {
+function readSources(media: Media, where: { content: string }): Source[] {
   const sources: Source[] = [];
   const byId = new Map<number, Source>();
   for (const line of media.ssrcs ?? []) {
-    const ssrc = Number(line.id);
+    const ssrc = readValue({ model: "ssrc", xml: "ssrc", sdp: "id", kind: "int", required: true, max: 0xffff_ffff, xep: "XEP-0339 §2" }, line.id, where, "source");
+    if (typeof ssrc !== "number") throw new JingleCodecError("invalid-attribute", "a=ssrc without an ssrc id", where);
     let source = byId.get(ssrc);
     if (!source) {
       source = { ssrc, parameters: [] };

@@ -147,6 +147,11 @@ describe("fixes found by the fuzzer", () => {
     expect(jingle.toString()).toContain("ssrc-group");
   });
 
+  it("an a=ssrc line without a number is refused instead of written back as a=ssrc:NaN", () => {
+    const sdp = OFFER.replace(/(a=mid:1\r\n)/, "$1a=ssrc: cname:x\r\n");
+    expect(refusal(() => sdpToJingle(sdp, { role: "initiator", action: "session-initiate", sid: "s" })).reason).toBe("invalid-attribute");
+  });
+
   it("real fixtures are far below every cap and still read back through sdp-transform", () => {
     const sdp = jingleToSdp(parseJingleXml(fixture("jingle/stanza-chrome-session-initiate.xml")), { role: "responder" });
     expect(parse(sdp).media.every((m) => !m.invalid?.length)).toBe(true);
