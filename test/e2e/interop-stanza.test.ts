@@ -138,12 +138,10 @@ describe("StanzaJS calls our web app (direct session-initiate, no JMI)", () => {
   });
 });
 
-// Needs a client change (not made here; see the report of issue 6): CallManager.call() always
-// rings through XEP-0353 <propose/>, which StanzaJS ignores (it has no JMI: no
-// urn:xmpp:jingle-message:0 in its disco#info), so the call never gets past "Calling". The app
-// must send session-initiate directly to a full JID whose disco#info lacks JMI (as Conversations'
-// ConversationFragment.triggerRtpSession and Dino's PeerState.initiate_call do).
-describe.skip("our web app calls StanzaJS — client lacks direct session-initiate for peers without JMI", () => {
+// StanzaJS has no JMI (no urn:xmpp:jingle-message:0 in its disco#info), so the app calls its full
+// JID with session-initiate directly, as Conversations' ConversationFragment.triggerRtpSession and
+// Dino's PeerState.initiate_call do (docs/interop.md, "Ringing").
+describe("our web app calls StanzaJS (direct session-initiate to its full JID)", () => {
   it("video: StanzaJS accepts, media flows both ways; the StanzaJS hang-up ends our call", async () => {
     const { us, them } = await pair();
     try {

@@ -6,6 +6,9 @@ import { queryArchive } from "../xmpp/mam.js";
 import type { CallManager } from "../call/manager.js";
 import { browserPeerFactory } from "../call/peer-browser.js";
 import type { CallSession } from "../call/session.js";
+import type { CallMedia } from "../call/states.js";
+import { chooseCallTarget } from "../call/target.js";
+import { callability } from "../xmpp/disco.js";
 import { CallScreen } from "./call-screen.js";
 import { createCallManager, type CallSettings } from "./calls.js";
 import { contactsView } from "./contacts-view.js";
@@ -141,9 +144,13 @@ export class App {
 
   #startCall(jid: string, video: boolean) {
     const calls = this.#calls;
-    if (!calls) return;
+    const account = this.#account;
+    if (!calls || !account) return;
+    const media: CallMedia[] = video ? ["audio", "video"] : ["audio"];
+    const devices = account.resourcesOf(jid).map((r) => ({ jid: r.jid, priority: r.priority, ...callability(account.disco.featuresOf(r.jid) ?? []) }));
     this.#act("Calling", async () => {
-      await calls.call(jid, video ? ["audio", "video"] : ["audio"]);
+      // Bare JID: JMI rings every device; full JID: the one device without JMI gets session-initiate.
+      await calls.call(chooseCallTarget(jid, devices, media) ?? jid, media);
     });
   }
 

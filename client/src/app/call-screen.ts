@@ -25,6 +25,7 @@ export class CallScreen {
   readonly #timer = h("span", { class: "timer", "aria-label": "Call duration" });
   readonly #ring = h("div", { class: "ring" });
   readonly #problem = h("div", {});
+  readonly #notice = h("p", { class: "notice", role: "status", "aria-label": "Call notice" });
   readonly #controls = h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" });
   readonly #onClose: () => void;
   #tick: ReturnType<typeof setInterval> | undefined;
@@ -41,10 +42,11 @@ export class CallScreen {
       { class: "call", role: "dialog", "aria-modal": "true", "aria-label": "Call" },
       h("header", {}, this.#title, this.#status, this.#timer),
       this.#problem,
+      this.#notice,
       h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring),
       this.#controls,
     );
-    for (const event of ["state", "ice", "problem", "remoteMute"] as const) call.on(event, () => this.update());
+    for (const event of ["state", "ice", "problem", "remoteMute", "video"] as const) call.on(event, () => this.update());
     this.#tick = setInterval(() => this.#updateTimer(), 1000);
     this.update();
   }
@@ -65,10 +67,12 @@ export class CallScreen {
   update(): void {
     const call = this.#call;
     const phase = this.phase;
-    const video = call.media.includes("video");
-    const kind = video ? "video call" : "audio call";
+    const upgrade = call.video;
+    const video = call.media.includes("video") || upgrade.sending || upgrade.receiving;
+    const kind = call.media.includes("video") ? "video call" : "audio call";
     this.#title.textContent = this.#name;
     this.#status.textContent = phase === "ringing-local" ? `Incoming ${kind}` : PHASE_TEXT[phase];
+    this.#notice.textContent = call.ended ? "" : upgrade.request === "incoming" ? `${this.#name} wants to turn on video.` : upgrade.request === "outgoing" ? "Asking to turn on video…" : call.notice;
     this.#updateTimer();
     const inMedia = phase === "connected" || phase === "connecting" || phase === "reconnecting";
     this.remoteVideo.hidden = !inMedia || !video;
@@ -103,9 +107,16 @@ export class CallScreen {
       case "reconnecting": {
         const micMuted = call.isMuted("audio");
         const camOff = call.isMuted("video");
+        const upgrade = call.video;
+        const startedWithVideo = call.media.includes("video");
         return [
           h("button", { "aria-pressed": String(micMuted), onclick: () => void call.setMuted("audio", !micMuted).then(() => this.update()) }, "Mute microphone"),
-          video && h("button", { "aria-pressed": String(camOff), onclick: () => void call.setMuted("video", !camOff).then(() => this.update()) }, "Turn camera off"),
+          startedWithVideo && h("button", { "aria-pressed": String(camOff), onclick: () => void call.setMuted("video", !camOff).then(() => this.update()) }, "Turn camera off"),
+          // Video added during the call (XEP-0166 content-add) and stopped again (content-modify).
+          upgrade.request === "incoming" && h("button", { class: "accept", onclick: () => call.acceptVideo() }, "Accept video"),
+          upgrade.request === "incoming" && h("button", { onclick: () => call.declineVideo() }, "Decline video"),
+          !startedWithVideo && !upgrade.sending && !upgrade.request && phase === "connected" && h("button", { "aria-label": "Add video", onclick: () => call.addVideo() }, "Turn on camera"),
+          !startedWithVideo && upgrade.sending && h("button", { "aria-label": "Stop video", onclick: () => call.stopVideo() }, "Turn off camera"),
           h("button", { class: "danger", onclick: () => void call.hangUp() }, "Hang up"),
         ].filter((b): b is HTMLButtonElement => b !== false);
       }

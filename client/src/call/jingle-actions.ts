@@ -29,6 +29,16 @@ export function reasonElement(reason: JingleReason, text?: string): Element {
   return xml("reason", {}, xml(reason), text ? xml("text", {}, text) : undefined);
 }
 
+/** XEP-0166 §7.2.6 content-modify: only the content's name, creator and new senders. */
+export function contentModifyElement(name: string, creator: string, senders: string): Element {
+  return xml("content", { name, creator, senders });
+}
+
+/** Whether an iq error carries the XEP-0166 §8 `<tie-break/>` condition. */
+export function isTieBreak(error: unknown): boolean {
+  return error instanceof StanzaError && error.application?.name === "tie-break";
+}
+
 export function readReason(jingle: Element): JingleReason | undefined {
   const name = jingle.getChild("reason")?.getChildElements().find((c) => c.name !== "text")?.name;
   return name && isJingleReason(name) ? name : undefined;
@@ -69,6 +79,8 @@ export const JingleErrors = {
   outOfOrder: () => jingleError("unexpected-request", "wait", "out-of-order"),
   /** §8: a session-info we do not understand. */
   unsupportedInfo: () => jingleError("feature-not-implemented", "modify", "unsupported-info"),
+  /** §8: a request crossing our own similar one; the initiator's wins (tie-break, as Conversations does for content-add). */
+  tieBreak: () => jingleError("conflict", "cancel", "tie-break"),
   badRequest: (text = "") => new StanzaError("bad-request", "modify", text),
   notImplemented: () => new StanzaError("feature-not-implemented", "cancel", ""),
 };

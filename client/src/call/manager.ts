@@ -67,11 +67,16 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     return [...this.#calls.values()];
   }
 
-  /** Starts an outgoing call to a contact's bare JID (all their devices ring). */
+  /**
+   * Starts an outgoing call. To a bare JID all the contact's devices ring through XEP-0353; to
+   * a full JID (a device without JMI, see chooseCallTarget) session-initiate goes straight to it.
+   */
   async call(peer: string, media: readonly CallMedia[]): Promise<CallSession> {
     if (this.current) throw new Error("already in a call");
-    const call = this.#create({ id: this.#newId(), direction: "outgoing", peer: bareJid(peer), media });
-    await call.propose();
+    const direct = peer.includes("/");
+    const call = this.#create({ id: this.#newId(), direction: "outgoing", peer: direct ? peer : bareJid(peer), media, direct });
+    if (direct) await call.initiateDirect();
+    else await call.propose();
     return call;
   }
 
@@ -137,7 +142,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     return this.#o.policy.allowStrangers || this.#o.policy.isTrusted(bareJid(from));
   }
 
-  #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: Element }): CallSession {
+  #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: Element; direct?: boolean }): CallSession {
     const call = new CallSession({
       ...o,
       signaling: this.#o.signaling,

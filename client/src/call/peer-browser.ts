@@ -14,7 +14,7 @@ declare global {
 
 async function openMedia(media: readonly CallMedia[]): Promise<MediaStream> {
   try {
-    return await navigator.mediaDevices.getUserMedia({ audio: true, video: media.includes("video") });
+    return await navigator.mediaDevices.getUserMedia({ audio: media.includes("audio"), video: media.includes("video") });
   } catch (error) {
     const name = error instanceof DOMException ? error.name : "";
     const reason = name === "NotAllowedError" || name === "SecurityError" ? "denied" : name === "NotFoundError" ? "not-found" : "unavailable";
@@ -28,7 +28,7 @@ async function openMedia(media: readonly CallMedia[]): Promise<MediaStream> {
  */
 export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void): PeerFactory {
   return async (options: PeerOptions): Promise<MediaPeer> => {
-    const local = await openMedia(options.media);
+    const local = await openMedia(["audio", ...options.media.filter((m) => m === "video")]);
     const pc = new RTCPeerConnection({
       iceServers: [...options.iceServers],
       iceTransportPolicy: options.relayOnly ? "relay" : "all",
@@ -62,6 +62,38 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
       },
       setMuted(media: CallMedia, muted: boolean) {
         for (const track of local.getTracks()) if (track.kind === media) track.enabled = !muted;
+      },
+      async setSending(media: CallMedia, send: boolean) {
+        // The transceiver of this kind still in use (a stopped one never comes back).
+        const transceiver = pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.direction !== "stopped" && t.receiver.track.kind === media);
+        const current = local.getTracks().find((t) => t.kind === media);
+        if (send) {
+          const track = current ?? (await openMedia([media])).getTracks()[0];
+          if (!track) return;
+          if (!current) local.addTrack(track);
+          if (transceiver) {
+            await transceiver.sender.replaceTrack(track);
+            transceiver.sender.setStreams(local);
+            transceiver.direction = transceiver.direction === "recvonly" || transceiver.direction === "inactive" ? "sendrecv" : transceiver.direction;
+          } else {
+            // addTrack (not addTransceiver): a remote offer's new m-line of this kind takes it (JSEP §5.10).
+            pc.addTrack(track, local);
+          }
+        } else {
+          if (current) {
+            current.stop();
+            local.removeTrack(current);
+          }
+          if (!transceiver) return;
+          await transceiver.sender.replaceTrack(null);
+          // Never negotiated (a content-add that was refused): drop it from later offers.
+          if (transceiver.mid === null) transceiver.stop();
+          else transceiver.direction = transceiver.direction === "sendrecv" ? "recvonly" : transceiver.direction === "sendonly" ? "inactive" : transceiver.direction;
+        }
+        onStreams({ local, remote });
+      },
+      async rollback() {
+        if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
       },
       close() {
         for (const track of local.getTracks()) track.stop();

@@ -24,6 +24,14 @@ export interface MediaPeer {
   addCandidate(candidate: RemoteCandidate): Promise<void>;
   /** Stops sending the microphone's or camera's track (the m-line stays, so no renegotiation). */
   setMuted(media: CallMedia, muted: boolean): void;
+  /**
+   * Renegotiation (XEP-0166 content-add / content-modify): starts or stops sending `media`,
+   * opening the camera on first use and closing it when stopped. Takes effect with the next
+   * offer()/answer(); a track added before a remote offer is used for that offer's new m-line.
+   */
+  setSending(media: CallMedia, send: boolean): Promise<void>;
+  /** Drops a local offer the peer did not take (content-reject, tie-break): back to the last stable state. */
+  rollback(): Promise<void>;
   close(): void;
 }
 

@@ -1,20 +1,28 @@
 import type { Element } from "@xmpp/xml";
 import {
   candidateToJingle,
+  formatCandidateString,
   jingleToCandidates,
   jingleToSdp,
   jingleToSession,
   JingleCodecError,
   sdpToJingle,
   sdpToSession,
+  sessionToJingle,
+  sessionToSdp,
   type IceCandidateInit,
   type JingleContent,
+  type JingleSession,
+  type RemoteCandidate,
 } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
 import { StanzaError } from "../xmpp/errors.js";
+import { addContents, contentOf, mediaOf, modifySenders, peerDtlsSetup, sends, withSender, withSetup } from "./contents.js";
 import {
   addCandidates,
+  contentModifyElement,
+  isTieBreak,
   jingleElement,
   JingleErrors,
   jingleIq,
@@ -79,7 +87,23 @@ export interface CallSessionOptions {
   timeouts?: Partial<CallTimeouts>;
   /** Incoming without JMI: the session-initiate that started the call. */
   initiate?: Element;
+  /** Outgoing without JMI: `peer` is the full JID that gets session-initiate directly. */
+  direct?: boolean;
 }
+
+/** Video beyond the call's start (XEP-0166 content-add / content-modify), as the UI shows it. */
+export interface VideoState {
+  /** We send our camera. */
+  sending: boolean;
+  /** The peer sends its camera. */
+  receiving: boolean;
+  /** A content-add waits for an answer: ours (outgoing) or the peer's, for our user (incoming). */
+  request: "outgoing" | "incoming" | undefined;
+}
+
+type Upgrade =
+  | { direction: "outgoing"; names: string[] }
+  | { direction: "incoming"; add: JingleSession };
 
 export interface CallEvents {
   [event: string]: readonly unknown[];
@@ -89,6 +113,8 @@ export interface CallEvents {
   remoteMute: [muted: boolean];
   /** Something the user should read (media denied, connection failed…). */
   problem: [message: string];
+  /** Video was added, accepted, refused or stopped (see `video`, `notice`). */
+  video: [state: VideoState];
 }
 
 /**
@@ -125,6 +151,18 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #batchTimer: ReturnType<typeof setTimeout> | undefined;
   #pendingInitiate: Element | undefined;
   #muted = new Set<CallMedia>();
+  /** The call rings through XEP-0353 (otherwise a direct session-initiate, no JMI finish). */
+  readonly #jmi: boolean;
+  /** The peer's contents as last agreed (session-initiate/accept, then content-add/-accept/-modify). */
+  #remote: JingleSession | undefined;
+  #remoteVersion = 1;
+  /** Contents whose remote description the browser has; candidates for others wait (CONVENTIONS #10). */
+  #applied = new Set<string>();
+  #earlyCandidates: RemoteCandidate[] = [];
+  #upgrade: Upgrade | undefined;
+  /** Our user asked for video: a crossing content-add from the peer is taken as the answer. */
+  #wantVideo = false;
+  #notice = "";
 
   constructor(options: CallSessionOptions) {
     super();
@@ -138,7 +176,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#relayOnly = options.relayOnly ?? false;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.#pendingInitiate = options.initiate;
-    this.#state = options.direction === "outgoing" ? "proposed" : options.initiate ? "incoming-session" : "incoming";
+    this.#jmi = !options.initiate && !options.direct;
+    this.#state = options.direction === "outgoing" ? (options.direct ? "initiating" : "proposed") : options.initiate ? "incoming-session" : "incoming";
   }
 
   get state(): CallState {
@@ -170,6 +209,19 @@ export class CallSession extends TypedEmitter<CallEvents> {
   isMuted(media: CallMedia): boolean {
     return this.#muted.has(media);
   }
+  /** Informational text about the running call (e.g. video refused), not an error. */
+  get notice(): string {
+    return this.#notice;
+  }
+  get video(): VideoState {
+    const content = this.#remote && contentOf(this.#remote.contents, "video");
+    const other = this.#role() === "initiator" ? "responder" : "initiator";
+    return {
+      sending: !!content && sends(content.senders, this.#role()),
+      receiving: !!content && sends(content.senders, other),
+      request: this.#upgrade?.direction,
+    };
+  }
 
   // ——— Starting ———
 
@@ -183,6 +235,20 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#offer = this.#peer?.then((peer) => peer.offer());
     this.#offer?.catch(() => undefined);
     await this.#signaling.sendMessage(jmiMessage(this.#peerJid, "propose", this.id, { media: this.media }));
+  }
+
+  /**
+   * Outgoing to a device without XEP-0353: session-initiate straight to the full JID, as
+   * Conversations and Dino call such devices (docs/interop.md, "Ringing"). It rings until
+   * session-accept, or we give up with session-terminate <timeout/>.
+   */
+  async initiateDirect(): Promise<void> {
+    this.#arm(this.#timeouts.ringMs, () => void this.#terminate("timeout", "finished"));
+    this.#startPeer(true);
+    this.#offer = this.#peer?.then((peer) => peer.offer());
+    this.#offer?.catch(() => undefined);
+    this.#enqueue(() => this.#initiate());
+    await this.#queue;
   }
 
   /** Incoming: tell the caller we ring (Conversations waits for it), arm the missed-call timer. */
@@ -233,6 +299,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
         return this.reject();
       case "proceeded":
       case "initiated":
+      case "initiating":
+      case "alerting":
       case "proceeding":
       case "accepting":
         return this.#terminate("cancel", "finished");
@@ -252,6 +320,52 @@ export class CallSession extends TypedEmitter<CallEvents> {
       const content = this.#localContents.find((c) => c.description?.media === media);
       await this.#sendJingle("session-info", [sessionInfoPayload(muted ? "mute" : "unmute", this.#role(), content?.name)]).catch(() => undefined);
     }
+  }
+
+  /**
+   * Turns our camera on during a call: content-add of a new video content (XEP-0166 §7.2.1)
+   * when there is none, else content-modify adding us to its senders (§7.2.6).
+   */
+  addVideo(): void {
+    if (this.#state !== "active" || !this.#remote || this.#upgrade || this.video.sending) return;
+    this.#wantVideo = true;
+    const existing = contentOf(this.#remote.contents, "video");
+    if (existing) {
+      this.#enqueue(() => this.#modifyOwnSending(existing.name, true));
+      return;
+    }
+    this.#upgrade = { direction: "outgoing", names: [] };
+    this.#emitVideo();
+    this.#enqueue(() => this.#sendContentAdd());
+  }
+
+  /**
+   * Turns our camera off again: content-modify removing us from the video content's senders.
+   * Not content-remove: Conversations terminates the call on a content-remove of an accepted
+   * content and Dino answers it feature-not-implemented, while both apply content-modify
+   * (docs/interop.md, "Mid-call").
+   */
+  stopVideo(): void {
+    const content = this.#remote && contentOf(this.#remote.contents, "video");
+    if (this.#state !== "active" || !content || this.#upgrade || !this.video.sending) return;
+    this.#wantVideo = false;
+    this.#enqueue(() => this.#modifyOwnSending(content.name, false));
+  }
+
+  /** Accepts the peer's content-add; our camera goes on if the content has us among its senders. */
+  acceptVideo(): void {
+    if (this.#upgrade?.direction !== "incoming") return;
+    const add = this.#upgrade.add;
+    this.#enqueue(() => this.#acceptContentAdd(add));
+  }
+
+  /** Declines the peer's content-add (content-reject, XEP-0166 §7.2.4). */
+  declineVideo(): void {
+    if (this.#upgrade?.direction !== "incoming") return;
+    const add = this.#upgrade.add;
+    this.#upgrade = undefined;
+    this.#emitVideo();
+    void this.#sendJingle("content-reject", [...this.#stubs(add), reasonElement("decline")]).catch(() => undefined);
   }
 
   // ——— From the network ———
@@ -315,41 +429,57 @@ export class CallSession extends TypedEmitter<CallEvents> {
         return;
       }
       case "session-accept": {
-        if (this.#state !== "initiated") throw JingleErrors.outOfOrder();
+        if (!["initiated", "initiating", "alerting"].includes(this.#state)) throw JingleErrors.outOfOrder();
         const sdp = this.#remoteSdp(jingle);
+        const remote = this.#remoteContents(jingle);
+        this.#clearTimer();
         this.#transition("active");
         this.#enqueue(async () => {
           await (await this.#requirePeer()).applyAnswer(sdp);
-          this.#remoteMids = jingleToSession(jingle).contents.map((c) => c.name);
-          await this.#addRemoteCandidates(jingle);
+          this.#setRemote({ contents: remote, groups: jingleToSession(jingle).groups });
+          await this.#addCandidates(this.#readCandidates(jingle));
         });
         return;
       }
       case "transport-info": {
-        if (!["initiated", "accepting", "active"].includes(this.#state)) throw JingleErrors.outOfOrder();
+        // Early ones (a StanzaJS caller trickles while we still ring) are kept until the description is in.
+        if (!["initiated", "initiating", "alerting", "incoming-session", "accepting", "active"].includes(this.#state)) throw JingleErrors.outOfOrder();
         const candidates = this.#readCandidates(jingle);
-        this.#enqueue(async () => {
-          const peer = await this.#requirePeer();
-          await Promise.all(candidates.map((c) => peer.addCandidate(c).catch(() => undefined)));
-        });
+        this.#enqueue(() => this.#addCandidates(candidates));
         return;
       }
       case "session-info": {
         const info = readSessionInfo(jingle);
         if (!info) throw JingleErrors.unsupportedInfo();
         if (info.kind === "mute" || info.kind === "unmute") this.emit("remoteMute", info.kind === "mute");
+        // A device called without JMI rings (StanzaJS MediaSession.ring(), Dino calls.vala).
+        if (info.kind === "ringing" && this.#state === "initiating") this.#transition("alerting");
         return;
       }
+      case "content-add":
+        this.#receiveContentAdd(jingle);
+        return;
+      case "content-accept":
+        this.#receiveContentAccept(jingle);
+        return;
+      case "content-reject":
+      case "content-remove":
+        this.#receiveContentReject(jingle, action);
+        return;
+      case "content-modify":
+        this.#receiveContentModify(jingle);
+        return;
       case "session-terminate": {
         const reason = readReason(jingle) ?? "success";
         if (this.ended) return;
-        const to = this.#state === "initiated" && (reason === "decline" || reason === "busy") ? "rejected" : "finished";
+        const calling = ["initiated", "initiating", "alerting"].includes(this.#state);
+        const to = calling && (reason === "decline" || reason === "busy") ? "rejected" : "finished";
         if (!canTransition(this.#state, to)) throw JingleErrors.outOfOrder();
         this.#end(to, reason);
         return;
       }
       default:
-        // content-add, transport-replace…: not supported by this client.
+        // transport-replace, description-info…: not supported by this client.
         throw JingleErrors.notImplemented();
     }
   }
@@ -404,7 +534,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (this.ended) return;
     const jingle = sdpToJingle(sdp, { role: "initiator", action: "session-initiate", sid: this.id, initiator: this.#signaling.jid });
     this.#localContents = sdpToSession(sdp, { role: "initiator" }).session.contents;
-    this.#transition("initiated");
+    if (this.#state === "proceeded") this.#transition("initiated");
     await this.#sendSignalled(jingle);
   }
 
@@ -442,16 +572,211 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#transition("accepting");
     this.#enqueue(async () => {
       const peer = await this.#requirePeer();
-      this.#remoteMids = jingleToSession(jingle).contents.map((c) => c.name);
       const answer = await peer.answer(sdp);
-      // The caller's candidates are applied while ours gather: neither waits for the other.
-      await Promise.all([this.#addRemoteCandidates(jingle), this.#firstCandidates()]);
+      this.#setRemote(jingleToSession(jingle));
+      // The caller's candidates (inline and trickled while we rang) are applied while ours gather.
+      await Promise.all([this.#addCandidates(this.#readCandidates(jingle)), this.#firstCandidates()]);
       if (this.ended) return;
       const accept = sdpToJingle(answer, { role: "responder", action: "session-accept", sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid });
       this.#localContents = sdpToSession(answer, { role: "responder" }).session.contents;
       this.#transition("active");
       await this.#sendSignalled(accept);
     });
+  }
+
+  // ——— Renegotiation: video added, accepted, refused, stopped (XEP-0166 §7.2, XEP-0167) ———
+
+  #emitVideo() {
+    this.emit("video", this.video);
+  }
+
+  #setNotice(text: string) {
+    this.#notice = text;
+    this.#emitVideo();
+  }
+
+  /** Contents reduced to name, creator and senders (content-reject, content-modify). */
+  #stubs(session: JingleSession): Element[] {
+    return session.contents.map((c) => contentModifyElement(c.name, c.creator, c.senders));
+  }
+
+  /** The remote description for the browser after a change of the agreed contents. */
+  #renegotiatedSdp(remote: JingleSession, answer: boolean): string {
+    const fixed = withSetup(remote, peerDtlsSetup(this.#remote ?? remote, this.#localContents));
+    return sessionToSdp(fixed, { role: this.#role(), answer, sid: this.id, sessionVersion: ++this.#remoteVersion });
+  }
+
+  #updateLocal(sdp: string) {
+    this.#localContents = sdpToSession(sdp, { role: this.#role() }).session.contents;
+  }
+
+  /** Our camera on: new video m-line offered as content-add; the answer comes as content-accept. */
+  async #sendContentAdd() {
+    const peer = await this.#requirePeer();
+    await peer.setSending("video", true);
+    const offer = await peer.offer();
+    if (this.ended || this.#upgrade?.direction !== "outgoing") return;
+    const local = sdpToSession(offer, { role: this.#role(), creator: this.#role() }).session;
+    const added = local.contents.filter((c) => !this.#remoteMids.includes(c.name));
+    this.#upgrade = { direction: "outgoing", names: added.map((c) => c.name) };
+    this.#updateLocal(offer);
+    const jingle = sessionToJingle({ contents: added, groups: local.groups }, { action: "content-add", sid: this.id, initiator: this.#initiator() });
+    this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch((error: unknown) => {
+      // Tie-break: the initiator's crossing content-add wins and answers ours (XEP-0166 §8).
+      if (isTieBreak(error)) return;
+      // Acked then content-reject is the norm (StanzaJS); an error reply refuses it just the same.
+      if (this.#upgrade?.direction === "outgoing") this.#enqueue(() => this.#contentRefused());
+    });
+    if (this.#pendingLocal.length > 0) this.#scheduleFlush();
+  }
+
+  /** Our content-add was refused (content-reject, error) or crossed: back to the last agreed description. */
+  async #contentRefused(notice = "The other side did not accept video. The call continues with audio.") {
+    this.#upgrade = undefined;
+    this.#wantVideo = false;
+    const peer = await this.#requirePeer();
+    await peer.rollback();
+    await peer.setSending("video", false);
+    this.#localContents = this.#localContents.filter((c) => this.#remoteMids.includes(c.name));
+    if (notice) this.#setNotice(notice);
+    else this.#emitVideo();
+  }
+
+  #receiveContentAdd(jingle: Element) {
+    if (this.#state !== "active" || !this.#remote || this.#upgrade?.direction === "incoming") throw JingleErrors.outOfOrder();
+    const add = this.#readSession(jingle, false);
+    if (add.contents.length === 0 || add.contents.some((c) => this.#remoteMids.includes(c.name))) throw JingleErrors.badRequest("no new content (empty, or a name already in use)");
+    const crossing = this.#upgrade?.direction === "outgoing";
+    if (crossing && this.#role() === "initiator") throw JingleErrors.tieBreak();
+    const video = add.contents.every((c) => c.description?.media === "video") && !contentOf(this.#remote.contents, "video");
+    this.#enqueue(async () => {
+      // We are the responder: our crossing offer yields to theirs, which we then take as our answer.
+      if (crossing) await (await this.#requirePeer()).rollback();
+      if (!video) {
+        // One video content at most: the call screen shows one remote video (as Conversations).
+        await this.#sendJingle("content-reject", [...this.#stubs(add), reasonElement("unsupported-applications")]).catch(() => undefined);
+        return;
+      }
+      this.#upgrade = { direction: "incoming", add };
+      this.#remoteMids = [...this.#remoteMids, ...add.contents.map((c) => c.name)];
+      if (this.#wantVideo) await this.#acceptContentAdd(add);
+      else this.#emitVideo();
+    });
+  }
+
+  async #acceptContentAdd(add: JingleSession) {
+    if (this.#upgrade?.direction !== "incoming" || this.#upgrade.add !== add || !this.#remote) return;
+    const peer = await this.#requirePeer();
+    const sending = add.contents.some((c) => sends(c.senders, this.#role()));
+    if (sending) await peer.setSending("video", true);
+    const remote = addContents(this.#remote, add);
+    const answer = await peer.answer(this.#renegotiatedSdp(remote, false));
+    this.#upgrade = undefined;
+    this.#setRemote(remote);
+    this.#updateLocal(answer);
+    const names = add.contents.map((c) => c.name);
+    const local = sdpToSession(answer, { role: this.#role(), answer: true }).session;
+    const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: add.contents.find((a) => a.name === c.name)?.creator ?? c.creator }));
+    const jingle = sessionToJingle({ contents: accepted, groups: local.groups }, { action: "content-accept", sid: this.id, initiator: this.#initiator() });
+    addCandidates(jingle, this.#takeCandidatesFor(names));
+    void this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch(() => undefined);
+    await this.#addCandidates(this.#readCandidatesOf(add));
+    this.#emitVideo();
+  }
+
+  #receiveContentAccept(jingle: Element) {
+    const upgrade = this.#upgrade;
+    if (upgrade?.direction !== "outgoing" || !this.#remote) throw JingleErrors.outOfOrder();
+    const accepted = this.#readSession(jingle, false);
+    if (accepted.contents.map((c) => c.name).join() !== upgrade.names.join()) throw JingleErrors.outOfOrder();
+    this.#enqueue(async () => {
+      if (!this.#remote) return;
+      const remote = addContents(this.#remote, accepted);
+      await (await this.#requirePeer()).applyAnswer(this.#renegotiatedSdp(remote, true));
+      this.#upgrade = undefined;
+      this.#setRemote(remote);
+      await this.#addCandidates(this.#readCandidatesOf(accepted));
+      this.#emitVideo();
+    });
+  }
+
+  /** content-reject of our content-add, or content-remove: of a content-add not yet answered (its retraction, as Conversations uses it) or of an agreed content (treated as senders none). */
+  #receiveContentReject(jingle: Element, action: "content-reject" | "content-remove") {
+    const names = jingle.getChildren("content").map((c) => c.attrs.name ?? "");
+    const upgrade = this.#upgrade;
+    if (action === "content-reject") {
+      if (upgrade?.direction !== "outgoing" || names.join() !== upgrade.names.join()) throw JingleErrors.outOfOrder();
+      this.#enqueue(() => this.#contentRefused());
+      return;
+    }
+    if (upgrade?.direction === "incoming" && names.join() === upgrade.add.contents.map((c) => c.name).join()) {
+      this.#upgrade = undefined;
+      this.#remoteMids = this.#remoteMids.filter((n) => !names.includes(n));
+      this.#emitVideo();
+      return;
+    }
+    const removed = this.#remote?.contents.filter((c) => names.includes(c.name)) ?? [];
+    if (this.#state !== "active" || removed.length !== names.length || names.length === 0) throw JingleErrors.outOfOrder();
+    // Only video goes away mid-call; the m-line stays (JSEP), inactive.
+    if (removed.some((c) => c.description?.media !== "video")) throw JingleErrors.notImplemented();
+    for (const content of removed) this.#enqueue(() => this.#applyRemoteSenders(content.name, "none"));
+  }
+
+  #receiveContentModify(jingle: Element) {
+    if (this.#state !== "active" || !this.#remote || this.#upgrade) throw JingleErrors.outOfOrder();
+    const changes = jingle.getChildren("content").map((c) => ({ name: c.attrs.name ?? "", senders: c.attrs.senders ?? "both" }));
+    const valid = (s: string): s is "both" | "initiator" | "responder" | "none" => ["both", "initiator", "responder", "none"].includes(s);
+    if (changes.length === 0 || changes.some((c) => !this.#remoteMids.includes(c.name) || !valid(c.senders))) throw JingleErrors.badRequest("unknown content or senders");
+    // Audio stays both ways (muting is session-info, XEP-0167 §7.2); senders change on video only.
+    if (changes.some((c) => contentOf(this.#remote?.contents.filter((k) => k.name === c.name) ?? [], "video") === undefined)) throw JingleErrors.notImplemented();
+    for (const { name, senders } of changes) if (valid(senders)) this.#enqueue(() => this.#applyRemoteSenders(name, senders));
+  }
+
+  /**
+   * The peer changed who sends on a content. Applied as Conversations' autoAcceptContentModify:
+   * the agreed contents, modified, become a remote offer that the browser answers locally; the
+   * answer is not sent (content-modify has none). We never start our camera on the peer's word.
+   */
+  async #applyRemoteSenders(name: string, requested: "both" | "initiator" | "responder" | "none") {
+    const content = this.#remote?.contents.find((c) => c.name === name);
+    if (!this.#remote || !content) return;
+    const weSend = sends(content.senders, this.#role());
+    const senders = withSender(requested, this.#role(), weSend && sends(requested, this.#role()));
+    const peer = await this.#requirePeer();
+    if (weSend && !sends(senders, this.#role())) await peer.setSending("video", false);
+    if (senders === content.senders) return;
+    const remote = modifySenders(this.#remote, name, senders);
+    this.#updateLocal(await peer.answer(this.#renegotiatedSdp(remote, false)));
+    this.#setRemote(remote);
+    this.#emitVideo();
+  }
+
+  /** Our own sending on an agreed content changes: local offer, the agreed answer restated, then content-modify. */
+  async #modifyOwnSending(name: string, send: boolean) {
+    const content = this.#remote?.contents.find((c) => c.name === name);
+    if (!this.#remote || !content || this.ended) return;
+    const senders = withSender(content.senders, this.#role(), send);
+    const peer = await this.#requirePeer();
+    await peer.setSending("video", send);
+    this.#updateLocal(await peer.offer());
+    const remote = modifySenders(this.#remote, name, senders);
+    await peer.applyAnswer(this.#renegotiatedSdp(remote, true));
+    this.#setRemote(remote);
+    this.#emitVideo();
+    await this.#sendJingle("content-modify", [contentModifyElement(name, content.creator, senders)]).catch(() => undefined);
+  }
+
+  #readCandidatesOf(session: JingleSession): RemoteCandidate[] {
+    return session.contents.flatMap((c) =>
+      (c.transport?.candidates ?? [])
+        .filter((k) => k.component === 1)
+        .map((k) => ({ candidate: formatCandidateString(k), sdpMid: c.name, sdpMLineIndex: null, usernameFragment: c.transport?.ufrag ?? null })),
+    );
+  }
+
+  #takeCandidatesFor(names: readonly string[]): Element | null {
+    if (!this.#pendingLocal.some((c) => names.includes(c.sdpMid ?? ""))) return null;
+    return this.#takeCandidates();
   }
 
   /** INTEROP: the media of session-initiate must be what was proposed. */
@@ -481,19 +806,46 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  #codecError(error: unknown): StanzaError {
+  /** The contents of a <jingle/> as the typed model; a codec error becomes the XEP-0166 reply. */
+  #remoteContents(jingle: Element): JingleContent[] {
+    return this.#readSession(jingle).contents;
+  }
+
+  /** `mayEnd` false: a bad content-add/-accept is refused, the call goes on (only a bad session start ends it). */
+  #readSession(jingle: Element, mayEnd = true): JingleSession {
+    try {
+      return jingleToSession(jingle);
+    } catch (error) {
+      throw this.#codecError(error, mayEnd);
+    }
+  }
+
+  /** The peer's agreed contents changed and the browser has them: their candidates may go in. */
+  #setRemote(remote: JingleSession) {
+    this.#remote = remote;
+    this.#remoteMids = remote.contents.map((c) => c.name);
+    for (const name of this.#remoteMids) this.#applied.add(name);
+  }
+
+  /** Adds remote candidates whose content the browser knows; keeps the others (and any earlier ones) for later. */
+  async #addCandidates(candidates: readonly RemoteCandidate[]) {
+    const all = [...this.#earlyCandidates, ...candidates];
+    const ready = all.filter((c) => this.#applied.has(c.sdpMid));
+    this.#earlyCandidates = all.filter((c) => !this.#applied.has(c.sdpMid));
+    if (ready.length === 0) return;
+    const peer = await this.#requirePeer();
+    const index = (c: RemoteCandidate) => this.#remoteMids.indexOf(c.sdpMid);
+    await Promise.all(ready.map((c) => peer.addCandidate({ ...c, sdpMLineIndex: index(c) >= 0 ? index(c) : c.sdpMLineIndex }).catch(() => undefined)));
+  }
+
+  #codecError(error: unknown, mayEnd = true): StanzaError {
     if (!(error instanceof JingleCodecError)) return JingleErrors.badRequest(String(error));
-    if (error.terminateReason) {
+    if (error.terminateReason && mayEnd) {
       const reason = error.terminateReason;
       this.#problem = `The other side sent a description this client cannot use (${error.reason}).`;
       this.#enqueue(() => this.#terminate(reason, "failed"));
     }
     return new StanzaError(error.condition, error.condition === "bad-request" ? "modify" : "cancel", error.message);
-  }
-
-  async #addRemoteCandidates(jingle: Element) {
-    const peer = await this.#requirePeer();
-    await Promise.all(jingleToCandidates(jingle, this.#remoteMids).map((c) => peer.addCandidate(c).catch(() => undefined)));
   }
 
   #onLocalCandidate(candidate: IceCandidateInit | null) {
@@ -512,10 +864,15 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#batchTimer ??= setTimeout(() => this.#flushCandidates(), this.#timeouts.trickleBatchMs);
   }
 
-  /** The pending local candidates as a transport-info (null when none survive the TCP/mDNS filter). */
+  /**
+   * The pending local candidates as a transport-info (null when none survive the TCP/mDNS
+   * filter). Candidates of a content the peer has not heard of yet (a content-add being built)
+   * stay pending.
+   */
   #takeCandidates(): Element | null {
-    const batch = this.#pendingLocal;
-    this.#pendingLocal = [];
+    const known = (c: IceCandidateInit) => this.#localContents.some((l) => l.name === c.sdpMid);
+    const batch = this.#pendingLocal.filter(known);
+    this.#pendingLocal = this.#pendingLocal.filter((c) => !known(c));
     if (batch.length === 0) return null;
     return candidateToJingle(batch, { contents: this.#localContents, sid: this.id, initiator: this.#initiator() });
   }
@@ -549,10 +906,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
   /** session-terminate (if the session was signalled) and JMI finish, then end locally. */
   async #terminate(reason: JingleReason, state: "finished" | "failed") {
     if (this.ended) return;
-    const signalled = ["initiated", "accepting", "active"].includes(this.#state) || this.#state === "incoming-session";
+    const signalled = ["initiated", "initiating", "alerting", "accepting", "active", "incoming-session"].includes(this.#state);
     this.#end(state, reason);
     if (signalled) await this.#sendJingle("session-terminate", [reasonElement(reason)]).catch(() => undefined);
-    if (this.#peerJid.includes("/")) {
+    if (this.#jmi && this.#peerJid.includes("/")) {
       await this.#send(jmiMessage(this.#peerJid, "finish", this.id, { reason }));
     }
   }

@@ -12,6 +12,11 @@ export type CallState =
   | "proceeded"
   // …session-initiate sent, waiting for session-accept.
   | "initiated"
+  // Outgoing without JMI (the callee's devices lack XEP-0353, docs/interop.md): session-initiate
+  // to one chosen full JID, waiting for session-accept…
+  | "initiating"
+  // …its device said session-info <ringing/> (XEP-0167 §7.2.4).
+  | "alerting"
   // Incoming: a propose arrived and we ring.
   | "incoming"
   // …the user answered: accept + proceed sent, waiting for session-initiate.
@@ -38,6 +43,8 @@ export const VALID_TRANSITIONS: Record<CallState, readonly CallState[]> = {
   ringing: ["proceeded", "retracted", "rejected", "failed"],
   proceeded: ["initiated", "finished", "failed"],
   initiated: ["active", "rejected", "finished", "failed"],
+  initiating: ["alerting", "active", "rejected", "finished", "failed"],
+  alerting: ["active", "rejected", "finished", "failed"],
   incoming: ["proceeding", "rejected", "retracted", "answered-elsewhere", "rejected-elsewhere", "failed"],
   // A retract can cross our proceed on the wire (the caller gave up as we answered).
   proceeding: ["accepting", "retracted", "finished", "failed"],

@@ -20,8 +20,10 @@ export type CallPhase =
 export function deriveCallPhase(state: CallState, direction: CallDirection, ice: IceState, reason?: JingleReason): CallPhase {
   switch (state) {
     case "proposed":
+    case "initiating":
       return "finding-device";
     case "ringing":
+    case "alerting":
       return "ringing-remote";
     case "incoming":
     case "incoming-session":
@@ -45,7 +47,9 @@ export function deriveCallPhase(state: CallState, direction: CallDirection, ice:
     case "rejected-elsewhere":
       return "answered-elsewhere";
     case "finished":
-      return direction === "incoming" && reason === "timeout" ? "missed" : "ended";
+      // A direct call (no JMI) that rang out ends with session-terminate <timeout/>.
+      if (reason === "timeout") return direction === "incoming" ? "missed" : "no-answer";
+      return "ended";
     case "failed":
       return direction === "incoming" && reason === "timeout" ? "missed" : "failed";
     default: {

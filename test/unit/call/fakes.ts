@@ -6,8 +6,10 @@ import { join } from "node:path";
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
+import { parse as parseSdp, write as writeSdp, type MediaAttributes } from "sdp-transform";
 import { CallManager, type CallPolicy } from "../../../client/src/call/manager.js";
 import type { MediaPeer, PeerOptions } from "../../../client/src/call/peer.js";
+import type { CallMedia } from "../../../client/src/call/states.js";
 import type { CallSignaling, CallTimeouts } from "../../../client/src/call/session.js";
 import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
 import { bareJid } from "../../../client/src/xmpp/connection.js";
@@ -18,26 +20,92 @@ const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "sdp");
 export const OFFER_AV = readFileSync(join(FIXTURES, "chromium-audio-video-offer.sdp"), "utf8");
 export const ANSWER_AV = readFileSync(join(FIXTURES, "chromium-audio-video-answer.sdp"), "utf8");
 
+type Direction = NonNullable<MediaAttributes["direction"]>;
+const sendsIn = (d: string | undefined) => d === undefined || d === "sendrecv" || d === "sendonly";
+const receivesIn = (d: string | undefined) => d === undefined || d === "sendrecv" || d === "recvonly";
+const direction = (send: boolean, receive: boolean): Direction => (send ? (receive ? "sendrecv" : "sendonly") : receive ? "recvonly" : "inactive");
+
+/**
+ * A captured Chromium SDP reduced to the m-lines of `kinds` (in that order, with their BUNDLE
+ * entries), each with the direction `directionOf` gives: what a browser would write for that media.
+ */
+export function shapeSdp(sdp: string, kinds: readonly string[], directionOf: (kind: string) => Direction | undefined = () => undefined): string {
+  const parsed = parseSdp(sdp);
+  const media = kinds.map((k) => parsed.media.find((m) => m.type === k)).filter((m): m is NonNullable<typeof m> => !!m);
+  const mids = media.map((m) => String(m.mid));
+  for (const m of media) m.direction = directionOf(m.type) ?? m.direction;
+  const groups = parsed.groups?.map((g) => ({ ...g, mids: String(g.mids).split(" ").filter((mid) => mids.includes(mid)).join(" ") }));
+  return writeSdp({ ...parsed, media, ...(groups ? { groups } : {}) });
+}
+
+/** The m-line kinds and directions of an SDP, in order. */
+export function mediaLines(sdp: string): Array<{ type: string; mid: string; direction: string | undefined }> {
+  return parseSdp(sdp).media.map((m) => ({ type: m.type, mid: String(m.mid), direction: m.direction }));
+}
+
+/**
+ * The browser's offer/answer rules as far as a call's renegotiation needs them: one m-line per
+ * medium (audio first), directions from what we send and what the remote offers, a signalling
+ * state that rollback() returns to stable.
+ */
 export class FakePeer implements MediaPeer {
   readonly remoteCandidates: RemoteCandidate[] = [];
   readonly muted = new Set<string>();
+  readonly sending: Set<CallMedia>;
+  /** Media with a negotiated m-line. */
+  readonly kinds: CallMedia[] = [];
+  /** offer/answer/applyAnswer/rollback/setSending calls, in order (renegotiation tests read them). */
+  readonly calls: string[] = [];
+  signalingState: "stable" | "have-local-offer" = "stable";
   remoteDescription = "";
+  localDescription = "";
   closed = false;
+  #gathered = false;
   /** `lateCandidates` come 30 ms after the first ones, as relay candidates do. */
-  constructor(readonly options: PeerOptions, readonly localCandidates: number, readonly lateCandidates = 0) {}
+  constructor(readonly options: PeerOptions, readonly localCandidates: number, readonly lateCandidates = 0, sending?: readonly CallMedia[]) {
+    this.sending = new Set(sending ?? options.media);
+  }
 
   async offer() {
+    this.calls.push("offer");
+    const kinds = (["audio", "video"] as const).filter((k) => this.kinds.includes(k) || this.sending.has(k));
+    // Once negotiated, an m-line stays; the remote side's last word decides whether it may receive.
+    this.localDescription = shapeSdp(OFFER_AV, kinds, (k) => direction(this.sending.has(k as CallMedia), true));
+    this.signalingState = "have-local-offer";
     this.#gather();
-    return OFFER_AV;
+    return this.localDescription;
   }
   async answer(remoteOffer: string) {
+    this.calls.push("answer");
     this.remoteDescription = remoteOffer;
+    const lines = mediaLines(remoteOffer);
+    const remoteDirection = new Map(lines.map((l) => [l.type, l.direction]));
+    this.localDescription = shapeSdp(ANSWER_AV, lines.map((l) => l.type), (k) =>
+      direction(this.sending.has(k as CallMedia) && receivesIn(remoteDirection.get(k)), sendsIn(remoteDirection.get(k))),
+    );
+    this.#negotiated();
     this.#gather();
-    return ANSWER_AV;
+    return this.localDescription;
   }
   async applyAnswer(remoteAnswer: string) {
+    this.calls.push("applyAnswer");
+    if (this.signalingState !== "have-local-offer") throw new Error("answer without a local offer");
     this.remoteDescription = remoteAnswer;
+    this.#negotiated();
     this.#maybeConnect();
+  }
+  async setSending(media: CallMedia, send: boolean) {
+    this.calls.push(`${send ? "send" : "stop"} ${media}`);
+    if (send) this.sending.add(media);
+    else this.sending.delete(media);
+  }
+  async rollback() {
+    this.calls.push("rollback");
+    this.signalingState = "stable";
+  }
+  #negotiated() {
+    this.signalingState = "stable";
+    for (const l of mediaLines(this.localDescription)) if (!this.kinds.includes(l.type as CallMedia)) this.kinds.push(l.type as CallMedia);
   }
   async addCandidate(c: RemoteCandidate) {
     if (!this.remoteDescription) throw new Error("candidate before remote description");
@@ -53,6 +121,8 @@ export class FakePeer implements MediaPeer {
   }
   /** Host candidates trickle out right after the local description, as in a browser. */
   #gather() {
+    if (this.#gathered) return;
+    this.#gathered = true;
     const emit = (from: number, n: number) => {
       for (let i = from; i < from + n; i++) {
         this.options.listeners.onCandidate({ candidate: `candidate:${i + 1} 1 udp ${2122260223 - i} 198.51.100.7 ${50000 + i} typ host generation 0`, sdpMid: "0", sdpMLineIndex: 0 });
@@ -159,6 +229,8 @@ export interface DeviceOptions {
   /** Host candidates gathered at once, and candidates gathered 30 ms later. */
   candidates?: number;
   lateCandidates?: number;
+  /** The media the browser offers regardless of the call's (a client that offers more than it proposed). */
+  offerMedia?: CallMedia[];
 }
 
 export class Device {
@@ -180,7 +252,7 @@ export class Device {
       timeouts: { trickleBatchMs: 5, ...options.timeouts },
       newId: () => `${bareJid(jid).split("@")[0]}-call-${++n}`,
       createPeer: async (o) => {
-        const peer = new FakePeer(o, options.candidates ?? 2, options.lateCandidates);
+        const peer = new FakePeer(o, options.candidates ?? 2, options.lateCandidates, options.offerMedia);
         this.peers.push(peer);
         return peer;
       },

@@ -259,8 +259,10 @@ describe("XEP-0166 errors", () => {
   });
 
   it("a session-initiate with other media than proposed is refused and ends the call with security-error", async () => {
-    const { net, alice, bob } = setup();
-    // alice proposes audio only, but her browser offers audio+video (the fake's offer).
+    const net = new FakeNetwork();
+    // alice proposes audio only, but her browser offers audio+video.
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], offerMedia: ["audio", "video"] });
+    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"] });
     await alice.manager.call("bob@x", ["audio"]);
     await until(() => incoming(bob)?.state === "incoming", "rings");
     await incoming(bob)!.accept();

@@ -153,8 +153,17 @@ export function expectedAnswer(f: Fixture, from: string, jingle: Element): Expec
     case "description-info":
       // §6.8: an informational payload not understood → feature-not-implemented + unsupported-info.
       return { answer: { type: "error", condition: "feature-not-implemented", application: "unsupported-info" }, deviation: "description-info" };
+    case "content-add":
+    case "content-accept":
+    case "content-reject":
+    case "content-remove":
+    case "content-modify":
+      // Handled (video upgrade): the answer depends on a pending content-add and on which content
+      // is named, so these are delivered (the call must survive them) but their answers are held
+      // to XEP-0166 §7.2 in upgrade.test.ts and test/unit/interop/, not here.
+      return { answer: { type: "error", condition: "feature-not-implemented" }, deviation: "renegotiation" };
     default:
-      // content-add, transport-replace…: not supported by this client (XEP-0166 prescribes nothing more).
+      // transport-replace…: not supported by this client (XEP-0166 prescribes nothing more).
       return { answer: { type: "error", condition: "feature-not-implemented" } };
   }
 }

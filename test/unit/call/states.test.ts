@@ -10,8 +10,8 @@ describe("call transition table", () => {
     expect(isTerminal(state)).toBe(true);
   });
 
-  it("every state is reachable from proposed, incoming or incoming-session", () => {
-    const seen = new Set<CallState>(["proposed", "incoming", "incoming-session"]);
+  it("every state is reachable from proposed, initiating, incoming or incoming-session", () => {
+    const seen = new Set<CallState>(["proposed", "initiating", "incoming", "incoming-session"]);
     for (let changed = true; changed; ) {
       changed = false;
       for (const from of [...seen]) for (const to of VALID_TRANSITIONS[from]) if (!seen.has(to)) { seen.add(to); changed = true; }
@@ -43,6 +43,9 @@ describe("what the user sees", () => {
     ["active", "incoming", "disconnected", undefined, "reconnecting"],
     ["retracted", "incoming", "new", "cancel", "missed"],
     ["retracted", "outgoing", "new", "timeout", "no-answer"],
+    ["initiating", "outgoing", "new", undefined, "finding-device"],
+    ["alerting", "outgoing", "new", undefined, "ringing-remote"],
+    ["finished", "outgoing", "new", "timeout", "no-answer"],
     ["retracted", "outgoing", "new", "cancel", "ended"],
     ["failed", "incoming", "new", "timeout", "missed"],
     ["rejected", "outgoing", "new", "busy", "declined"],

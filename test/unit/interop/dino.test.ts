@@ -119,21 +119,69 @@ describe("we call Dino (it ignores <ringing/>, answers with one payload type per
   });
 });
 
-// Needs a client change (not made here; see the report of issue 6): CallSession.handleJingle
-// answers every content-add with feature-not-implemented. XEP-0166 §7.2.1/§7.2.3 and Dino's
-// PeerState (add_outgoing_video_content → content-add) expect the iq acked and a content-accept
-// (or content-reject) sent back.
-describe.skip("Dino upgrades an audio call to video (content-add) — client lacks content-add", () => {
-  it("its content-add is acked and answered with content-accept or content-reject", async () => {
+// Dino turns video on in an audio call with content-add of a new `video` content whose senders is
+// its own role (jingle_rtp_module.vala add_outgoing_video_content(), docs/interop.md "Mid-call").
+describe("Dino upgrades an audio call to video (content-add)", () => {
+  /** Dino's audio call: its propose and session-initiate without the video parts. */
+  async function audioCall() {
     const h = new InteropHarness({ script: { answer: sdpFixture("chromium-no-bundle-answer-to-dino.sdp") } });
-    h.message(fx("propose-audio-video.xml"));
+    const propose = fx("propose-audio-video.xml");
+    const jmi = propose.getChild("propose", "urn:xmpp:jingle-message:0")!;
+    jmi.children = jmi.getChildElements().filter((d) => d.attrs.media === "audio");
+    h.message(propose);
     await until(() => h.manager.calls[0]?.state === "incoming", "we ring");
     await h.call.accept();
-    h.iq(fx("session-initiate-audio-video.xml"));
-    await until(() => h.call.state === "active", "active");
+    const initiate = fx("session-initiate-audio-video.xml");
+    const jingle = initiate.getChild("jingle", "urn:xmpp:jingle:1")!;
+    jingle.children = jingle.getChildren("content").filter((c) => c.attrs.name === "audio");
+    expect(h.iq(initiate)).toBeUndefined();
+    await until(() => h.call.state === "active" && h.call.iceState === "connected", "active");
+    return h;
+  }
+
+  it("its content-add is acked, asks our user, and accepting sends content-accept for 'video' (receive-only, own transport, setup active)", async () => {
+    const h = await audioCall();
     expect(h.iq(fx("content-add-video.xml", SID))).toBeUndefined();
-    await until(() => h.jingle("content-accept").length + h.jingle("content-reject").length === 1, "content-add answered");
-    const answer: Element = (h.jingle("content-accept")[0] ?? h.jingle("content-reject")[0])!.jingle;
+    await until(() => h.call.video.request === "incoming", "our user is asked");
+    h.call.acceptVideo();
+    await until(() => h.jingle("content-accept").length === 1, "content-accept sent");
+    const { to, jingle } = h.jingle("content-accept")[0]!;
+    expect(to).toBe(DINO);
+    const [content] = jingle.getChildren("content");
+    expect(content?.attrs).toMatchObject({ name: "video", creator: "initiator", senders: "initiator" });
+    expect(checkSentDescription(jingle, "answer")).toEqual([]);
+    // The browser's new remote offer: Dino's audio and video, no BUNDLE, the video transport its own;
+    // a re-offer restates the DTLS role Dino took (passive, we answered active) instead of actpass.
+    const problems = checkRemoteSdp(h.peer.remoteDescription, { mids: ["audio", "video"], bundle: false, type: "offer" });
+    expect(problems).toEqual(["m=audio mid audio: offer with setup passive", "m=video mid video: offer with setup passive"]);
+    expect(h.peer.remoteDescription).toMatch(/a=ice-ufrag:Lq9c/);
+    expect(h.peer.remoteDescription).toMatch(/a=sendonly/);
+    expect(h.call.video).toEqual({ sending: false, receiving: true, request: undefined });
+  });
+
+  it("declining sends content-reject for 'video' with <decline/>; the call stays an audio call", async () => {
+    const h = await audioCall();
+    expect(h.iq(fx("content-add-video.xml", SID))).toBeUndefined();
+    await until(() => h.call.video.request === "incoming", "our user is asked");
+    h.call.declineVideo();
+    await until(() => h.jingle("content-reject").length === 1, "content-reject sent");
+    const answer: Element = h.jingle("content-reject")[0]!.jingle;
     expect(answer.getChildren("content").map((c) => c.attrs.name)).toEqual(["video"]);
+    expect(answer.getChild("reason")?.getChild("decline")).toBeTruthy();
+    expect(h.call.state).toBe("active");
+    expect(h.call.video).toEqual({ sending: false, receiving: false, request: undefined });
+  });
+
+  it("its srflx transport-info for the new content, sent before our user answers, is kept and applied after the accept", async () => {
+    const h = await audioCall();
+    expect(h.iq(fx("content-add-video.xml", SID))).toBeUndefined();
+    const early = fx("transport-info.xml");
+    early.getChild("jingle", "urn:xmpp:jingle:1")!.getChild("content")!.attrs.name = "video";
+    expect(h.iq(early)).toBeUndefined();
+    const before = h.peer.remoteCandidates.length;
+    await until(() => h.call.video.request === "incoming", "our user is asked");
+    expect(h.peer.remoteCandidates).toHaveLength(before);
+    h.call.acceptVideo();
+    await until(() => h.peer.remoteCandidates.some((c) => c.sdpMid === "video"), "video candidate applied");
   });
 });

@@ -13,6 +13,7 @@ import type { CallSession } from "../../../client/src/call/session.js";
 import type { CallMedia } from "../../../client/src/call/states.js";
 import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
+import { mediaLines, shapeSdp } from "../call/fakes.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
 export const NS_JINGLE = "urn:xmpp:jingle:1";
@@ -69,19 +70,40 @@ export class ScriptedPeer implements MediaPeer {
   readonly remoteCandidates: RemoteCandidate[] = [];
   readonly muted = new Set<CallMedia>();
   closed = false;
+  readonly sending: Set<CallMedia>;
   #connected = false;
-  constructor(readonly options: PeerOptions, readonly script: Required<PeerScript>) {}
-
-  async offer() {
-    this.#gather(this.script.offer);
-    return this.script.offer;
+  #answered = false;
+  constructor(readonly options: PeerOptions, readonly script: Required<PeerScript>) {
+    this.sending = new Set(options.media);
   }
+
+  /** The scripted offer; with video turned on in an audio call, Chromium's audio+video offer (its re-offer adds the m-line). */
+  async offer() {
+    const kinds = mediaLines(this.script.offer).map((l) => l.type);
+    const offer = this.sending.has("video") && !kinds.includes("video")
+      ? shapeSdp(sdpFixture("chromium-audio-video-offer.sdp"), [...kinds, "video"])
+      : this.script.offer;
+    if (!this.#answered) this.#gather(offer);
+    this.#answered = true;
+    return offer;
+  }
+  /** The scripted answer, reduced to the m-lines the remote offer has; a video m-line we do not send is recvonly. */
   async answer(remoteOffer: string) {
     this.remoteDescription = remoteOffer;
     this.remoteType = "offer";
-    this.#gather(this.script.answer);
-    return this.script.answer;
+    const lines = mediaLines(remoteOffer);
+    const answer = shapeSdp(this.script.answer, lines.map((l) => l.type), (kind) =>
+      kind === "video" && !this.sending.has("video") ? "recvonly" : lines.find((l) => l.type === kind)?.direction === "sendonly" ? "recvonly" : undefined,
+    );
+    if (!this.#answered) this.#gather(answer);
+    this.#answered = true;
+    return answer;
   }
+  async setSending(media: CallMedia, send: boolean) {
+    if (send) this.sending.add(media);
+    else this.sending.delete(media);
+  }
+  async rollback() {}
   async applyAnswer(remoteAnswer: string) {
     this.remoteDescription = remoteAnswer;
     this.remoteType = "answer";

@@ -1,6 +1,7 @@
 // StanzaJS 12.22 (npm `stanza`) against our call layer, with stanzas its own code produced
 // (test/fixtures/interop/stanza/generate.ts). StanzaJS has no JMI: it starts with session-initiate.
 import { describe, expect, it } from "vitest";
+import { xml } from "@xmpp/xml";
 import { until } from "../call/fakes.js";
 import { callability } from "../../../client/src/xmpp/disco.js";
 import { InteropHarness, checkRemoteSdp, checkSentDescription, interopFixture } from "./harness.js";
@@ -94,19 +95,72 @@ describe("we call StanzaJS", () => {
   });
 });
 
-// Needs a client change (not made here; see the report of issue 6): CallSession.handleJingle
-// answers a transport-info with out-of-order unless the call is initiated/accepting/active, so
-// the candidates StanzaJS trickles right after its session-initiate, while we still ring
-// ("incoming-session"), are refused — and StanzaJS ignores that error, so they are lost
-// (CONVENTIONS: early candidates are buffered, not lost). Live calls still connect on loopback
-// through peer-reflexive candidates.
-describe.skip("StanzaJS trickles while we ring — client refuses transport-info before the answer", () => {
-  it("a transport-info that arrives before we answer is acked and reaches the browser after it", async () => {
+// StanzaJS sends session-initiate before gathering, so its candidates trickle while we still ring
+// ("incoming-session"), and it ignores an error reply (docs/interop.md, "Candidates and trickle"):
+// they must be acked and kept (CONVENTIONS #10), not refused and lost.
+describe("StanzaJS trickles while we ring", () => {
+  it("a transport-info that arrives before we answer is acked and reaches the browser after the offer", async () => {
     const h = new InteropHarness();
     h.iq(fx("session-initiate-audio-video.xml"));
     await until(() => h.manager.calls[0]?.state === "incoming-session", "we ring");
     expect(h.iq(fx("transport-info.xml"))).toBeUndefined();
+    expect(h.iq(fx("transport-info-gathering-complete.xml"))).toBeUndefined();
+    expect(h.peers).toHaveLength(0);
     await h.call.accept();
     await until(() => h.peer.remoteCandidates.length === 1, "early candidate applied");
+    expect(h.peer.remoteType).toBe("offer");
+    await until(() => h.call.iceState === "connected", "ICE connected");
+  });
+});
+
+describe("we call StanzaJS directly (it has no JMI)", () => {
+  it("a full JID gets session-initiate at once, no propose; its session-info <ringing/> shows as ringing; its accept connects", async () => {
+    const h = new InteropHarness();
+    const call = await h.manager.call(STANZA, ["audio", "video"]);
+    expect(h.jmi("propose")).toHaveLength(0);
+    await until(() => h.jingle("session-initiate").length === 1, "session-initiate sent");
+    const { to, jingle } = h.jingle("session-initiate")[0]!;
+    expect(to).toBe(STANZA);
+    expect(checkSentDescription(jingle, "offer")).toEqual([]);
+    expect(call.state).toBe("initiating");
+    const ringing = fx("session-info-mute.xml", call.id);
+    const info = ringing.getChild("jingle", "urn:xmpp:jingle:1")!;
+    info.children = [];
+    info.c("ringing", { xmlns: "urn:xmpp:jingle:apps:rtp:info:1" });
+    expect(h.iq(ringing)).toBeUndefined();
+    expect(call.state).toBe("alerting");
+    expect(h.iq(fx("session-accept-audio-video.xml", call.id))).toBeUndefined();
+    expect(h.iq(fx("transport-info.xml", call.id))).toBeUndefined();
+    await until(() => h.peer.remoteType === "answer" && call.iceState === "connected", "answer applied, ICE connected");
+    await call.hangUp();
+    expect(h.jingle("session-terminate")[0]?.jingle.getChild("reason")?.getChild("success")).toBeTruthy();
+    expect(h.jmi("finish")).toHaveLength(0);
+  });
+
+  it("its content-reject of our video upgrade (failed-application, as Session.onContentAdd() sends it) leaves an audio call with a notice", async () => {
+    const h = new InteropHarness();
+    const call = await h.manager.call(STANZA, ["audio"]);
+    await until(() => h.jingle("session-initiate").length === 1, "session-initiate sent");
+    const accept = fx("session-accept-audio-video.xml", call.id);
+    const jingle = accept.getChild("jingle", "urn:xmpp:jingle:1")!;
+    jingle.children = jingle.getChildren("content").filter((c) => c.attrs.name === "0");
+    expect(h.iq(accept)).toBeUndefined();
+    expect(h.iq(fx("transport-info.xml", call.id))).toBeUndefined();
+    await until(() => call.iceState === "connected", "connected");
+    call.addVideo();
+    await until(() => h.jingle("content-add").length === 1, "content-add sent");
+    const add = h.jingle("content-add")[0]!.jingle;
+    expect(add.getChildren("content").map((c) => c.getChild("description", "urn:xmpp:jingle:apps:rtp:1")?.attrs.media)).toEqual(["video"]);
+    // Session.onContentAdd(): ack, then content-reject naming the contents, reason failed-application.
+    const reject = fx("session-terminate.xml", call.id);
+    const r = reject.getChild("jingle", "urn:xmpp:jingle:1")!;
+    r.attrs.action = "content-reject";
+    r.children = add.getChildren("content").map((c) => xml("content", { creator: c.attrs.creator, name: c.attrs.name }));
+    r.c("reason").c("failed-application").up().c("text").t("content-add is not supported");
+    expect(h.iq(reject)).toBeUndefined();
+    await until(() => call.notice !== "", "notice");
+    expect(call.notice).toMatch(/did not accept video/);
+    expect(call.video).toEqual({ sending: false, receiving: false, request: undefined });
+    expect(call.state).toBe("active");
   });
 });

@@ -1,0 +1,75 @@
+// The peer's side of a session as Jingle contents, kept across renegotiations (XEP-0166 §7.2
+// content-add / content-accept / content-modify). Pure: the session feeds in what was agreed
+// and gets back the remote description to hand the browser. Modelled on Conversations'
+// RtpContentMap.addContent()/modifiedSendersChecked() (docs/interop.md, "Mid-call").
+import type { DtlsSetup, JingleContent, JingleRole, JingleSession, Senders } from "../jingle/index.js";
+import type { CallMedia } from "./states.js";
+
+/** Whether `role` sends on a content with these senders (XEP-0166 §7.3). */
+export function sends(senders: Senders, role: JingleRole): boolean {
+  return senders === "both" || senders === role;
+}
+
+/** `senders` with `role` added to or removed from the sending parties. */
+export function withSender(senders: Senders, role: JingleRole, send: boolean): Senders {
+  const other: JingleRole = role === "initiator" ? "responder" : "initiator";
+  const us = send;
+  const them = sends(senders, other);
+  if (us && them) return "both";
+  if (us) return role;
+  if (them) return other;
+  return "none";
+}
+
+/**
+ * The DTLS role the peer holds once the first offer/answer is done (RFC 5763 §5): a later
+ * description must restate it, never `actpass`, or the browser would renegotiate DTLS
+ * (Conversations rewrites it the same way: "DTLS setup attribute needs to be rewritten").
+ */
+export function peerDtlsSetup(remote: JingleSession, local: readonly JingleContent[]): DtlsSetup {
+  const stated = remote.contents.map((c) => c.transport?.fingerprints[0]?.setup).find((s) => s === "active" || s === "passive");
+  if (stated) return stated;
+  const ours = local.map((c) => c.transport?.fingerprints[0]?.setup).find((s) => s === "active" || s === "passive");
+  return ours === "active" ? "passive" : "active";
+}
+
+/** Every fingerprint's `actpass` replaced by the role the peer already holds. */
+export function withSetup(session: JingleSession, setup: DtlsSetup): JingleSession {
+  return {
+    groups: session.groups,
+    contents: session.contents.map((c) =>
+      c.transport
+        ? { ...c, transport: { ...c.transport, fingerprints: c.transport.fingerprints.map((f) => (f.setup === "actpass" || !f.setup ? { ...f, setup } : f)) } }
+        : c,
+    ),
+  };
+}
+
+/**
+ * The session after a content-add / content-accept: new contents appended (m-lines are never
+ * reordered), groups taken from the modification when it carries them (Conversations sends its
+ * BUNDLE group with content-add), otherwise the new names join an existing BUNDLE group.
+ */
+export function addContents(session: JingleSession, added: JingleSession): JingleSession {
+  const names = new Set(session.contents.map((c) => c.name));
+  const fresh = added.contents.filter((c) => !names.has(c.name));
+  const groups = added.groups.length
+    ? added.groups
+    : session.groups.map((g) => (g.semantics === "BUNDLE" ? { ...g, contents: [...g.contents, ...fresh.map((c) => c.name)] } : g));
+  return { groups, contents: [...session.contents, ...fresh] };
+}
+
+/** The session with one content's senders changed (content-modify, XEP-0166 §7.2.6). */
+export function modifySenders(session: JingleSession, name: string, senders: Senders): JingleSession {
+  return { groups: session.groups, contents: session.contents.map((c) => (c.name === name ? { ...c, senders } : c)) };
+}
+
+/** The first content carrying this medium, if any. */
+export function contentOf(contents: readonly JingleContent[], media: CallMedia): JingleContent | undefined {
+  return contents.find((c) => c.description?.media === media);
+}
+
+/** Media of a set of contents, as call media. */
+export function mediaOf(contents: readonly JingleContent[]): CallMedia[] {
+  return contents.map((c) => c.description?.media).filter((m): m is CallMedia => m === "audio" || m === "video");
+}
