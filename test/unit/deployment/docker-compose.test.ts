@@ -78,7 +78,7 @@ describe("docker-compose.yml (production-style deployment)", () => {
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-  });
+  }, 30_000); // docker-compose is a Python program: its start-up alone can take seconds on a busy machine
 });
 
 describe("render-config.sh (the production ejabberd.yml)", () => {
