@@ -93,7 +93,10 @@ export class Cluster {
   /** A member by node name (with or without @localhost) or index. */
   node(nodeName: string): ClusterNodeRecord {
     const node = this.#record.nodes.find((n) => n.nodeName === nodeName || n.nodeName === `${nodeName}@localhost` || String(n.index) === nodeName);
-    if (!node) throw new SetupError(`${nodeName} is not a member of the cluster in ${this.dir}`, `members: ${this.#record.nodes.map((n) => n.nodeName).join(", ")}`);
+    if (!node) {
+      const members = this.#record.nodes.map((n) => `${n.index} (${n.nodeName})`).join(", ");
+      throw new SetupError(`${nodeName} is not a member of the cluster in ${this.dir}`, members ? `members: ${members}` : "no node is recorded here: npm run cluster -- start");
+    }
     return node;
   }
 
