@@ -175,4 +175,26 @@ describe("our web app calls StanzaJS (direct session-initiate to its full JID)",
       await closeBrowsers();
     }
   });
+
+  it("video upgrade: StanzaJS refuses our content-add; the call goes on as audio and our screen says video was refused", async () => {
+    const { us, them } = await pair();
+    try {
+      const theirs = await signInStanza(them);
+      const ours = await signInApp(us);
+      const button = ours.getByRole("button", { name: new RegExp(`^Audio call ${them.username}`) });
+      await expect.poll(() => button.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
+      await button.click();
+      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
+      await ours.getByRole("button", { name: "Add video" }).click();
+      await expect.poll(() => ours.getByRole("status", { name: "Call notice" }).textContent(), { timeout: 10_000 }).toMatch(/did not accept video/);
+      expect(await callStatus(ours)).toBe("Connected");
+      expect(await theirs.evaluate(() => window.stanzaPeer.sessionState())).toBe("active");
+      await expectMediaFlowing(ours, theirs, false);
+      expect(await ours.getByRole("button", { name: "Add video" }).isVisible()).toBe(true);
+      await ours.getByRole("button", { name: "Hang up" }).click();
+      await expect.poll(() => theirs.evaluate(() => window.stanzaPeer.sessionState()), { timeout: 10_000 }).toBe("ended");
+    } finally {
+      await closeBrowsers();
+    }
+  });
 });

@@ -12,6 +12,7 @@ import {
   sessionToSdp,
   type IceCandidateInit,
   type JingleContent,
+  type DtlsSetup,
   type JingleSession,
   type RemoteCandidate,
 } from "../jingle/index.js";
@@ -160,6 +161,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #applied = new Set<string>();
   #earlyCandidates: RemoteCandidate[] = [];
   #upgrade: Upgrade | undefined;
+  /** The DTLS role the peer took in the first offer/answer; every renegotiation restates it. */
+  #peerSetup: DtlsSetup | undefined;
   /** Our user asked for video: a crossing content-add from the peer is taken as the answer. */
   #wantVideo = false;
   #notice = "";
@@ -437,6 +440,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
         this.#enqueue(async () => {
           await (await this.#requirePeer()).applyAnswer(sdp);
           this.#setRemote({ contents: remote, groups: jingleToSession(jingle).groups });
+          this.#peerSetup = this.#remote && peerDtlsSetup(this.#remote, this.#localContents);
           await this.#addCandidates(this.#readCandidates(jingle));
         });
         return;
@@ -579,6 +583,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       if (this.ended) return;
       const accept = sdpToJingle(answer, { role: "responder", action: "session-accept", sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid });
       this.#localContents = sdpToSession(answer, { role: "responder" }).session.contents;
+      this.#peerSetup = this.#remote && peerDtlsSetup(this.#remote, this.#localContents);
       this.#transition("active");
       await this.#sendSignalled(accept);
     });
@@ -602,7 +607,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   /** The remote description for the browser after a change of the agreed contents. */
   #renegotiatedSdp(remote: JingleSession, answer: boolean): string {
-    const fixed = withSetup(remote, peerDtlsSetup(this.#remote ?? remote, this.#localContents));
+    const fixed = withSetup(remote, this.#peerSetup ?? peerDtlsSetup(remote, this.#localContents));
     return sessionToSdp(fixed, { role: this.#role(), answer, sid: this.id, sessionVersion: ++this.#remoteVersion });
   }
 
@@ -705,7 +710,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
     const names = jingle.getChildren("content").map((c) => c.attrs.name ?? "");
     const upgrade = this.#upgrade;
     if (action === "content-reject") {
-      if (upgrade?.direction !== "outgoing" || names.join() !== upgrade.names.join()) throw JingleErrors.outOfOrder();
+      // StanzaJS names no content in its content-reject (Session.onContentAdd()): it can only mean ours.
+      if (upgrade?.direction !== "outgoing" || (names.length > 0 && names.join() !== upgrade.names.join())) throw JingleErrors.outOfOrder();
       this.#enqueue(() => this.#contentRefused());
       return;
     }

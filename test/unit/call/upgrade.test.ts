@@ -100,6 +100,8 @@ describe("video added to an audio call (content-add)", () => {
     // bob's own offer still asks to receive (recvonly); alice's senders, restated as the answer, say she sends nothing.
     expect(lines(bob)).toEqual(["audio:sendrecv", "video:recvonly"]);
     expect(mediaLines(peer(bob).remoteDescription).map((l) => `${l.type}:${l.direction}`)).toEqual(["audio:sendrecv", "video:inactive"]);
+    // bob answered the call (setup active), so alice stays passive in every restated description (RFC 5763 §5).
+    expect(peer(bob).remoteDescription.match(/a=setup:\w+/g)).toEqual(["a=setup:passive", "a=setup:passive"]);
     expect(peer(alice).sending.has("video") || peer(bob).sending.has("video")).toBe(false);
     expect([call.state, theirs.state]).toEqual(["active", "active"]);
   });
