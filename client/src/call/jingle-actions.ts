@@ -1,9 +1,22 @@
 // XEP-0166 iqs and errors as the call layer sends them. No session decisions here.
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
+import { JingleCodecError } from "../jingle/index.js";
 import { StanzaError, type StanzaErrorType } from "../xmpp/errors.js";
 import { NS_JINGLE, NS_JINGLE_ERRORS, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP_INFO } from "../xmpp/ns.js";
 import { isJingleReason, type JingleReason } from "./states.js";
+
+/** XEP-0166 §7.2: the actions the protocol defines; any other is a bad-request. */
+export const JINGLE_ACTIONS = [
+  "content-accept", "content-add", "content-modify", "content-reject", "content-remove", "description-info",
+  "security-info", "session-accept", "session-info", "session-initiate", "session-terminate", "transport-accept",
+  "transport-info", "transport-reject", "transport-replace",
+] as const;
+export type JingleAction = (typeof JINGLE_ACTIONS)[number];
+
+export function isJingleAction(action: string | undefined): action is JingleAction {
+  return (JINGLE_ACTIONS as readonly string[]).includes(action ?? "");
+}
 
 export function jingleIq(to: string, jingle: Element): Element {
   return xml("iq", { to, type: "set" }, jingle);
@@ -34,7 +47,7 @@ export function contentModifyElement(name: string, creator: string, senders: str
   return xml("content", { name, creator, senders });
 }
 
-/** Whether an iq error carries the XEP-0166 §8 `<tie-break/>` condition. */
+/** Whether an iq error carries the XEP-0166 §10 `<tie-break/>` condition. */
 export function isTieBreak(error: unknown): boolean {
   return error instanceof StanzaError && error.application?.name === "tie-break";
 }
@@ -71,16 +84,30 @@ function jingleError(condition: string, type: StanzaErrorType, application?: str
   return new StanzaError(condition, type, "", application ? { name: application, xmlns: NS_JINGLE_ERRORS } : undefined);
 }
 
-/** XEP-0166 §8: the errors a session answers with. */
+/** XEP-0166 §10: the errors a session answers with. */
 export const JingleErrors = {
-  /** §7.2 / §8: sid unknown, or the sender is not the session's peer. */
+  /** §6.7 / §10: sid unknown or ended, or the sender is not the session's peer. */
   unknownSession: () => jingleError("item-not-found", "cancel", "unknown-session"),
-  /** §8: an action that the session's state does not allow now. */
+  /** §10: an action that the session's state does not allow now. */
   outOfOrder: () => jingleError("unexpected-request", "wait", "out-of-order"),
-  /** §8: a session-info we do not understand. */
+  /** §6.8 / §10: an informational payload (session-info, description-info, transport-info) we do not understand. */
   unsupportedInfo: () => jingleError("feature-not-implemented", "modify", "unsupported-info"),
-  /** §8: a request crossing our own similar one; the initiator's wins (tie-break, as Conversations does for content-add). */
+  /** §10: a request crossing our own similar one; the initiator's wins (tie-break, as Conversations does for content-add). */
   tieBreak: () => jingleError("conflict", "cancel", "tie-break"),
   badRequest: (text = "") => new StanzaError("bad-request", "modify", text),
   notImplemented: () => new StanzaError("feature-not-implemented", "cancel", ""),
+  /** §6.3.2: a session-initiate from someone we do not share presence with. */
+  serviceUnavailable: () => new StanzaError("service-unavailable", "cancel", ""),
+  /** RFC 6120 §8.3.3.12: understood, but past a limit we set (client/src/call/limits.ts). */
+  notAcceptable: (text = "") => new StanzaError("not-acceptable", "modify", text),
 };
+
+/**
+ * The iq error for a codec refusal: the codec's condition, typed per RFC 6120 §8.3.3 (bad-request
+ * and not-acceptable are `modify`, feature-not-implemented `cancel`). Anything else is a bad-request.
+ */
+export function codecStanzaError(error: unknown): StanzaError {
+  if (!(error instanceof JingleCodecError)) return JingleErrors.badRequest(String(error));
+  const type: StanzaErrorType = error.condition === "feature-not-implemented" ? "cancel" : "modify";
+  return new StanzaError(error.condition, type, error.message);
+}

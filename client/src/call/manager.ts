@@ -1,11 +1,13 @@
 import type { Element } from "@xmpp/xml";
+import { JingleCodecError, jingleToSdp } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
-import { jingleElement, JingleErrors, jingleIq, reasonElement } from "./jingle-actions.js";
+import { codecStanzaError, isJingleAction, jingleElement, JingleErrors, jingleIq, reasonElement } from "./jingle-actions.js";
 import { fromOwnAccount, jmiMessage, readJmi, type JmiMessage } from "./jmi.js";
+import { CALL_LIMITS } from "./limits.js";
 import type { PeerFactory } from "./peer.js";
 import { CallSession, type CallSignaling, type CallTimeouts } from "./session.js";
-import type { CallMedia } from "./states.js";
+import type { CallMedia, JingleReason } from "./states.js";
 
 export interface CallPolicy {
   /** Whether a bare JID shares presence with us (roster subscription from/both or to/both). */
@@ -39,6 +41,8 @@ export interface CallManagerEvents {
 export class CallManager extends TypedEmitter<CallManagerEvents> {
   readonly #o: CallManagerOptions;
   readonly #calls = new Map<string, CallSession>();
+  /** Sids of ended calls no longer in #calls: still unknown-session to any iq (XEP-0166 §6.7). Oldest first. */
+  readonly #endedSids = new Set<string>();
 
   constructor(options: CallManagerOptions) {
     super();
@@ -87,13 +91,14 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (!message || message.from === this.#o.signaling.jid) return;
     const ownDevice = fromOwnAccount(message, own);
     this.emit("jmi", message, ownDevice);
+    this.#prune();
     const existing = this.#calls.get(message.id);
     if (existing) {
       existing.handleJmi(message, ownDevice);
       return;
     }
-    // Stale messages from offline storage or a late delivery must not ring now.
-    if (message.action !== "propose" || ownDevice || message.delayedAt !== undefined) return;
+    // Stale messages from offline storage or a late delivery, or a call already over, must not ring now.
+    if (message.action !== "propose" || ownDevice || message.delayedAt !== undefined || this.#endedSids.has(message.id)) return;
     this.#incomingPropose(message);
   }
 
@@ -102,28 +107,66 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
    * (XmppConnection.handleIq turns a thrown StanzaError into the iq error.)
    */
   handleJingle(from: string, jingle: Element): void {
-    const sid = jingle.attrs.sid ?? "";
+    const { action, sid } = jingle.attrs;
+    // XEP-0166 §7.1, §7.2: a request without a defined action or without a sid is malformed,
+    // whichever session it names; checked before the sid is looked up.
+    if (!isJingleAction(action)) throw JingleErrors.badRequest(`no Jingle action '${action ?? ""}'`);
+    if (!sid) throw JingleErrors.badRequest("no sid");
+    this.#prune();
+    if (this.#endedSids.has(sid)) throw JingleErrors.unknownSession();
     const call = this.#calls.get(sid);
     if (call) {
       call.handleJingle(from, jingle);
       return;
     }
-    if (jingle.attrs.action !== "session-initiate") throw JingleErrors.unknownSession();
-    // A direct session-initiate without JMI (StanzaJS-style peers).
+    if (action !== "session-initiate") throw JingleErrors.unknownSession();
+    this.#incomingInitiate(from, sid, jingle);
+  }
+
+  /**
+   * A session-initiate for a new sid, without JMI (StanzaJS-style peers), XEP-0166 §6.3: checked
+   * with the codec, then the caller; a malformed one or a stranger's gets an iq error (§6.3.2),
+   * so a stranger never rings and never sees our candidates. Acked, it is refused by
+   * session-terminate when we are busy or cannot use it (§6.3.3), or it rings.
+   */
+  #incomingInitiate(from: string, sid: string, jingle: Element) {
+    let unsupported: JingleReason | undefined;
+    try {
+      jingleToSdp(jingle, { role: "responder" });
+    } catch (error) {
+      if (!(error instanceof JingleCodecError && error.condition === "feature-not-implemented" && error.terminateReason)) throw codecStanzaError(error);
+      unsupported = error.terminateReason;
+    }
+    if (!this.#mayRing(from)) throw JingleErrors.serviceUnavailable();
+    const refusal = this.current ? "busy" : unsupported;
+    if (refusal) {
+      void this.#o.signaling.sendIq(jingleIq(from, jingleElement("session-terminate", sid, {}, reasonElement(refusal)))).catch(() => undefined);
+      return;
+    }
     const media = jingle
       .getChildren("content")
       .map((c) => c.getChildElements().find((d) => d.name === "description")?.attrs.media)
       .filter((m): m is CallMedia => m === "audio" || m === "video");
-    if (!this.#mayRing(from)) {
-      void this.#o.signaling.sendIq(jingleIq(from, jingleElement("session-terminate", sid, {}, reasonElement("decline")))).catch(() => undefined);
-      return;
-    }
-    if (this.current) {
-      void this.#o.signaling.sendIq(jingleIq(from, jingleElement("session-terminate", sid, {}, reasonElement("busy")))).catch(() => undefined);
-      return;
-    }
     const incoming = this.#create({ id: sid, direction: "incoming", peer: from, media, initiate: jingle });
     void incoming.ring();
+  }
+
+  /**
+   * Ended calls leave the list after a grace period, or when more than a few have piled up;
+   * their sids stay known as ended (bounded, oldest forgotten first) for late iqs (§6.7).
+   */
+  #prune(now = Date.now()) {
+    const ended = [...this.#calls.values()].filter((c) => c.ended);
+    ended.forEach((call, i) => {
+      const expired = now - (call.endedAt ?? now) > CALL_LIMITS.endedGraceMs;
+      if (!expired && ended.length - i <= CALL_LIMITS.endedCalls) return;
+      this.#calls.delete(call.id);
+      this.#endedSids.add(call.id);
+    });
+    for (const sid of this.#endedSids) {
+      if (this.#endedSids.size <= CALL_LIMITS.endedSids) break;
+      this.#endedSids.delete(sid);
+    }
   }
 
   #incomingPropose(message: JmiMessage) {
@@ -143,6 +186,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   }
 
   #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: Element; direct?: boolean }): CallSession {
+    this.#prune();
     const call = new CallSession({
       ...o,
       signaling: this.#o.signaling,

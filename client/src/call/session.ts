@@ -18,11 +18,13 @@ import {
 } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
-import { StanzaError } from "../xmpp/errors.js";
+import type { StanzaError } from "../xmpp/errors.js";
 import { addContents, contentOf, mediaOf, modifySenders, peerDtlsSetup, sends, withSender, withSetup } from "./contents.js";
 import {
   addCandidates,
+  codecStanzaError,
   contentModifyElement,
+  isJingleAction,
   isTieBreak,
   jingleElement,
   JingleErrors,
@@ -33,6 +35,7 @@ import {
   sessionInfoPayload,
 } from "./jingle-actions.js";
 import { jmiMessage, type JmiMessage } from "./jmi.js";
+import { CALL_LIMITS } from "./limits.js";
 import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
 import {
   canTransition,
@@ -160,6 +163,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
   /** Contents whose remote description the browser has; candidates for others wait (CONVENTIONS #10). */
   #applied = new Set<string>();
   #earlyCandidates: RemoteCandidate[] = [];
+  /** Remote candidates taken in so far, all stanzas together (capped: CALL_LIMITS.remoteCandidates). */
+  #remoteCandidateCount = 0;
+  #endedAt: number | undefined;
   #upgrade: Upgrade | undefined;
   /** The DTLS role the peer took in the first offer/answer; every renegotiation restates it. */
   #peerSetup: DtlsSetup | undefined;
@@ -208,6 +214,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
   get ended(): boolean {
     return isTerminal(this.#state);
+  }
+  /** When the call reached a terminal state (ms since the epoch). */
+  get endedAt(): number | undefined {
+    return this.#endedAt;
   }
   isMuted(media: CallMedia): boolean {
     return this.#muted.has(media);
@@ -258,7 +268,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   async ring(): Promise<void> {
     this.#arm(this.#timeouts.incomingMs, () => this.#end("failed", "timeout"));
     if (this.#state === "incoming") await this.#send(jmiMessage(this.#peerJid, "ringing", this.id));
-    else await this.#sendJingle("session-info", [sessionInfoPayload("ringing")]);
+    else await this.#sendJingle("session-info", [sessionInfoPayload("ringing")]).catch(() => undefined);
   }
 
   // ——— User intents ———
@@ -407,7 +417,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
         if (this.#state === "incoming" || this.#state === "proceeding") this.#end("retracted", message.reason ?? "cancel");
         return;
       case "finish":
-        if (canTransition(this.#state, "finished")) this.#end("finished", message.reason ?? "success");
+        // Only the device in the call ends it (XEP-0353 §3.5); the peer's other resources are not in it.
+        if (message.from === this.#peerJid && canTransition(this.#state, "finished")) this.#end("finished", message.reason ?? "success");
         return;
       default:
         return;
@@ -419,10 +430,14 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * StanzaError XEP-0166 prescribes; the work itself is queued.
    */
   handleJingle(from: string, jingle: Element): void {
+    // §6.7: once terminated, the session is unknown, whatever the action or who sends it.
+    if (this.ended) throw JingleErrors.unknownSession();
     if (from !== this.#peerJid && !(this.#state === "proceeding" && bareJid(from) === this.peerBareJid)) {
       throw JingleErrors.unknownSession();
     }
     const action = jingle.attrs.action ?? "";
+    // §7.2: an action the XEP does not define is malformed.
+    if (!isJingleAction(action)) throw JingleErrors.badRequest(`no Jingle action '${action}'`);
     switch (action) {
       case "session-initiate": {
         if (this.#state !== "proceeding") throw JingleErrors.outOfOrder();
@@ -448,7 +463,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
       case "transport-info": {
         // Early ones (a StanzaJS caller trickles while we still ring) are kept until the description is in.
         if (!["initiated", "initiating", "alerting", "incoming-session", "accepting", "active"].includes(this.#state)) throw JingleErrors.outOfOrder();
-        const candidates = this.#readCandidates(jingle);
+        const candidates = this.#readTrickled(jingle);
+        this.#countCandidates(candidates, true);
         this.#enqueue(() => this.#addCandidates(candidates));
         return;
       }
@@ -475,15 +491,17 @@ export class CallSession extends TypedEmitter<CallEvents> {
         return;
       case "session-terminate": {
         const reason = readReason(jingle) ?? "success";
-        if (this.ended) return;
         const calling = ["initiated", "initiating", "alerting"].includes(this.#state);
         const to = calling && (reason === "decline" || reason === "busy") ? "rejected" : "finished";
         if (!canTransition(this.#state, to)) throw JingleErrors.outOfOrder();
         this.#end(to, reason);
         return;
       }
+      case "description-info":
+        // §6.8: an informational payload this client does not act on.
+        throw JingleErrors.unsupportedInfo();
       default:
-        // transport-replace, description-info…: not supported by this client.
+        // transport-replace, security-info…: defined, but not supported by this client.
         throw JingleErrors.notImplemented();
     }
   }
@@ -627,7 +645,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#updateLocal(offer);
     const jingle = sessionToJingle({ contents: added, groups: local.groups }, { action: "content-add", sid: this.id, initiator: this.#initiator() });
     this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch((error: unknown) => {
-      // Tie-break: the initiator's crossing content-add wins and answers ours (XEP-0166 §8).
+      // Tie-break: the initiator's crossing content-add wins and answers ours (XEP-0166 §10).
       if (isTieBreak(error)) return;
       // Acked then content-reject is the norm (StanzaJS); an error reply refuses it just the same.
       if (this.#upgrade?.direction === "outgoing") this.#enqueue(() => this.#contentRefused());
@@ -773,11 +791,13 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
 
   #readCandidatesOf(session: JingleSession): RemoteCandidate[] {
-    return session.contents.flatMap((c) =>
+    const candidates = session.contents.flatMap((c) =>
       (c.transport?.candidates ?? [])
         .filter((k) => k.component === 1)
         .map((k) => ({ candidate: formatCandidateString(k), sdpMid: c.name, sdpMLineIndex: null, usernameFragment: c.transport?.ufrag ?? null })),
     );
+    this.#countCandidates(candidates, false);
+    return candidates;
   }
 
   #takeCandidatesFor(names: readonly string[]): Element | null {
@@ -787,7 +807,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   /** INTEROP: the media of session-initiate must be what was proposed. */
   #checkMedia(jingle: Element) {
-    const offered = new Set(jingleToSession(jingle).contents.map((c) => c.description?.media).filter(Boolean));
+    const offered = new Set(this.#readSession(jingle, true).contents.map((c) => c.description?.media).filter(Boolean));
     const proposed = new Set(this.media);
     if (offered.size !== proposed.size || [...offered].some((m) => !proposed.has(m as CallMedia))) {
       this.#problem = "The caller started a different kind of call than it announced.";
@@ -796,33 +816,54 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
+  /** The description of a session-initiate/accept: one the codec refuses ends the call. */
   #remoteSdp(jingle: Element): string {
     try {
       return jingleToSdp(jingle, { role: this.#role() });
     } catch (error) {
-      throw this.#codecError(error);
+      throw this.#codecError(error, true);
     }
   }
 
-  #readCandidates(jingle: Element) {
+  /** Candidates inline in a session-initiate/accept the codec has already read (#remoteSdp). */
+  #readCandidates(jingle: Element): RemoteCandidate[] {
+    const candidates = jingleToCandidates(jingle, this.#remoteMids);
+    this.#countCandidates(candidates, false);
+    return candidates;
+  }
+
+  /**
+   * The candidates of a transport-info. One the codec refuses is answered and the call goes on:
+   * a transport we do not know is information we do not understand (§6.8), not a reason to end.
+   */
+  #readTrickled(jingle: Element): RemoteCandidate[] {
     try {
       return jingleToCandidates(jingle, this.#remoteMids);
     } catch (error) {
-      throw this.#codecError(error);
+      if (error instanceof JingleCodecError && error.condition === "feature-not-implemented") throw JingleErrors.unsupportedInfo();
+      throw codecStanzaError(error);
     }
+  }
+
+  /** Counts remote candidates against the session cap; `refuse`: a transport-info past it is not-acceptable. */
+  #countCandidates(candidates: readonly RemoteCandidate[], refuse: boolean) {
+    if (refuse && this.#remoteCandidateCount + candidates.length > CALL_LIMITS.remoteCandidates) {
+      throw JingleErrors.notAcceptable(`more than ${CALL_LIMITS.remoteCandidates} remote candidates in this session`);
+    }
+    this.#remoteCandidateCount += candidates.length;
   }
 
   /** The contents of a <jingle/> as the typed model; a codec error becomes the XEP-0166 reply. */
   #remoteContents(jingle: Element): JingleContent[] {
-    return this.#readSession(jingle).contents;
+    return this.#readSession(jingle, true).contents;
   }
 
-  /** `mayEnd` false: a bad content-add/-accept is refused, the call goes on (only a bad session start ends it). */
-  #readSession(jingle: Element, mayEnd = true): JingleSession {
+  /** `ends`: a session-initiate/accept the codec refuses ends the call; a bad content-add/-accept is only refused. */
+  #readSession(jingle: Element, ends: boolean): JingleSession {
     try {
       return jingleToSession(jingle);
     } catch (error) {
-      throw this.#codecError(error, mayEnd);
+      throw this.#codecError(error, ends);
     }
   }
 
@@ -844,14 +885,14 @@ export class CallSession extends TypedEmitter<CallEvents> {
     await Promise.all(ready.map((c) => peer.addCandidate({ ...c, sdpMLineIndex: index(c) >= 0 ? index(c) : c.sdpMLineIndex }).catch(() => undefined)));
   }
 
-  #codecError(error: unknown, mayEnd = true): StanzaError {
-    if (!(error instanceof JingleCodecError)) return JingleErrors.badRequest(String(error));
-    if (error.terminateReason && mayEnd) {
+  /** The iq error for a codec refusal; with `ends` (session-initiate/accept only) the codec's reason also ends the call (§6.3.3). */
+  #codecError(error: unknown, ends: boolean): StanzaError {
+    if (ends && error instanceof JingleCodecError && error.terminateReason) {
       const reason = error.terminateReason;
       this.#problem = `The other side sent a description this client cannot use (${error.reason}).`;
       this.#enqueue(() => this.#terminate(reason, "failed"));
     }
-    return new StanzaError(error.condition, error.condition === "bad-request" ? "modify" : "cancel", error.message);
+    return codecStanzaError(error);
   }
 
   #onLocalCandidate(candidate: IceCandidateInit | null) {
@@ -952,6 +993,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (problem) this.#problem = problem;
     this.#reason = reason;
     this.#transition(state);
+    this.#endedAt = Date.now();
     this.#clearTimer();
     clearTimeout(this.#batchTimer);
     void this.#peer?.then((p) => p.close(), () => undefined);
