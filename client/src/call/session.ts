@@ -8,8 +8,6 @@ import {
   JingleCodecError,
   sdpToJingle,
   sdpToSession,
-  sessionToJingle,
-  sessionToSdp,
   type IceCandidateInit,
   type JingleContent,
   type DtlsSetup,
@@ -19,13 +17,11 @@ import {
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
 import type { StanzaError } from "../xmpp/errors.js";
-import { addContents, contentOf, mediaOf, modifySenders, peerDtlsSetup, sends, withSender, withSetup } from "./contents.js";
+import { peerDtlsSetup } from "./contents.js";
 import {
   addCandidates,
   codecStanzaError,
-  contentModifyElement,
   isJingleAction,
-  isTieBreak,
   jingleElement,
   JingleErrors,
   jingleIq,
@@ -35,6 +31,7 @@ import {
   sessionInfoPayload,
 } from "./jingle-actions.js";
 import { jmiMessage, type JmiMessage } from "./jmi.js";
+import { Renegotiation, type VideoState } from "./renegotiation.js";
 import { CALL_LIMITS } from "./limits.js";
 import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
 import {
@@ -95,19 +92,7 @@ export interface CallSessionOptions {
   direct?: boolean;
 }
 
-/** Video beyond the call's start (XEP-0166 content-add / content-modify), as the UI shows it. */
-export interface VideoState {
-  /** We send our camera. */
-  sending: boolean;
-  /** The peer sends its camera. */
-  receiving: boolean;
-  /** A content-add waits for an answer: ours (outgoing) or the peer's, for our user (incoming). */
-  request: "outgoing" | "incoming" | undefined;
-}
-
-type Upgrade =
-  | { direction: "outgoing"; names: string[] }
-  | { direction: "incoming"; add: JingleSession };
+export type { VideoState } from "./renegotiation.js";
 
 export interface CallEvents {
   [event: string]: readonly unknown[];
@@ -124,7 +109,8 @@ export interface CallEvents {
 /**
  * One call, from ringing (XEP-0353) to the end of its Jingle RTP session (XEP-0166/0167).
  * `#transition()` is the only place that changes state; Jingle work runs one action at a
- * time on `#queue`, so a transport-info waits for the description it belongs to.
+ * time on `#queue`, so a transport-info waits for the description it belongs to. Mid-call
+ * changes of the contents (video upgrade) are decided in renegotiation.ts.
  */
 export class CallSession extends TypedEmitter<CallEvents> {
   readonly id: string;
@@ -159,19 +145,15 @@ export class CallSession extends TypedEmitter<CallEvents> {
   readonly #jmi: boolean;
   /** The peer's contents as last agreed (session-initiate/accept, then content-add/-accept/-modify). */
   #remote: JingleSession | undefined;
-  #remoteVersion = 1;
   /** Contents whose remote description the browser has; candidates for others wait (CONVENTIONS #10). */
   #applied = new Set<string>();
   #earlyCandidates: RemoteCandidate[] = [];
   /** Remote candidates taken in so far, all stanzas together (capped: CALL_LIMITS.remoteCandidates). */
   #remoteCandidateCount = 0;
   #endedAt: number | undefined;
-  #upgrade: Upgrade | undefined;
   /** The DTLS role the peer took in the first offer/answer; every renegotiation restates it. */
   #peerSetup: DtlsSetup | undefined;
-  /** Our user asked for video: a crossing content-add from the peer is taken as the answer. */
-  #wantVideo = false;
-  #notice = "";
+  readonly #renegotiation: Renegotiation;
 
   constructor(options: CallSessionOptions) {
     super();
@@ -187,6 +169,36 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#pendingInitiate = options.initiate;
     this.#jmi = !options.initiate && !options.direct;
     this.#state = options.direction === "outgoing" ? (options.direct ? "initiating" : "proposed") : options.initiate ? "incoming-session" : "incoming";
+    this.#renegotiation = new Renegotiation({
+      sid: this.id,
+      active: () => this.#state === "active",
+      ended: () => this.ended,
+      role: () => this.#role(),
+      initiator: () => this.#initiator(),
+      remote: () => this.#remote,
+      setRemote: (remote) => this.#setRemote(remote),
+      remoteMids: () => this.#remoteMids,
+      setRemoteMids: (names) => {
+        this.#remoteMids = names;
+      },
+      localContents: () => this.#localContents,
+      setLocalContents: (contents) => {
+        this.#localContents = contents;
+      },
+      peerSetup: () => this.#peerSetup,
+      requirePeer: () => this.#requirePeer(),
+      enqueue: (task) => this.#enqueue(task),
+      sendJingle: (action, children) => this.#sendJingle(action, children),
+      sendIq: (jingle) => this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)),
+      readSession: (jingle) => this.#readSession(jingle, false),
+      readCandidatesOf: (session) => this.#readCandidatesOf(session),
+      addCandidates: (candidates) => this.#addCandidates(candidates),
+      takeCandidatesFor: (names) => this.#takeCandidatesFor(names),
+      flushPending: () => {
+        if (this.#pendingLocal.length > 0) this.#scheduleFlush();
+      },
+      emitVideo: (state) => this.emit("video", state),
+    });
   }
 
   get state(): CallState {
@@ -224,16 +236,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
   /** Informational text about the running call (e.g. video refused), not an error. */
   get notice(): string {
-    return this.#notice;
+    return this.#renegotiation.notice;
   }
   get video(): VideoState {
-    const content = this.#remote && contentOf(this.#remote.contents, "video");
-    const other = this.#role() === "initiator" ? "responder" : "initiator";
-    return {
-      sending: !!content && sends(content.senders, this.#role()),
-      receiving: !!content && sends(content.senders, other),
-      request: this.#upgrade?.direction,
-    };
+    return this.#renegotiation.video;
   }
 
   // ——— Starting ———
@@ -335,50 +341,24 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  /**
-   * Turns our camera on during a call: content-add of a new video content (XEP-0166 §7.2.1)
-   * when there is none, else content-modify adding us to its senders (§7.2.6).
-   */
+  /** Turns our camera on during a call (content-add, or content-modify of an existing video content). */
   addVideo(): void {
-    if (this.#state !== "active" || !this.#remote || this.#upgrade || this.video.sending) return;
-    this.#wantVideo = true;
-    const existing = contentOf(this.#remote.contents, "video");
-    if (existing) {
-      this.#enqueue(() => this.#modifyOwnSending(existing.name, true));
-      return;
-    }
-    this.#upgrade = { direction: "outgoing", names: [] };
-    this.#emitVideo();
-    this.#enqueue(() => this.#sendContentAdd());
+    this.#renegotiation.addVideo();
   }
 
-  /**
-   * Turns our camera off again: content-modify removing us from the video content's senders.
-   * Not content-remove: Conversations terminates the call on a content-remove of an accepted
-   * content and Dino answers it feature-not-implemented, while both apply content-modify
-   * (docs/interop.md, "Mid-call").
-   */
+  /** Turns our camera off again (content-modify). */
   stopVideo(): void {
-    const content = this.#remote && contentOf(this.#remote.contents, "video");
-    if (this.#state !== "active" || !content || this.#upgrade || !this.video.sending) return;
-    this.#wantVideo = false;
-    this.#enqueue(() => this.#modifyOwnSending(content.name, false));
+    this.#renegotiation.stopVideo();
   }
 
-  /** Accepts the peer's content-add; our camera goes on if the content has us among its senders. */
+  /** Accepts the peer's content-add. */
   acceptVideo(): void {
-    if (this.#upgrade?.direction !== "incoming") return;
-    const add = this.#upgrade.add;
-    this.#enqueue(() => this.#acceptContentAdd(add));
+    this.#renegotiation.acceptVideo();
   }
 
-  /** Declines the peer's content-add (content-reject, XEP-0166 §7.2.4). */
+  /** Declines the peer's content-add (content-reject). */
   declineVideo(): void {
-    if (this.#upgrade?.direction !== "incoming") return;
-    const add = this.#upgrade.add;
-    this.#upgrade = undefined;
-    this.#emitVideo();
-    void this.#sendJingle("content-reject", [...this.#stubs(add), reasonElement("decline")]).catch(() => undefined);
+    this.#renegotiation.declineVideo();
   }
 
   // ——— From the network ———
@@ -477,17 +457,17 @@ export class CallSession extends TypedEmitter<CallEvents> {
         return;
       }
       case "content-add":
-        this.#receiveContentAdd(jingle);
+        this.#renegotiation.receiveContentAdd(jingle);
         return;
       case "content-accept":
-        this.#receiveContentAccept(jingle);
+        this.#renegotiation.receiveContentAccept(jingle);
         return;
       case "content-reject":
       case "content-remove":
-        this.#receiveContentReject(jingle, action);
+        this.#renegotiation.receiveContentReject(jingle, action);
         return;
       case "content-modify":
-        this.#receiveContentModify(jingle);
+        this.#renegotiation.receiveContentModify(jingle);
         return;
       case "session-terminate": {
         const reason = readReason(jingle) ?? "success";
@@ -607,189 +587,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     });
   }
 
-  // ——— Renegotiation: video added, accepted, refused, stopped (XEP-0166 §7.2, XEP-0167) ———
-
-  #emitVideo() {
-    this.emit("video", this.video);
-  }
-
-  #setNotice(text: string) {
-    this.#notice = text;
-    this.#emitVideo();
-  }
-
-  /** Contents reduced to name, creator and senders (content-reject, content-modify). */
-  #stubs(session: JingleSession): Element[] {
-    return session.contents.map((c) => contentModifyElement(c.name, c.creator, c.senders));
-  }
-
-  /** The remote description for the browser after a change of the agreed contents. */
-  #renegotiatedSdp(remote: JingleSession, answer: boolean): string {
-    const fixed = withSetup(remote, this.#peerSetup ?? peerDtlsSetup(remote, this.#localContents));
-    return sessionToSdp(fixed, { role: this.#role(), answer, sid: this.id, sessionVersion: ++this.#remoteVersion });
-  }
-
-  #updateLocal(sdp: string) {
-    this.#localContents = sdpToSession(sdp, { role: this.#role() }).session.contents;
-  }
-
-  /** Our camera on: new video m-line offered as content-add; the answer comes as content-accept. */
-  async #sendContentAdd() {
-    const peer = await this.#requirePeer();
-    await peer.setSending("video", true);
-    const offer = await peer.offer();
-    if (this.ended || this.#upgrade?.direction !== "outgoing") return;
-    const local = sdpToSession(offer, { role: this.#role(), creator: this.#role() }).session;
-    const added = local.contents.filter((c) => !this.#remoteMids.includes(c.name));
-    this.#upgrade = { direction: "outgoing", names: added.map((c) => c.name) };
-    this.#updateLocal(offer);
-    const jingle = sessionToJingle({ contents: added, groups: local.groups }, { action: "content-add", sid: this.id, initiator: this.#initiator() });
-    this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch((error: unknown) => {
-      // Tie-break: the initiator's crossing content-add wins and answers ours (XEP-0166 §10).
-      if (isTieBreak(error)) return;
-      // Acked then content-reject is the norm (StanzaJS); an error reply refuses it just the same.
-      if (this.#upgrade?.direction === "outgoing") this.#enqueue(() => this.#contentRefused());
-    });
-    if (this.#pendingLocal.length > 0) this.#scheduleFlush();
-  }
-
-  /** Our content-add was refused (content-reject, error) or crossed: back to the last agreed description. */
-  async #contentRefused(notice = "The other side did not accept video. The call continues with audio.") {
-    this.#upgrade = undefined;
-    this.#wantVideo = false;
-    const peer = await this.#requirePeer();
-    await peer.rollback();
-    await peer.setSending("video", false);
-    this.#localContents = this.#localContents.filter((c) => this.#remoteMids.includes(c.name));
-    if (notice) this.#setNotice(notice);
-    else this.#emitVideo();
-  }
-
-  #receiveContentAdd(jingle: Element) {
-    if (this.#state !== "active" || !this.#remote || this.#upgrade?.direction === "incoming") throw JingleErrors.outOfOrder();
-    const add = this.#readSession(jingle, false);
-    if (add.contents.length === 0 || add.contents.some((c) => this.#remoteMids.includes(c.name))) throw JingleErrors.badRequest("no new content (empty, or a name already in use)");
-    const crossing = this.#upgrade?.direction === "outgoing";
-    if (crossing && this.#role() === "initiator") throw JingleErrors.tieBreak();
-    const video = add.contents.every((c) => c.description?.media === "video") && !contentOf(this.#remote.contents, "video");
-    this.#enqueue(async () => {
-      // We are the responder: our crossing offer yields to theirs, which we then take as our answer.
-      if (crossing) await (await this.#requirePeer()).rollback();
-      if (!video) {
-        // One video content at most: the call screen shows one remote video (as Conversations).
-        await this.#sendJingle("content-reject", [...this.#stubs(add), reasonElement("unsupported-applications")]).catch(() => undefined);
-        return;
-      }
-      this.#upgrade = { direction: "incoming", add };
-      this.#remoteMids = [...this.#remoteMids, ...add.contents.map((c) => c.name)];
-      if (this.#wantVideo) await this.#acceptContentAdd(add);
-      else this.#emitVideo();
-    });
-  }
-
-  async #acceptContentAdd(add: JingleSession) {
-    if (this.#upgrade?.direction !== "incoming" || this.#upgrade.add !== add || !this.#remote) return;
-    const peer = await this.#requirePeer();
-    const sending = add.contents.some((c) => sends(c.senders, this.#role()));
-    if (sending) await peer.setSending("video", true);
-    const remote = addContents(this.#remote, add);
-    const answer = await peer.answer(this.#renegotiatedSdp(remote, false));
-    this.#upgrade = undefined;
-    this.#setRemote(remote);
-    this.#updateLocal(answer);
-    const names = add.contents.map((c) => c.name);
-    const local = sdpToSession(answer, { role: this.#role(), answer: true }).session;
-    const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: add.contents.find((a) => a.name === c.name)?.creator ?? c.creator }));
-    const jingle = sessionToJingle({ contents: accepted, groups: local.groups }, { action: "content-accept", sid: this.id, initiator: this.#initiator() });
-    addCandidates(jingle, this.#takeCandidatesFor(names));
-    void this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch(() => undefined);
-    await this.#addCandidates(this.#readCandidatesOf(add));
-    this.#emitVideo();
-  }
-
-  #receiveContentAccept(jingle: Element) {
-    const upgrade = this.#upgrade;
-    if (upgrade?.direction !== "outgoing" || !this.#remote) throw JingleErrors.outOfOrder();
-    const accepted = this.#readSession(jingle, false);
-    if (accepted.contents.map((c) => c.name).join() !== upgrade.names.join()) throw JingleErrors.outOfOrder();
-    this.#enqueue(async () => {
-      if (!this.#remote) return;
-      const remote = addContents(this.#remote, accepted);
-      await (await this.#requirePeer()).applyAnswer(this.#renegotiatedSdp(remote, true));
-      this.#upgrade = undefined;
-      this.#setRemote(remote);
-      await this.#addCandidates(this.#readCandidatesOf(accepted));
-      this.#emitVideo();
-    });
-  }
-
-  /** content-reject of our content-add, or content-remove: of a content-add not yet answered (its retraction, as Conversations uses it) or of an agreed content (treated as senders none). */
-  #receiveContentReject(jingle: Element, action: "content-reject" | "content-remove") {
-    const names = jingle.getChildren("content").map((c) => c.attrs.name ?? "");
-    const upgrade = this.#upgrade;
-    if (action === "content-reject") {
-      // StanzaJS names no content in its content-reject (Session.onContentAdd()): it can only mean ours.
-      if (upgrade?.direction !== "outgoing" || (names.length > 0 && names.join() !== upgrade.names.join())) throw JingleErrors.outOfOrder();
-      this.#enqueue(() => this.#contentRefused());
-      return;
-    }
-    if (upgrade?.direction === "incoming" && names.join() === upgrade.add.contents.map((c) => c.name).join()) {
-      this.#upgrade = undefined;
-      this.#remoteMids = this.#remoteMids.filter((n) => !names.includes(n));
-      this.#emitVideo();
-      return;
-    }
-    const removed = this.#remote?.contents.filter((c) => names.includes(c.name)) ?? [];
-    if (this.#state !== "active" || removed.length !== names.length || names.length === 0) throw JingleErrors.outOfOrder();
-    // Only video goes away mid-call; the m-line stays (JSEP), inactive.
-    if (removed.some((c) => c.description?.media !== "video")) throw JingleErrors.notImplemented();
-    for (const content of removed) this.#enqueue(() => this.#applyRemoteSenders(content.name, "none"));
-  }
-
-  #receiveContentModify(jingle: Element) {
-    if (this.#state !== "active" || !this.#remote || this.#upgrade) throw JingleErrors.outOfOrder();
-    const changes = jingle.getChildren("content").map((c) => ({ name: c.attrs.name ?? "", senders: c.attrs.senders ?? "both" }));
-    const valid = (s: string): s is "both" | "initiator" | "responder" | "none" => ["both", "initiator", "responder", "none"].includes(s);
-    if (changes.length === 0 || changes.some((c) => !this.#remoteMids.includes(c.name) || !valid(c.senders))) throw JingleErrors.badRequest("unknown content or senders");
-    // Audio stays both ways (muting is session-info, XEP-0167 §7.2); senders change on video only.
-    if (changes.some((c) => contentOf(this.#remote?.contents.filter((k) => k.name === c.name) ?? [], "video") === undefined)) throw JingleErrors.notImplemented();
-    for (const { name, senders } of changes) if (valid(senders)) this.#enqueue(() => this.#applyRemoteSenders(name, senders));
-  }
-
-  /**
-   * The peer changed who sends on a content. Applied as Conversations' autoAcceptContentModify:
-   * the agreed contents, modified, become a remote offer that the browser answers locally; the
-   * answer is not sent (content-modify has none). We never start our camera on the peer's word.
-   */
-  async #applyRemoteSenders(name: string, requested: "both" | "initiator" | "responder" | "none") {
-    const content = this.#remote?.contents.find((c) => c.name === name);
-    if (!this.#remote || !content) return;
-    const weSend = sends(content.senders, this.#role());
-    const senders = withSender(requested, this.#role(), weSend && sends(requested, this.#role()));
-    const peer = await this.#requirePeer();
-    if (weSend && !sends(senders, this.#role())) await peer.setSending("video", false);
-    if (senders === content.senders) return;
-    const remote = modifySenders(this.#remote, name, senders);
-    this.#updateLocal(await peer.answer(this.#renegotiatedSdp(remote, false)));
-    this.#setRemote(remote);
-    this.#emitVideo();
-  }
-
-  /** Our own sending on an agreed content changes: local offer, the agreed answer restated, then content-modify. */
-  async #modifyOwnSending(name: string, send: boolean) {
-    const content = this.#remote?.contents.find((c) => c.name === name);
-    if (!this.#remote || !content || this.ended) return;
-    const senders = withSender(content.senders, this.#role(), send);
-    const peer = await this.#requirePeer();
-    await peer.setSending("video", send);
-    this.#updateLocal(await peer.offer());
-    const remote = modifySenders(this.#remote, name, senders);
-    await peer.applyAnswer(this.#renegotiatedSdp(remote, true));
-    this.#setRemote(remote);
-    this.#emitVideo();
-    await this.#sendJingle("content-modify", [contentModifyElement(name, content.creator, senders)]).catch(() => undefined);
-  }
-
+  /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */
   #readCandidatesOf(session: JingleSession): RemoteCandidate[] {
     const candidates = session.contents.flatMap((c) =>
       (c.transport?.candidates ?? [])
