@@ -95,7 +95,11 @@ export class App {
     this.#connection = account.connection.state;
     this.#contacts = account.contacts;
     this.#requests = account.roster.requests;
-    account.on("state", (s) => { this.#connection = s; this.render(); });
+    account.on("state", (s) => {
+      this.#connection = s;
+      this.#screen?.setSignalingUp(s === "online");
+      this.render();
+    });
     account.on("contacts", (c) => { this.#contacts = c; this.render(); });
     account.on("requests", (r) => { this.#requests = r; this.render(); });
     const calls = createCallManager(account, browserPeerFactory((streams) => this.#screen?.setStreams(streams.local, streams.remote)), this.#settings);
@@ -131,6 +135,7 @@ export class App {
     const contact = this.#contacts.find((c) => c.jid === call.peerBareJid);
     const screen = new CallScreen(call, contact?.name || call.peerBareJid, () => this.#closeCall(screen));
     this.#screen = screen;
+    screen.setSignalingUp(this.#connection === "online");
     this.#callLayer.replaceChildren(screen.element);
     call.on("state", () => this.render());
   }

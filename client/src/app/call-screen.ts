@@ -29,6 +29,7 @@ export class CallScreen {
   readonly #controls = h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" });
   readonly #onClose: () => void;
   #tick: ReturnType<typeof setInterval> | undefined;
+  #signalingUp = true;
 
   constructor(call: CallSession, peerName: string, onClose: () => void) {
     this.#call = call;
@@ -57,7 +58,14 @@ export class CallScreen {
   }
 
   get phase(): CallPhase {
-    return deriveCallPhase(this.#call.state, this.#call.direction, this.#call.iceState, this.#call.reason);
+    return deriveCallPhase(this.#call.state, this.#call.direction, this.#call.iceState, this.#call.reason, this.#signalingUp);
+  }
+
+  /** Whether our XMPP session is up (the call survives its loss; see deriveCallPhase). */
+  setSignalingUp(up: boolean): void {
+    if (this.#signalingUp === up) return;
+    this.#signalingUp = up;
+    this.update();
   }
 
   dispose(): void {

@@ -16,8 +16,12 @@ export type CallPhase =
   | "answered-elsewhere"
   | "failed";
 
-/** Pure: protocol state + role + ICE → what to show. */
-export function deriveCallPhase(state: CallState, direction: CallDirection, ice: IceState, reason?: JingleReason): CallPhase {
+/**
+ * Pure: protocol state + role + ICE + whether our XMPP session is up → what to show. While the
+ * signaling is down media still flows peer to peer, but the call cannot be changed or ended
+ * towards the peer until the session is back, so the user sees "reconnecting".
+ */
+export function deriveCallPhase(state: CallState, direction: CallDirection, ice: IceState, reason?: JingleReason, signalingUp = true): CallPhase {
   switch (state) {
     case "proposed":
     case "initiating":
@@ -34,8 +38,8 @@ export function deriveCallPhase(state: CallState, direction: CallDirection, ice:
     case "accepting":
       return "connecting";
     case "active":
+      if (ice === "disconnected" || !signalingUp) return "reconnecting";
       if (ice === "connected" || ice === "completed") return "connected";
-      if (ice === "disconnected") return "reconnecting";
       return "connecting";
     case "retracted":
       // XEP-0353: the caller retracts after its own ring timeout; for the callee it is missed.
@@ -65,7 +69,7 @@ export const PHASE_TEXT: Record<CallPhase, string> = {
   "ringing-local": "Incoming call",
   connecting: "Connecting…",
   connected: "Connected",
-  reconnecting: "Connection interrupted, reconnecting…",
+  reconnecting: "Reconnecting…",
   ended: "Call ended",
   declined: "Call declined",
   missed: "Missed call",

@@ -65,6 +65,14 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping = false;
   #everOnline = false;
+  /** The resource to ask for at the next bind: the one the server gave us the first time. */
+  #resource: string | undefined;
+  /** Our iq requests still waiting for their answer, by id. */
+  readonly #pending = new Map<string, Element>();
+  /** Pending requests that XEP-0198 reported as not acked when resumption failed. */
+  #unacked: Element[] = [];
+  /** Sends waiting for the connection to be back. */
+  #waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
   private constructor(options: ConnectionOptions) {
     super();
@@ -77,8 +85,11 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
       domain,
       username: local,
       password: options.password,
-      resource: options.resource,
+      // Re-binding the same resource keeps our full JID, so a peer in a call can still reach us.
+      // @xmpp/resource-binding calls a function at every bind (our typings only declare a string).
+      resource: (() => this.#resource) as unknown as string,
     });
+    this.#resource = options.resource;
     this.#xmpp.reconnect.stop();
     this.#xmpp.on("error", () => {
       // Errors are reported through start() or the retry event; nothing else to do.
@@ -86,6 +97,11 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     this.#xmpp.on("disconnect", () => this.#onDisconnect());
     this.#xmpp.on("online", () => this.#onOnline(false));
     this.#xmpp.streamManagement.on("resumed", () => this.#onOnline(true));
+    // Resumption failed: these stanzas may never have reached the server (XEP-0198 §5).
+    this.#xmpp.streamManagement.on("fail", (stanza) => {
+      const id = (stanza as Element).attrs.id;
+      if (id !== undefined && this.#pending.get(id) === stanza) this.#unacked.push(stanza as Element);
+    });
     this.#xmpp.on("stanza", (stanza: Element) => {
       if (stanza.name !== "iq") this.emit("stanza", stanza);
     });
@@ -128,7 +144,9 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     return this.#xmpp.streamManagement.enabled;
   }
 
+  /** Sends now, or, while reconnecting, once the session is back (rejects if it never is). */
   async send(stanza: Element): Promise<void> {
+    await this.#ready();
     await this.#xmpp.send(stanza);
   }
 
@@ -144,9 +162,32 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   /** Sends a complete iq (for callers that need the whole result stanza). */
   async request(iq: Element, timeoutMs?: number): Promise<Element> {
     try {
-      return await this.#xmpp.iqCaller.request(iq, timeoutMs);
+      await this.#ready();
+      iq.attrs.id ??= crypto.randomUUID();
+      const id = iq.attrs.id;
+      this.#pending.set(id, iq);
+      try {
+        return await this.#xmpp.iqCaller.request(iq, timeoutMs);
+      } finally {
+        this.#pending.delete(id);
+      }
     } catch (error) {
       throw toTypedError(error, this.service);
+    }
+  }
+
+  /** Resolves at once when online; while reconnecting, when the session is back. */
+  #ready(): Promise<void> {
+    if (this.#state !== "reconnecting") return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  #releaseWaiting(error?: Error) {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) {
+      if (error) w.reject(error);
+      else w.resolve();
     }
   }
 
@@ -190,12 +231,21 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     clearTimeout(this.#retryTimer);
     await this.#xmpp.stop().catch(() => undefined);
     this.#setState("offline");
+    this.#releaseWaiting(new Error("connection stopped"));
   }
 
   #onOnline(resumed: boolean) {
     this.#attempt = 0;
     this.#everOnline = true;
+    this.#resource = splitJid(this.jid).resource || this.#resource;
+    // On resumption @xmpp/stream-management already re-sent what the server had not acked;
+    // a fresh session re-sends the requests still waiting, with their ids, so their callers
+    // get the answers.
+    const unacked = resumed ? [] : this.#unacked.filter((iq) => this.#pending.get(iq.attrs.id ?? "") === iq);
+    this.#unacked = [];
     this.#setState("online");
+    for (const iq of unacked) void this.#xmpp.send(iq).catch(() => undefined);
+    this.#releaseWaiting();
     this.emit("online", { jid: this.jid, resumed });
   }
 
@@ -222,6 +272,7 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
       if (typed instanceof AuthenticationError) {
         this.#stopping = true;
         this.#setState("offline");
+        this.#releaseWaiting(typed);
         this.emit("fatal", typed);
         return;
       }

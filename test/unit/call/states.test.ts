@@ -54,4 +54,13 @@ describe("what the user sees", () => {
   ] as const)("%s (%s, ICE %s, %s) shows as %s", (state, direction, ice, reason, phase) => {
     expect(deriveCallPhase(state, direction, ice, reason)).toBe(phase);
   });
+
+  it.each([
+    ["active", "connected", "reconnecting"],
+    ["active", "checking", "reconnecting"],
+    ["incoming", "new", "ringing-local"],
+    ["finished", "connected", "ended"],
+  ] as const)("with our XMPP session down, %s (ICE %s) shows as %s: media still flows, the call is not over", (state, ice, phase) => {
+    expect(deriveCallPhase(state, "outgoing", ice, undefined, false)).toBe(phase);
+  });
 });
