@@ -119,7 +119,7 @@ describe("calls between two browsers", () => {
       await pa.getByRole("button", { name: new RegExp(`^Video call ${bob.username}`) }).click();
       await pb.getByRole("button", { name: "Accept with video" }).click({ timeout: 15_000 });
       await expect.poll(() => callStatus(pa), { timeout: 25_000 }).toBe("Connected");
-      const relayed = await pa.evaluate(async () => {
+      const nominatedLocalTypes = () => pa.evaluate(async () => {
         const types: string[] = [];
         for (const pc of globalThis.__peerConnections ?? []) {
           const stats = await pc.getStats();
@@ -132,7 +132,10 @@ describe("calls between two browsers", () => {
         }
         return types;
       });
-      expect(relayed.length).toBeGreaterThan(0);
+      // getStats() is cached for up to 50 ms and the nomination can trail the
+      // "connected" state: wait until a nominated pair shows up, then check them all.
+      await expect.poll(async () => (await nominatedLocalTypes()).length, { timeout: 5_000 }).toBeGreaterThan(0);
+      const relayed = await nominatedLocalTypes();
       expect(relayed.every((t) => t === "relay")).toBe(true);
       const b1 = await framesDecoded(pb);
       await expect.poll(() => framesDecoded(pb), { timeout: 10_000 }).toBeGreaterThan(b1 + 10);
