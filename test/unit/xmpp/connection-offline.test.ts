@@ -1,0 +1,117 @@
+import { EventEmitter } from "node:events";
+import { describe, expect, it, vi } from "vitest";
+import { xml } from "@xmpp/xml";
+import type { Element } from "@xmpp/xml";
+
+/**
+ * A stand-in for @xmpp/client's Client with just what XmppConnection uses: the test plays
+ * the transport (disconnect, resumption, a fresh session) and sees what is written.
+ */
+class FakeClient extends EventEmitter {
+  jid: { toString(): string } | null = null;
+  written: Element[] = [];
+  binds: (string | undefined)[] = [];
+  resource: () => string | undefined;
+  streamManagement = Object.assign(new EventEmitter(), { enabled: true });
+  reconnect = { stop: () => undefined, reconnect: vi.fn(async () => undefined) };
+  socket = { end: () => undefined };
+  iqCaller = {
+    request: async (iq: Element) => {
+      this.written.push(iq);
+      return new Promise<Element>((resolve) => this.answers.set(iq.attrs.id ?? "", resolve));
+    },
+  };
+  answers = new Map<string, (result: Element) => void>();
+
+  constructor(options: { resource: () => string | undefined }) {
+    super();
+    this.resource = options.resource;
+  }
+
+  async start() {
+    this.bind("first");
+  }
+
+  async stop() {}
+
+  async send(stanza: Element) {
+    this.written.push(stanza);
+  }
+
+  /** A session bound with the resource we ask for, or `assigned` when we ask for none. */
+  bind(assigned: string) {
+    const asked = this.resource();
+    this.binds.push(asked);
+    this.jid = { toString: () => `alice@localhost/${asked ?? assigned}` };
+    this.emit("online");
+  }
+}
+
+let fake: FakeClient;
+vi.mock("@xmpp/client", () => ({
+  client: (options: { resource: () => string | undefined }) => {
+    fake = new FakeClient(options);
+    return fake;
+  },
+}));
+
+const { XmppConnection } = await import("../../../client/src/xmpp/connection.js");
+
+async function connected() {
+  const connection = await XmppConnection.connect({
+    service: "ws://localhost/ws",
+    jid: "alice@localhost",
+    password: "x",
+    backoff: { baseMs: 1, capMs: 1, floorMs: 1 },
+  });
+  return connection;
+}
+
+const jingleIq = () => xml("iq", { type: "set", to: "bob@localhost/phone" }, xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-terminate", sid: "s1" }));
+
+describe("XmppConnection while the WebSocket is down", () => {
+  it("an iq requested while reconnecting is written only once the session is back, and its caller gets the answer", async () => {
+    const connection = await connected();
+    fake.emit("disconnect");
+    expect(connection.state).toBe("reconnecting");
+    const answered = connection.request(jingleIq());
+    await new Promise((r) => setTimeout(r, 10));
+    expect(fake.written).toEqual([]);
+    fake.streamManagement.emit("resumed");
+    await vi.waitFor(() => expect(fake.written).toHaveLength(1));
+    const id = fake.written[0]!.attrs.id!;
+    fake.answers.get(id)!(xml("iq", { type: "result", id }));
+    await expect(answered).resolves.toMatchObject({ attrs: { type: "result" } });
+  });
+
+  it("a fresh session re-sends, with the same id, the pending iqs XEP-0198 could not deliver", async () => {
+    const connection = await connected();
+    const iq = jingleIq();
+    const answered = connection.request(iq);
+    await vi.waitFor(() => expect(fake.written).toHaveLength(1));
+    fake.emit("disconnect");
+    fake.streamManagement.emit("fail", iq);
+    fake.bind("other");
+    expect(fake.written).toHaveLength(2);
+    expect(fake.written[1]).toBe(iq);
+    fake.answers.get(iq.attrs.id!)!(xml("iq", { type: "result", id: iq.attrs.id }));
+    await expect(answered).resolves.toBeDefined();
+    expect(connection.state).toBe("online");
+  });
+
+  it("a fresh session asks the server for the resource it bound the first time, so the peer's full JID for us stays valid", async () => {
+    const connection = await connected();
+    fake.emit("disconnect");
+    fake.bind("other");
+    expect(fake.binds).toEqual([undefined, "first"]);
+    expect(connection.jid).toBe("alice@localhost/first");
+  });
+
+  it("a send waiting for the session is rejected when the connection is stopped", async () => {
+    const connection = await connected();
+    fake.emit("disconnect");
+    const sent = connection.send(xml("message", { to: "bob@localhost" }));
+    await connection.stop();
+    await expect(sent).rejects.toThrow("connection stopped");
+  });
+});
