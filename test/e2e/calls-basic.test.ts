@@ -3,6 +3,7 @@ import type { Page } from "playwright-core";
 import { startTestServer, type TestAccount, type TestServer } from "../support/ejabberd.ts";
 import { launchChromium, type LaunchedBrowser } from "../support/chromium.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { callStatus, framesDecoded } from "../support/call-page.ts";
 
 let server: TestServer;
 let app: AppServer;
@@ -47,21 +48,6 @@ async function pair() {
   const [alice, bob] = [await server.createAccount(), await server.createAccount()];
   await server.makeContacts(alice.username, bob.username);
   return { alice, bob };
-}
-
-const callStatus = (page: Page) => page.getByRole("status", { name: "Call status" }).textContent();
-
-async function framesDecoded(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    let frames = 0;
-    for (const pc of globalThis.__peerConnections ?? []) {
-      if (pc.connectionState === "closed") continue;
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number }) => {
-        if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
-      });
-    }
-    return frames;
-  });
 }
 
 describe("calls between two browsers", () => {

@@ -7,6 +7,7 @@ import { startTestServer, type TestAccount, type TestServer } from "../support/e
 import { launchChromium, type LaunchedBrowser } from "../support/chromium.ts";
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer } from "../support/app-server.ts";
 import { connectTestClient } from "../support/xmpp.ts";
+import { callStatus, framesDecoded } from "../support/call-page.ts";
 
 let server: TestServer;
 let app: AppServer;
@@ -35,21 +36,6 @@ async function signIn(account: TestAccount): Promise<Page> {
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   return page;
-}
-
-const callStatus = (page: Page) => page.getByRole("status", { name: "Call status" }).textContent();
-
-async function framesDecoded(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    let frames = 0;
-    for (const pc of globalThis.__peerConnections ?? []) {
-      if (pc.connectionState === "closed") continue;
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number }) => {
-        if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
-      });
-    }
-    return frames;
-  });
 }
 
 /** The session-initiate alice sent: its sid and the full JID of bob's answering device. */
