@@ -65,6 +65,8 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping = false;
   #everOnline = false;
+  /** A reconnection attempt is under way; its failure schedules the next one. */
+  #retrying = false;
   /** The resource to ask for at the next bind: the one the server gave us the first time. */
   #resource: string | undefined;
   /** Our iq requests still waiting for their answer, by id. */
@@ -252,6 +254,8 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   #onDisconnect() {
     if (this.#stopping || !this.#everOnline) return;
     this.#setState("reconnecting");
+    // A refused attempt also ends in "disconnect": count it once, or the backoff doubles twice.
+    if (this.#retrying) return;
     this.#scheduleRetry();
   }
 
@@ -265,9 +269,12 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
 
   async #retry() {
     if (this.#stopping) return;
+    this.#retrying = true;
     try {
       await this.#xmpp.reconnect.reconnect();
+      this.#retrying = false;
     } catch (error) {
+      this.#retrying = false;
       const typed = toTypedError(error, this.service);
       if (typed instanceof AuthenticationError) {
         this.#stopping = true;

@@ -107,6 +107,20 @@ describe("XmppConnection while the WebSocket is down", () => {
     expect(connection.jid).toBe("alice@localhost/first");
   });
 
+  it("each refused reconnection attempt counts once in the backoff", async () => {
+    const connection = await connected();
+    fake.reconnect.reconnect.mockImplementation(async () => {
+      fake.emit("disconnect");
+      throw new Error("connection refused");
+    });
+    const attempts: number[] = [];
+    connection.on("retry", ({ attempt }) => attempts.push(attempt));
+    fake.emit("disconnect");
+    await vi.waitFor(() => expect(attempts.length).toBeGreaterThanOrEqual(3));
+    expect(attempts.slice(0, 3)).toEqual([1, 2, 3]);
+    await connection.stop();
+  });
+
   it("a send waiting for the session is rejected when the connection is stopped", async () => {
     const connection = await connected();
     fake.emit("disconnect");
