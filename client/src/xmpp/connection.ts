@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   password: string;
   resource?: string;
   backoff?: BackoffOptions;
+  /** How long one reconnection attempt may take to bring the session back, ms. */
+  attemptTimeoutMs?: number;
 }
 
 export type IqHandler = (request: { from: string; to: string; id: string; element: Element; stanza: Element }) =>
@@ -67,6 +69,11 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   #everOnline = false;
   /** A reconnection attempt is under way; its failure schedules the next one. */
   #retrying = false;
+  /** The next attempt is scheduled (a disconnect meanwhile must not schedule another). */
+  #retryPending = false;
+  /** Ends an attempt that neither succeeds nor fails (a socket that never settles). */
+  #attemptTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #attemptTimeoutMs: number;
   /** The resource to ask for at the next bind: the one the server gave us the first time. */
   #resource: string | undefined;
   /** Our iq requests still waiting for their answer, by id. */
@@ -82,6 +89,7 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     if (!local || !domain) throw new TypeError(`not a JID of the form user@domain: ${options.jid}`);
     this.service = options.service;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 15_000;
     this.#xmpp = client({
       service: options.service,
       domain,
@@ -231,12 +239,14 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#attemptTimer);
     await this.#xmpp.stop().catch(() => undefined);
     this.#setState("offline");
     this.#releaseWaiting(new Error("connection stopped"));
   }
 
   #onOnline(resumed: boolean) {
+    clearTimeout(this.#attemptTimer);
     this.#attempt = 0;
     this.#everOnline = true;
     this.#resource = splitJid(this.jid).resource || this.#resource;
@@ -255,12 +265,14 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     if (this.#stopping || !this.#everOnline) return;
     this.#setState("reconnecting");
     // A refused attempt also ends in "disconnect": count it once, or the backoff doubles twice.
-    if (this.#retrying) return;
+    if (this.#retrying || this.#retryPending) return;
     this.#scheduleRetry();
   }
 
   #scheduleRetry(error?: Error) {
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#attemptTimer);
+    this.#retryPending = true;
     const retryInMs = backoffDelay(this.#attempt, this.#backoff);
     if (error) this.emit("retry", { attempt: this.#attempt, retryInMs, error });
     this.#attempt += 1;
@@ -268,8 +280,16 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   async #retry() {
+    this.#retryPending = false;
     if (this.#stopping) return;
     this.#retrying = true;
+    this.#attemptTimer = setTimeout(() => {
+      if (this.#stopping || this.#state === "online") return;
+      // The attempt hung (connect, open, or the session after it): drop it and try again.
+      this.#retrying = false;
+      this.#xmpp.socket?.end();
+      this.#scheduleRetry(new Error(`reconnection attempt did not finish within ${this.#attemptTimeoutMs} ms`));
+    }, this.#attemptTimeoutMs);
     try {
       await this.#xmpp.reconnect.reconnect();
       this.#retrying = false;

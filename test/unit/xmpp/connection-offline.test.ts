@@ -57,12 +57,13 @@ vi.mock("@xmpp/client", () => ({
 
 const { XmppConnection } = await import("../../../client/src/xmpp/connection.js");
 
-async function connected() {
+async function connected(attemptTimeoutMs?: number) {
   const connection = await XmppConnection.connect({
     service: "ws://localhost/ws",
     jid: "alice@localhost",
     password: "x",
     backoff: { baseMs: 1, capMs: 1, floorMs: 1 },
+    attemptTimeoutMs,
   });
   return connection;
 }
@@ -127,5 +128,20 @@ describe("XmppConnection while the WebSocket is down", () => {
     const sent = connection.send(xml("message", { to: "bob@localhost" }));
     await connection.stop();
     await expect(sent).rejects.toThrow("connection stopped");
+  });
+
+  it("a reconnection attempt that never settles is dropped after its time limit and another is made", async () => {
+    const connection = await connected(30);
+    fake.reconnect.reconnect.mockImplementation(() => new Promise<undefined>(() => undefined));
+    const retries: Error[] = [];
+    connection.on("retry", ({ error }) => retries.push(error));
+    fake.emit("disconnect");
+    await vi.waitFor(() => expect(fake.reconnect.reconnect.mock.calls.length).toBeGreaterThanOrEqual(2), { timeout: 2000 });
+    expect(retries[0]?.message).toMatch(/did not finish within 30 ms/);
+    fake.reconnect.reconnect.mockImplementation(async () => undefined);
+    await vi.waitFor(() => expect(fake.reconnect.reconnect.mock.calls.length).toBeGreaterThanOrEqual(3), { timeout: 2000 });
+    fake.bind("first");
+    expect(connection.state).toBe("online");
+    await connection.stop();
   });
 });
