@@ -2,24 +2,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { PROJECT_DIR } from "../../../scripts/lib/local-settings.ts";
-
-interface ComposeService {
-  image?: string;
-  hostname?: string;
-  ports?: string[];
-  volumes?: string[];
-  depends_on?: Record<string, { condition: string }>;
-  environment?: Record<string, string>;
-}
-interface ComposeFile {
-  services: Record<string, ComposeService>;
-  volumes: Record<string, unknown>;
-}
+import { bindMounts, dockerComposeInstalled, readCompose, type ComposeService } from "../../support/compose.ts";
 
 const FILE = "docker-compose.cluster.yml";
-const compose = parse(readFileSync(join(PROJECT_DIR, FILE), "utf8"), { merge: true }) as ComposeFile;
+const compose = readCompose(FILE);
 const haproxy = readFileSync(join(PROJECT_DIR, "server-config/docker/haproxy-cluster.cfg"), "utf8");
 const nodeNames = Object.keys(compose.services).filter((name) => /^ejabberd-\d+$/.test(name)).sort();
 const nodes = nodeNames.map((name) => ({ name, service: compose.services[name]!, config: compose.services[`${name}-config`] }));
@@ -101,20 +88,13 @@ describe("docker-compose.cluster.yml (ejabberd cluster behind a load balancer)",
   });
 
   it("mounts only paths that exist in the repository", () => {
-    const sources = Object.values(compose.services)
-      .flatMap((s) => s.volumes ?? [])
-      .map((spec) => spec.split(":")[0]!)
-      .filter((source) => source.startsWith("."));
+    const sources = Object.values(compose.services).flatMap(bindMounts).map((m) => m.source);
     expect(sources.length).toBeGreaterThan(5);
     for (const source of sources) expect(existsSync(resolve(PROJECT_DIR, source)), source).toBe(true);
   });
 
   it("passes docker-compose's own validation, and refuses to start without the cookie or the TURN secret", () => {
-    const probe = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
-    if (probe.error) {
-      console.warn("docker-compose is not installed: its own validation was not run");
-      return;
-    }
+    if (!dockerComposeInstalled()) return;
     const ok = validate(FULL_ENV);
     expect(ok.stderr).toBe("");
     expect(ok.status).toBe(0);

@@ -1,32 +1,14 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../../scripts/lib/local-settings.ts";
 import { productionTurnBlacklist } from "../../../scripts/lib/ejabberd-config.ts";
+import { bindMounts, dockerComposeInstalled, readCompose } from "../../support/compose.ts";
 
-interface ComposeService {
-  image?: string;
-  ports?: string[];
-  volumes?: string[];
-  depends_on?: Record<string, { condition: string }>;
-  environment?: Record<string, string>;
-}
-interface ComposeFile {
-  services: Record<string, ComposeService>;
-  volumes: Record<string, unknown>;
-}
-
-const compose = parse(readFileSync(join(PROJECT_DIR, "docker-compose.yml"), "utf8"), { merge: true }) as ComposeFile;
-
-function bindMounts(service: ComposeService): Array<{ source: string; target: string }> {
-  return (service.volumes ?? [])
-    .map((spec) => spec.split(":"))
-    .filter(([source]) => source!.startsWith(".") || source!.startsWith("/"))
-    .map(([source, target]) => ({ source: source!, target: target! }));
-}
+const compose = readCompose("docker-compose.yml");
 
 describe("docker-compose.yml (production-style deployment)", () => {
   it("runs ejabberd from the official image with the project's template mounted", () => {
@@ -68,11 +50,7 @@ describe("docker-compose.yml (production-style deployment)", () => {
   });
 
   it("passes docker-compose's own validation when docker-compose is installed", () => {
-    const probe = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
-    if (probe.error) {
-      console.warn("docker-compose is not installed: its own validation was not run");
-      return;
-    }
+    if (!dockerComposeInstalled()) return;
     const result = spawnSync("docker-compose", ["-p", "calls", "-f", "docker-compose.yml", "config", "--quiet"], {
       cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10" },
     });
