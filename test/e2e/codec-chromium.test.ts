@@ -5,25 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { parse } from "sdp-transform";
 import { jingleToSdp, parseJingleXml, sdpToJingle } from "../../client/src/jingle/index.js";
-import { launchChromium, type LaunchedBrowser } from "../support/chromium.js";
+import { openBlankPage, type BlankPage } from "../support/chromium.js";
 import { fixture, sdpFixtures } from "../unit/jingle/helpers.js";
 
 const ANSWERS = new Set(["chromium-audio-video-answer.sdp", "chromium-no-bundle-answer-to-dino.sdp"]);
 const OFFERS = sdpFixtures().filter((f) => !ANSWERS.has(f));
 
-let browser: LaunchedBrowser;
+let blank: BlankPage | undefined;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  // tsx/vite may compile with keepNames: functions sent to the page call esbuild's __name.
-  await page.addInitScript({ content: "globalThis.__name = (f) => f;" });
-  await page.goto("about:blank");
+  blank = await openBlankPage();
+  page = blank.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await blank?.close();
 });
 
 interface Outcome {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { parse } from "sdp-transform";
 import { jingleToSdp } from "../../client/src/jingle/index.js";
-import { launchChromium, type LaunchedBrowser } from "../support/chromium.js";
+import { openBlankPage, type BlankPage } from "../support/chromium.js";
 import { interopFixture } from "../unit/interop/harness.js";
 
 const OFFERS = [
@@ -20,18 +20,16 @@ const ANSWERS = [
   { client: "stanza", file: "session-accept-audio-video.xml" },
 ] as const;
 
-let browser: LaunchedBrowser;
+let blank: BlankPage | undefined;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  page = await browser.context.newPage();
-  await page.addInitScript({ content: "globalThis.__name = (f) => f;" });
-  await page.goto("about:blank");
+  blank = await openBlankPage();
+  page = blank.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await blank?.close();
 });
 
 interface Outcome {

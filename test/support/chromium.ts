@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -61,4 +61,28 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+export interface BlankPage {
+  page: Page;
+  /** Closes the page's browser (and its peer connections), as LaunchedBrowser.close() does. */
+  close(): Promise<void>;
+}
+
+/**
+ * An about:blank page in a fresh browser, for tests that run WebRTC code through page.evaluate()
+ * and need no web app.
+ */
+export async function openBlankPage(options: LaunchOptions = {}): Promise<BlankPage> {
+  const browser = await launchChromium(options);
+  try {
+    const page = await browser.context.newPage();
+    // tsx/vite may compile with keepNames: functions sent to the page call esbuild's __name.
+    await page.addInitScript({ content: "globalThis.__name = (f) => f;" });
+    await page.goto("about:blank");
+    return { page, close: () => browser.close() };
+  } catch (err) {
+    await browser.close();
+    throw err;
+  }
 }
