@@ -84,7 +84,11 @@ declare module "@xmpp/client" {
   export interface ClientOptions {
     service: string;
     domain?: string;
-    resource?: string;
+    /**
+     * The resource to bind (RFC 6120 §7), or a function giving it. @xmpp/resource-binding
+     * 0.14 calls the function at the first bind only and keeps its answer for later binds.
+     */
+    resource?: string | (() => string | undefined | Promise<string | undefined>);
     username?: string;
     password?: string;
     credentials?: unknown;

@@ -5,6 +5,9 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js
 import { TypedEmitter } from "./emitter.js";
 import { AuthenticationError, StanzaError, toTypedError } from "./errors.js";
 
+/** RFC 6120 §7: resource binding. */
+const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
+
 /** What the user sees of the connection. */
 export type ConnectionState = "offline" | "connecting" | "online" | "reconnecting";
 
@@ -95,11 +98,9 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
       domain,
       username: local,
       password: options.password,
-      // Re-binding the same resource keeps our full JID, so a peer in a call can still reach us.
-      // @xmpp/resource-binding calls a function at every bind (our typings only declare a string).
-      resource: (() => this.#resource) as unknown as string,
     });
     this.#resource = options.resource;
+    this.#askForOurResource();
     this.#xmpp.reconnect.stop();
     this.#xmpp.on("error", () => {
       // Errors are reported through start() or the retry event; nothing else to do.
@@ -184,6 +185,20 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     } catch (error) {
       throw toTypedError(error, this.service);
     }
+  }
+
+  /**
+   * Re-binding the same resource keeps our full JID, so a peer in a call can still reach us.
+   * @xmpp/resource-binding 0.14 calls a `resource` function at the first bind only and keeps
+   * its answer, so the resource is added to each bind request on its way out instead.
+   */
+  #askForOurResource() {
+    const iqCaller = this.#xmpp.iqCaller;
+    const set = iqCaller.set.bind(iqCaller);
+    iqCaller.set = (child, to, timeout) => {
+      if (child.is("bind", NS_BIND) && !child.getChild("resource") && this.#resource) child.append(xml("resource", {}, this.#resource));
+      return set(child, to, timeout);
+    };
   }
 
   /** Resolves at once when online; while reconnecting, when the session is back. */

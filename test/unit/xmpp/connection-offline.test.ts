@@ -3,15 +3,21 @@ import { describe, expect, it, vi } from "vitest";
 import { xml } from "@xmpp/xml";
 import type { Element } from "@xmpp/xml";
 
+const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
+type ResourceOption = string | (() => string | undefined) | undefined;
+
 /**
  * A stand-in for @xmpp/client's Client with just what XmppConnection uses: the test plays
  * the transport (disconnect, resumption, a fresh session) and sees what is written.
+ * Binding behaves as @xmpp/resource-binding 0.14 does: a `resource` function is called at
+ * the first bind only and its answer kept, and the request goes through iqCaller.set.
  */
 class FakeClient extends EventEmitter {
   jid: { toString(): string } | null = null;
   written: Element[] = [];
+  /** The resource each bind request asked for. */
   binds: (string | undefined)[] = [];
-  resource: () => string | undefined;
+  resource: ResourceOption;
   streamManagement = Object.assign(new EventEmitter(), { enabled: true });
   reconnect = { stop: () => undefined, reconnect: vi.fn(async () => undefined) };
   socket = { end: () => undefined };
@@ -20,16 +26,20 @@ class FakeClient extends EventEmitter {
       this.written.push(iq);
       return new Promise<Element>((resolve) => this.answers.set(iq.attrs.id ?? "", resolve));
     },
+    set: async (child: Element) => {
+      this.binds.push(child.getChildText("resource") ?? undefined);
+      return child;
+    },
   };
   answers = new Map<string, (result: Element) => void>();
 
-  constructor(options: { resource: () => string | undefined }) {
+  constructor(options: { resource?: ResourceOption }) {
     super();
     this.resource = options.resource;
   }
 
   async start() {
-    this.bind("first");
+    await this.bind("first");
   }
 
   async stop() {}
@@ -39,9 +49,10 @@ class FakeClient extends EventEmitter {
   }
 
   /** A session bound with the resource we ask for, or `assigned` when we ask for none. */
-  bind(assigned: string) {
-    const asked = this.resource();
-    this.binds.push(asked);
+  async bind(assigned: string) {
+    if (typeof this.resource === "function") this.resource = this.resource();
+    const request = await this.iqCaller.set(xml("bind", { xmlns: NS_BIND }, this.resource ? xml("resource", {}, this.resource) : undefined));
+    const asked = request.getChildText("resource") ?? undefined;
     this.jid = { toString: () => `alice@localhost/${asked ?? assigned}` };
     this.emit("online");
   }
@@ -49,7 +60,7 @@ class FakeClient extends EventEmitter {
 
 let fake: FakeClient;
 vi.mock("@xmpp/client", () => ({
-  client: (options: { resource: () => string | undefined }) => {
+  client: (options: { resource?: ResourceOption }) => {
     fake = new FakeClient(options);
     return fake;
   },
@@ -92,7 +103,7 @@ describe("XmppConnection while the WebSocket is down", () => {
     await vi.waitFor(() => expect(fake.written).toHaveLength(1));
     fake.emit("disconnect");
     fake.streamManagement.emit("fail", iq);
-    fake.bind("other");
+    await fake.bind("other");
     expect(fake.written).toHaveLength(2);
     expect(fake.written[1]).toBe(iq);
     fake.answers.get(iq.attrs.id!)!(xml("iq", { type: "result", id: iq.attrs.id }));
@@ -103,7 +114,7 @@ describe("XmppConnection while the WebSocket is down", () => {
   it("a fresh session asks the server for the resource it bound the first time, so the peer's full JID for us stays valid", async () => {
     const connection = await connected();
     fake.emit("disconnect");
-    fake.bind("other");
+    await fake.bind("other");
     expect(fake.binds).toEqual([undefined, "first"]);
     expect(connection.jid).toBe("alice@localhost/first");
   });
@@ -140,7 +151,7 @@ describe("XmppConnection while the WebSocket is down", () => {
     expect(retries[0]?.message).toMatch(/did not finish within 30 ms/);
     fake.reconnect.reconnect.mockImplementation(async () => undefined);
     await vi.waitFor(() => expect(fake.reconnect.reconnect.mock.calls.length).toBeGreaterThanOrEqual(3), { timeout: 2000 });
-    fake.bind("first");
+    await fake.bind("first");
     expect(connection.state).toBe("online");
     await connection.stop();
   });
