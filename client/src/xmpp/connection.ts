@@ -81,7 +81,7 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   #resource: string | undefined;
   /** Our iq requests still waiting for their answer, by id. */
   readonly #pending = new Map<string, Element>();
-  /** Pending requests that XEP-0198 reported as not acked when resumption failed. */
+  /** Stanzas XEP-0198 reported as not acked when resumption failed, in the order sent. */
   #unacked: Element[] = [];
   /** Sends waiting for the connection to be back. */
   #waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
@@ -109,10 +109,7 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     this.#xmpp.on("online", () => this.#onOnline(false));
     this.#xmpp.streamManagement.on("resumed", () => this.#onOnline(true));
     // Resumption failed: these stanzas may never have reached the server (XEP-0198 §5).
-    this.#xmpp.streamManagement.on("fail", (stanza) => {
-      const id = (stanza as Element).attrs.id;
-      if (id !== undefined && this.#pending.get(id) === stanza) this.#unacked.push(stanza as Element);
-    });
+    this.#xmpp.streamManagement.on("fail", (stanza) => this.#unacked.push(stanza as Element));
     this.#xmpp.on("stanza", (stanza: Element) => {
       if (stanza.name !== "iq") this.emit("stanza", stanza);
     });
@@ -201,6 +198,14 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     };
   }
 
+  /** Whether a fresh session should send again a stanza the last one may not have delivered. */
+  #worthResending(stanza: Element): boolean {
+    // JMI and chat messages have no other way back; the app re-announces presence itself.
+    if (stanza.name === "message") return true;
+    // An iq only while its caller still waits for the answer.
+    return stanza.name === "iq" && this.#pending.get(stanza.attrs.id ?? "") === stanza;
+  }
+
   /** Resolves at once when online; while reconnecting, when the session is back. */
   #ready(): Promise<void> {
     if (this.#state !== "reconnecting") return Promise.resolve();
@@ -266,12 +271,13 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     this.#everOnline = true;
     this.#resource = splitJid(this.jid).resource || this.#resource;
     // On resumption @xmpp/stream-management already re-sent what the server had not acked;
-    // a fresh session re-sends the requests still waiting, with their ids, so their callers
-    // get the answers.
-    const unacked = resumed ? [] : this.#unacked.filter((iq) => this.#pending.get(iq.attrs.id ?? "") === iq);
+    // a fresh session re-sends the messages and the requests still waiting, in their order and
+    // with their ids (so peers can spot duplicates and callers get their answers), before
+    // anything sent while reconnecting.
+    const unacked = resumed ? [] : this.#unacked.filter((stanza) => this.#worthResending(stanza));
     this.#unacked = [];
     this.#setState("online");
-    for (const iq of unacked) void this.#xmpp.send(iq).catch(() => undefined);
+    for (const stanza of unacked) void this.#xmpp.send(stanza).catch(() => undefined);
     this.#releaseWaiting();
     this.emit("online", { jid: this.jid, resumed });
   }

@@ -24,7 +24,10 @@ class FakeClient extends EventEmitter {
   iqCaller = {
     request: async (iq: Element) => {
       this.written.push(iq);
-      return new Promise<Element>((resolve) => this.answers.set(iq.attrs.id ?? "", resolve));
+      return new Promise<Element>((resolve, reject) => {
+        this.answers.set(iq.attrs.id ?? "", resolve);
+        this.timeouts.set(iq.attrs.id ?? "", reject);
+      });
     },
     set: async (child: Element) => {
       this.binds.push(child.getChildText("resource") ?? undefined);
@@ -32,6 +35,8 @@ class FakeClient extends EventEmitter {
     },
   };
   answers = new Map<string, (result: Element) => void>();
+  /** Ends an iq request as @xmpp/iq does when its caller's time limit passes. */
+  timeouts = new Map<string, (error: Error) => void>();
 
   constructor(options: { resource?: ResourceOption }) {
     super();
@@ -79,6 +84,7 @@ async function connected(attemptTimeoutMs?: number) {
   return connection;
 }
 
+const jmi = (action: string) => xml("message", { to: "bob@localhost", type: "chat", id: `jmi-${action}` }, xml(action, { xmlns: "urn:xmpp:jingle-message:0", id: "call-1" }));
 const jingleIq = () => xml("iq", { type: "set", to: "bob@localhost/phone" }, xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-terminate", sid: "s1" }));
 
 describe("XmppConnection while the WebSocket is down", () => {
@@ -154,5 +160,56 @@ describe("XmppConnection while the WebSocket is down", () => {
     await fake.bind("first");
     expect(connection.state).toBe("online");
     await connection.stop();
+  });
+
+  it("a fresh session re-sends, in their order and with their ids, the messages XEP-0198 could not deliver, but not presence", async () => {
+    const connection = await connected();
+    const propose = jmi("propose");
+    const chat = xml("message", { to: "bob@localhost", type: "chat", id: "chat-1" }, xml("body", {}, "hello"));
+    const presence = xml("presence", {});
+    const iq = jingleIq();
+    for (const stanza of [propose, presence]) await connection.send(stanza);
+    void connection.request(iq);
+    await connection.send(chat);
+    await vi.waitFor(() => expect(fake.written).toHaveLength(4));
+    fake.emit("disconnect");
+    for (const stanza of [propose, presence, iq, chat]) fake.streamManagement.emit("fail", stanza);
+    await fake.bind("other");
+    expect(fake.written.slice(4)).toEqual([propose, iq, chat]);
+    expect(fake.written.slice(4).map((s) => s.attrs.id)).toEqual(["jmi-propose", iq.attrs.id, "chat-1"]);
+  });
+
+  it("messages sent while reconnecting go out after the re-sent ones, in the order they were sent", async () => {
+    const connection = await connected();
+    const propose = jmi("propose");
+    await connection.send(propose);
+    fake.emit("disconnect");
+    const retract = connection.send(jmi("retract"));
+    fake.streamManagement.emit("fail", propose);
+    await fake.bind("other");
+    await retract;
+    expect(fake.written.slice(1).map((s) => s.attrs.id)).toEqual(["jmi-propose", "jmi-retract"]);
+  });
+
+  it("a resumed session re-sends nothing itself (XEP-0198 resumption already did)", async () => {
+    const connection = await connected();
+    await connection.send(jmi("proceed"));
+    fake.emit("disconnect");
+    fake.streamManagement.emit("resumed");
+    await vi.waitFor(() => expect(connection.state).toBe("online"));
+    expect(fake.written).toHaveLength(1);
+  });
+
+  it("an iq whose caller already gave up is not re-sent by a fresh session", async () => {
+    const connection = await connected();
+    const iq = jingleIq();
+    const answered = connection.request(iq);
+    await vi.waitFor(() => expect(fake.written).toHaveLength(1));
+    fake.emit("disconnect");
+    fake.streamManagement.emit("fail", iq);
+    fake.timeouts.get(iq.attrs.id!)!(new Error("timeout"));
+    await expect(answered).rejects.toThrow();
+    await fake.bind("other");
+    expect(fake.written).toEqual([iq]);
   });
 });
