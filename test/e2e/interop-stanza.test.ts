@@ -6,6 +6,7 @@ import type { Page } from "playwright-core";
 import { startTestServer, type TestAccount, type TestServer } from "../support/ejabberd.ts";
 import { launchChromium, type LaunchedBrowser } from "../support/chromium.ts";
 import { startAppServer, type AppServer } from "../support/app-server.ts";
+import { callStatus, signInPage } from "../support/call-page.ts";
 import { startStanzaPeerServer, type StanzaPeerServer } from "../support/stanza-peer/server.ts";
 
 let server: TestServer;
@@ -27,24 +28,16 @@ async function closeBrowsers() {
   browsers = [];
 }
 
-async function newPage(): Promise<Page> {
-  const browser = await launchChromium();
-  browsers.push(browser);
-  return browser.context.pages()[0] ?? (await browser.context.newPage());
-}
-
 async function signInApp(account: TestAccount): Promise<Page> {
-  const page = await newPage();
-  await page.goto(app.url);
-  await page.getByLabel("XMPP address").fill(account.jid);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  const page = await signInPage(app.url, account, browsers);
   await expect.poll(() => page.getByRole("status", { name: "Connection" }).textContent(), { timeout: 15_000 }).toMatch(/online|connected/i);
   return page;
 }
 
 async function signInStanza(account: TestAccount): Promise<Page> {
-  const page = await newPage();
+  const browser = await launchChromium();
+  browsers.push(browser);
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(peerServer.url);
   await expect.poll(() => page.locator("#status").textContent()).toBe("ready");
   await page.evaluate(([jid, password, ws]) => window.stanzaPeer.signIn(jid, password, ws), [account.jid, account.password, server.wsLoopbackUrl] as const);
@@ -56,8 +49,6 @@ async function pair() {
   await server.makeContacts(us.username, them.username);
   return { us, them };
 }
-
-const callStatus = (page: Page) => page.getByRole("status", { name: "Call status" }).textContent();
 
 /** Our app's inbound RTP (all its peer connections). */
 async function appMedia(page: Page) {
@@ -98,40 +89,67 @@ async function expectMediaFlowing(ours: Page, theirs: Page, video: boolean) {
   }
 }
 
-describe("StanzaJS calls our web app (direct session-initiate, no JMI)", () => {
-  it("video: we accept, both reach ICE connected, frames and audio flow both ways; our hang-up ends the StanzaJS session", async () => {
-    const { us, them } = await pair();
-    try {
-      const ours = await signInApp(us);
-      const theirs = await signInStanza(them);
-      const target = await appFullJid(theirs, us.jid);
-      await theirs.evaluate(([to]) => window.stanzaPeer.call(to, true), [target] as const);
-      await ours.getByRole("button", { name: "Accept with video" }).click({ timeout: 15_000 });
-      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
-      await expect.poll(async () => (await stanzaMedia(theirs)).ice, { timeout: 20_000 }).toMatch(/connected|completed/);
-      await expectMediaFlowing(ours, theirs, true);
-      await ours.getByRole("button", { name: "Hang up" }).click();
-      await expect.poll(() => theirs.evaluate(() => window.stanzaPeer.sessionState()), { timeout: 10_000 }).toBe("ended");
-      expect(await theirs.evaluate(() => window.stanzaPeer.events())).toContain("terminated:success");
-      expect(await callStatus(ours)).toBe("Call ended");
-    } finally {
-      await closeBrowsers();
-    }
-  });
+type Medium = "audio" | "video";
+type Side = "us" | "StanzaJS";
 
-  it("audio: we accept, audio flows both ways; the StanzaJS hang-up ends our call", async () => {
+/** One call that connects, carries media and is hung up by `hangsUp`. */
+interface CallCase {
+  medium: Medium;
+  hangsUp: Side;
+  /** After our hang-up, also check StanzaJS saw <success/> as the reason and our screen says the call ended. */
+  checkReason?: boolean;
+}
+
+/** Each case with its test name: "<medium>: <accepted>, <what flows> both ways; <what the hang-up ends>". */
+function named(accepted: string, calls: CallCase[]): Array<[string, CallCase]> {
+  return calls.map((call) => {
+    const flows = call.medium === "video" ? "frames and audio flow" : "audio flows";
+    const ending = call.hangsUp === "us" ? "our hang-up ends the StanzaJS session" : "the StanzaJS hang-up ends our call";
+    return [`${call.medium}: ${accepted}, ${flows} both ways; ${ending}`, call];
+  });
+}
+
+/** Ends the call from one side and waits until the other side has ended it too. */
+async function hangUp(ours: Page, theirs: Page, { hangsUp, checkReason }: Pick<CallCase, "hangsUp" | "checkReason">) {
+  if (hangsUp === "StanzaJS") {
+    await theirs.evaluate(() => window.stanzaPeer.hangUp());
+    await expect.poll(() => callStatus(ours), { timeout: 10_000 }).toBe("Call ended");
+    return;
+  }
+  await ours.getByRole("button", { name: "Hang up" }).click();
+  await expect.poll(() => theirs.evaluate(() => window.stanzaPeer.sessionState()), { timeout: 10_000 }).toBe("ended");
+  if (checkReason) {
+    expect(await theirs.evaluate(() => window.stanzaPeer.events())).toContain("terminated:success");
+    expect(await callStatus(ours)).toBe("Call ended");
+  }
+}
+
+/** Our app calls `them` (signed in to StanzaJS) from its contact list, and waits for the call to connect. */
+async function callStanza(ours: Page, them: TestAccount, medium: Medium) {
+  const button = ours.getByRole("button", { name: new RegExp(`^${medium === "video" ? "Video" : "Audio"} call ${them.username}`) });
+  await expect.poll(() => button.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
+  await button.click();
+  await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
+}
+
+describe("StanzaJS calls our web app (direct session-initiate, no JMI)", () => {
+  it.each(named("we accept, both reach ICE connected", [
+    { medium: "video", hangsUp: "us", checkReason: true },
+    { medium: "audio", hangsUp: "StanzaJS" },
+  ]))("%s", async (_name, call) => {
+    const video = call.medium === "video";
     const { us, them } = await pair();
     try {
       const ours = await signInApp(us);
       const theirs = await signInStanza(them);
       const target = await appFullJid(theirs, us.jid);
-      await theirs.evaluate(([to]) => window.stanzaPeer.call(to, false), [target] as const);
-      await ours.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+      await theirs.evaluate(([to, withVideo]) => window.stanzaPeer.call(to, withVideo), [target, video] as const);
+      const accept = video ? ours.getByRole("button", { name: "Accept with video" }) : ours.getByRole("button", { name: "Accept", exact: true });
+      await accept.click({ timeout: 15_000 });
       await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
       await expect.poll(async () => (await stanzaMedia(theirs)).ice, { timeout: 20_000 }).toMatch(/connected|completed/);
-      await expectMediaFlowing(ours, theirs, false);
-      await theirs.evaluate(() => window.stanzaPeer.hangUp());
-      await expect.poll(() => callStatus(ours), { timeout: 10_000 }).toBe("Call ended");
+      await expectMediaFlowing(ours, theirs, video);
+      await hangUp(ours, theirs, call);
     } finally {
       await closeBrowsers();
     }
@@ -142,35 +160,17 @@ describe("StanzaJS calls our web app (direct session-initiate, no JMI)", () => {
 // JID with session-initiate directly, as Conversations' ConversationFragment.triggerRtpSession and
 // Dino's PeerState.initiate_call do (docs/interop.md, "Ringing").
 describe("our web app calls StanzaJS (direct session-initiate to its full JID)", () => {
-  it("video: StanzaJS accepts, media flows both ways; the StanzaJS hang-up ends our call", async () => {
+  it.each(named("StanzaJS accepts", [
+    { medium: "video", hangsUp: "StanzaJS" },
+    { medium: "audio", hangsUp: "us" },
+  ]))("%s", async (_name, call) => {
     const { us, them } = await pair();
     try {
       const theirs = await signInStanza(them);
       const ours = await signInApp(us);
-      const button = ours.getByRole("button", { name: new RegExp(`^Video call ${them.username}`) });
-      await expect.poll(() => button.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
-      await button.click();
-      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
-      await expectMediaFlowing(ours, theirs, true);
-      await theirs.evaluate(() => window.stanzaPeer.hangUp());
-      await expect.poll(() => callStatus(ours), { timeout: 10_000 }).toBe("Call ended");
-    } finally {
-      await closeBrowsers();
-    }
-  });
-
-  it("audio: StanzaJS accepts, audio flows both ways; our hang-up ends the StanzaJS session", async () => {
-    const { us, them } = await pair();
-    try {
-      const theirs = await signInStanza(them);
-      const ours = await signInApp(us);
-      const button = ours.getByRole("button", { name: new RegExp(`^Audio call ${them.username}`) });
-      await expect.poll(() => button.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
-      await button.click();
-      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
-      await expectMediaFlowing(ours, theirs, false);
-      await ours.getByRole("button", { name: "Hang up" }).click();
-      await expect.poll(() => theirs.evaluate(() => window.stanzaPeer.sessionState()), { timeout: 10_000 }).toBe("ended");
+      await callStanza(ours, them, call.medium);
+      await expectMediaFlowing(ours, theirs, call.medium === "video");
+      await hangUp(ours, theirs, call);
     } finally {
       await closeBrowsers();
     }
@@ -181,18 +181,14 @@ describe("our web app calls StanzaJS (direct session-initiate to its full JID)",
     try {
       const theirs = await signInStanza(them);
       const ours = await signInApp(us);
-      const button = ours.getByRole("button", { name: new RegExp(`^Audio call ${them.username}`) });
-      await expect.poll(() => button.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
-      await button.click();
-      await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected");
+      await callStanza(ours, them, "audio");
       await ours.getByRole("button", { name: "Add video" }).click();
       await expect.poll(() => ours.getByRole("status", { name: "Call notice" }).textContent(), { timeout: 10_000 }).toMatch(/did not accept video/);
       expect(await callStatus(ours)).toBe("Connected");
       expect(await theirs.evaluate(() => window.stanzaPeer.sessionState())).toBe("active");
       await expectMediaFlowing(ours, theirs, false);
       expect(await ours.getByRole("button", { name: "Add video" }).isVisible()).toBe(true);
-      await ours.getByRole("button", { name: "Hang up" }).click();
-      await expect.poll(() => theirs.evaluate(() => window.stanzaPeer.sessionState()), { timeout: 10_000 }).toBe("ended");
+      await hangUp(ours, theirs, { hangsUp: "us" });
     } finally {
       await closeBrowsers();
     }
