@@ -1,6 +1,8 @@
 // Typed errors of the SDP ⇄ Jingle codec. Each carries what was wrong, where, and the error
-// to put on the wire (XEP-0166 §7.2 / §8: a malformed action is answered with <bad-request/>,
-// an unsupported application or transport with a session-terminate reason).
+// to put on the wire (XEP-0166 1.1.2): a malformed request is answered with <bad-request/>
+// (§6.3.2, §7.2), an unsupported application or transport with a session-terminate reason
+// (§6.3.1, §6.7). §10's Jingle-specific conditions (<out-of-order/>, <unknown-session/>, …)
+// are the call layer's to send, not the codec's.
 
 /** Why a conversion failed; stable strings for tests and logs. */
 export type JingleCodecReason =
@@ -48,7 +50,7 @@ const WIRE: Record<JingleCodecReason, { condition: StanzaErrorCondition; termina
   "malformed-candidate": { condition: "bad-request" },
   "unsupported-application": { condition: "feature-not-implemented", terminate: "unsupported-applications" },
   "unsupported-transport": { condition: "feature-not-implemented", terminate: "unsupported-transports" },
-  // RFC 6120 §8.3.3.12: understood, but past the criteria the recipient sets (limits.ts). No
+  // RFC 6120 §8.3.3.9: understood, but past the criteria the recipient sets (limits.ts). No
   // terminate reason: a capped transport-info must not end a call that works.
   "limit-exceeded": { condition: "not-acceptable" },
 };
