@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { ensureLocalCertificates, spkiHash } from "../../scripts/lib/certs.ts";
-import { EjabberdInstance } from "../../scripts/lib/ejabberd.ts";
+import { EjabberdInstance, type InstanceOptions } from "../../scripts/lib/ejabberd.ts";
 import type { EjabberdSettings, ListenerPorts } from "../../scripts/lib/ejabberd-config.ts";
 import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
 import { randomSecret } from "../../scripts/lib/secrets.ts";
@@ -29,9 +29,17 @@ export interface TestServer {
   ports: ListenerPorts;
   turnSecret: string;
   dataDir: string;
-  instance: EjabberdInstance;
+  /** The running server (a new one after restart()). */
+  readonly instance: EjabberdInstance;
   createAccount(username?: string, password?: string): Promise<TestAccount>;
   makeContacts(a: string, b: string): Promise<void>;
+  /**
+   * Stops the server by PID, as an operator's restart does (its clients lose their
+   * sessions, which XEP-0198 cannot resume afterwards), runs `whileStopped` if given, and
+   * starts it again with the same data folder, node name, ports and configuration:
+   * accounts and rosters remain.
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,16 +90,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     websocketUrl: `wss://${domain}:${ports.https}/ws`,
     externalTurn: options.externalTurn,
   };
+  const instanceOptions: InstanceOptions = {
+    dir: join(dataDir, "ejabberd"),
+    settings,
+    nodeName: `calls-test-${randomBytes(4).toString("hex")}@localhost`,
+    cookie: randomSecret(18),
+    epmdPort: await freeTcpPort(),
+    distPort: await freeTcpPort(),
+  };
   let instance: EjabberdInstance;
   try {
-    instance = await EjabberdInstance.start({
-      dir: join(dataDir, "ejabberd"),
-      settings,
-      nodeName: `calls-test-${randomBytes(4).toString("hex")}@localhost`,
-      cookie: randomSecret(18),
-      epmdPort: await freeTcpPort(),
-      distPort: await freeTcpPort(),
-    });
+    instance = await EjabberdInstance.start(instanceOptions);
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -109,7 +118,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ports,
     turnSecret,
     dataDir,
-    instance,
+    get instance() {
+      return instance;
+    },
     async createAccount(username, password) {
       const name = username ?? `user${++accountCounter}-${randomBytes(3).toString("hex")}`;
       const secret = password ?? randomSecret(12);
@@ -117,6 +128,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return { username: name, password: secret, jid: `${name}@${domain}` };
     },
     makeContacts: (a, b) => instance.makeContacts(a, b),
+    async restart(whileStopped) {
+      await instance.stop();
+      try {
+        await whileStopped?.();
+      } finally {
+        instance = await EjabberdInstance.start(instanceOptions);
+      }
+    },
     async stop() {
       await instance.stop();
       rmSync(dataDir, { recursive: true, force: true });
