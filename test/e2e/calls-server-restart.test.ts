@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { startTestServer, type TestAccount, type TestServer } from "../support/ejabberd.ts";
-import { launchChromium, type LaunchedBrowser } from "../support/chromium.ts";
-import { startAppServer, WIRE_TAP_SCRIPT, type AppServer } from "../support/app-server.ts";
-import { callStatus, closedPort, connectionLabel, cutScript, framesDecoded, jingleReceived, refuseWebSockets, waitUntilCallable } from "../support/call-page.ts";
+import type { TestAccount } from "../support/ejabberd.ts";
+import { WIRE_TAP_SCRIPT } from "../support/app-server.ts";
+import { callStatus, closedPort, connectionLabel, cutScript, framesGrow, jingleReceived, refuseWebSockets, startCallWorld, videoCallConnected, type CallWorld } from "../support/call-page.ts";
 
 /**
  * Issue 8, server restart: ejabberd is stopped and started again during a video call. No
@@ -17,45 +16,22 @@ import { callStatus, closedPort, connectionLabel, cutScript, framesDecoded, jing
 
 /** How long the server stays down: long enough to watch media flow without it. */
 const DOWN_MS = 6_000;
+/** Frames each side must decode within 5 s at each check, as in calls-signaling-loss. */
+const GROWTH = { more: 30, timeoutMs: 5_000 };
 /** Reconnection waits for the client's backoff (jittered, up to 16 s by then). */
 const BACK_ONLINE_MS = 45_000;
 
-let server: TestServer;
-let app: AppServer;
-const browsers: LaunchedBrowser[] = [];
+let world: CallWorld;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  app = await startAppServer(server.wsLoopbackUrl);
+  world = await startCallWorld();
 });
-afterAll(async () => {
-  await Promise.all(browsers.map((b) => b.close()));
-  await app?.close();
-  await server?.stop();
-});
-
-async function signIn(account: TestAccount, initScript: string): Promise<Page> {
-  const browser = await launchChromium();
-  browsers.push(browser);
-  await browser.context.addInitScript(initScript);
-  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  await page.goto(app.url);
-  await page.getByLabel("XMPP address").fill(account.jid);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  return page;
-}
+afterAll(() => world?.close());
 
 const contactOnline = (page: Page, contact: TestAccount) => page.getByRole("listitem", { name: new RegExp(`^${contact.username}.*, Online$`) }).count();
 
 /** The sender's full JID of a stanza on the wire. */
 const fromOf = (stanza: string | undefined) => (stanza && /from=["']([^"']+)["']/.exec(stanza)?.[1]) || undefined;
-
-/** Waits until the page has decoded `more` video frames beyond what it had. */
-async function framesGrow(page: Page, more: number, message: string) {
-  const before = await framesDecoded(page);
-  await expect.poll(() => framesDecoded(page), { timeout: 5_000, message }).toBeGreaterThan(before + more);
-}
 
 async function backOnline(page: Page, contact: TestAccount) {
   await expect.poll(() => connectionLabel(page), { timeout: BACK_ONLINE_MS }).toBe("Connected");
@@ -64,21 +40,14 @@ async function backOnline(page: Page, contact: TestAccount) {
 
 describe("ejabberd restarted during a call", () => {
   it("media keeps flowing while the server is down, both see reconnecting, come back online on fresh sessions with the same resource, a mute made while it was down reaches bob, and alice's hang-up ends bob's call", { timeout: 60_000 + DOWN_MS + 2 * BACK_ONLINE_MS }, async () => {
-    const [alice, bob] = [await server.createAccount(), await server.createAccount()];
-    await server.makeContacts(alice.username, bob.username);
-    const pa = await signIn(alice, cutScript(await closedPort()));
-    const pb = await signIn(bob, WIRE_TAP_SCRIPT);
-    await waitUntilCallable(pa, bob);
-    await waitUntilCallable(pb, alice);
+    const { alice, bob } = await world.pair();
+    const [pa, pb] = await world.signInPair(alice, bob, { alice: { initScripts: [cutScript(await closedPort())] }, bob: { initScripts: [WIRE_TAP_SCRIPT] } });
 
-    await pa.getByRole("button", { name: new RegExp(`^Video call ${bob.username}`) }).click();
-    await pb.getByRole("button", { name: "Accept with video" }).click({ timeout: 15_000 });
-    await expect.poll(() => callStatus(pa), { timeout: 20_000 }).toBe("Connected");
-    await expect.poll(() => callStatus(pb), { timeout: 20_000 }).toBe("Connected");
+    await videoCallConnected(pa, pb, bob);
     const aliceFullJid = fromOf((await jingleReceived(pb, true)).find((iq) => /action=["']session-initiate["']/.test(iq)));
     expect(aliceFullJid).toMatch(new RegExp(`^${alice.jid}/.+`));
 
-    await server.restart(async () => {
+    await world.server.restart(async () => {
       const downAt = Date.now();
       await refuseWebSockets(pa, DOWN_MS + 2 * BACK_ONLINE_MS);
       for (const page of [pa, pb]) {
@@ -88,8 +57,8 @@ describe("ejabberd restarted during a call", () => {
       // A Jingle iq (session-info mute) made while the server is down must reach bob afterwards.
       await pa.getByRole("button", { name: "Mute microphone" }).click();
       // Media is peer to peer: frames keep being decoded on both sides without the server.
-      await framesGrow(pa, 30, "alice decodes bob's video while the server is down");
-      await framesGrow(pb, 30, "bob decodes alice's video while the server is down");
+      await framesGrow(pa, "alice decodes bob's video while the server is down", GROWTH);
+      await framesGrow(pb, "bob decodes alice's video while the server is down", GROWTH);
       await pa.waitForTimeout(Math.max(0, downAt + DOWN_MS - Date.now()));
       expect([await callStatus(pa), await callStatus(pb)]).toEqual(["Reconnecting…", "Reconnecting…"]);
     });
@@ -99,8 +68,8 @@ describe("ejabberd restarted during a call", () => {
     await backOnline(pa, bob);
     await backOnline(pb, alice);
     for (const page of [pa, pb]) await expect.poll(() => callStatus(page), { timeout: 5_000 }).toBe("Connected");
-    await framesGrow(pa, 30, "alice decodes bob's video after the restart");
-    await framesGrow(pb, 30, "bob decodes alice's video after the restart");
+    await framesGrow(pa, "alice decodes bob's video after the restart", GROWTH);
+    await framesGrow(pb, "bob decodes alice's video after the restart", GROWTH);
     // Sent once, from the full JID alice had before the restart (the same resource re-bound).
     await expect
       .poll(async () => (await jingleReceived(pb)).filter((iq) => /action=["']session-info["']/.test(iq) && /<mute[ />]/.test(iq)).map(fromOf), { timeout: 10_000 })

@@ -3,40 +3,23 @@ import type { Page } from "playwright-core";
 import type { Client } from "@xmpp/client";
 import { xml, type Element } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
-import { startTestServer, type TestAccount, type TestServer } from "../support/ejabberd.ts";
-import { launchChromium, type LaunchedBrowser } from "../support/chromium.ts";
-import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer } from "../support/app-server.ts";
+import { WIRE_TAP_SCRIPT, wireFrames } from "../support/app-server.ts";
 import { connectTestClient } from "../support/xmpp.ts";
-import { callStatus, framesDecoded } from "../support/call-page.ts";
+import { callStatus, framesDecoded, startCallWorld, waitUntilCallable, videoCallConnected, type CallWorld } from "../support/call-page.ts";
 
-let server: TestServer;
-let app: AppServer;
-const browsers: LaunchedBrowser[] = [];
+let world: CallWorld;
 let carolClient: Client | undefined;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  app = await startAppServer(server.wsLoopbackUrl);
+  world = await startCallWorld();
 });
 afterAll(async () => {
   await carolClient?.stop().catch(() => undefined);
-  await Promise.all(browsers.map((b) => b.close()));
-  await app?.close();
-  await server?.stop();
+  await world?.close();
 });
 
-async function signIn(account: TestAccount): Promise<Page> {
-  const browser = await launchChromium();
-  browsers.push(browser);
-  // The stanzas on the wire tell the test the call's sid and bob's full JID.
-  await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
-  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  await page.goto(app.url);
-  await page.getByLabel("XMPP address").fill(account.jid);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  return page;
-}
+/** The stanzas on the wire tell the test the call's sid and bob's full JID. */
+const tapped = { initScripts: [WIRE_TAP_SCRIPT] };
 
 /** The session-initiate alice sent: its sid and the full JID of bob's answering device. */
 async function sessionInitiate(alice: Page): Promise<{ sid: string; to: string }> {
@@ -63,20 +46,16 @@ async function refused(client: Client, to: string, jingle: Element): Promise<Ele
 
 describe("a Jingle action from a third party", () => {
   it("carol's session-terminate and transport-info for alice and bob's call get unknown-session, and the call stays connected with video flowing", async () => {
-    const [alice, bob, carol] = [await server.createAccount(), await server.createAccount(), await server.createAccount()];
-    await server.makeContacts(alice.username, bob.username);
-    const [pa, pb] = [await signIn(alice), await signIn(bob)];
-    const callButton = pa.getByRole("button", { name: new RegExp(`^Video call ${bob.username}`) });
-    await expect.poll(() => callButton.isEnabled().catch(() => false), { timeout: 20_000 }).toBe(true);
-    await callButton.click();
-    await pb.getByRole("button", { name: "Accept with video" }).click({ timeout: 15_000 });
-    await expect.poll(() => callStatus(pa), { timeout: 20_000 }).toBe("Connected");
-    await expect.poll(() => callStatus(pb), { timeout: 20_000 }).toBe("Connected");
+    const { alice, bob } = await world.pair();
+    const carol = await world.server.createAccount();
+    const [pa, pb] = [await world.signIn(alice, tapped), await world.signIn(bob, tapped)];
+    await waitUntilCallable(pa, bob);
+    await videoCallConnected(pa, pb, bob);
     const b0 = await framesDecoded(pb);
     await expect.poll(() => framesDecoded(pb), { timeout: 10_000 }).toBeGreaterThan(b0 + 5);
 
     const { sid, to: bobFullJid } = await sessionInitiate(pa);
-    carolClient = await connectTestClient(server, { username: carol.username, password: carol.password });
+    carolClient = await connectTestClient(world.server, { username: carol.username, password: carol.password });
     const ns = "urn:xmpp:jingle:1";
     const terminate = xml("jingle", { xmlns: ns, action: "session-terminate", sid, initiator: `${alice.jid}/forged` }, xml("reason", {}, xml("success")));
     const transportInfo = xml("jingle", { xmlns: ns, action: "transport-info", sid },

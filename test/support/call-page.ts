@@ -1,22 +1,100 @@
 import { createServer } from "node:net";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
-import { wireFrames } from "./app-server.ts";
+import { startAppServer, wireFrames, type AppServer } from "./app-server.ts";
 import { launchChromium, type LaunchedBrowser } from "./chromium.ts";
-import type { TestAccount } from "./ejabberd.ts";
+import { startTestServer, type TestAccount, type TestServer } from "./ejabberd.ts";
 
 /** Driving the web app's call screens in Chromium, for browser tests that make calls. */
 
-/** Opens the app at appUrl in a fresh browser and signs the account in; the browser is added to `browsers`. */
-export async function signInPage(appUrl: string, account: TestAccount, browsers: LaunchedBrowser[]): Promise<Page> {
+export interface PageOptions {
+  /** Scripts the page runs before the app's own (WIRE_TAP_SCRIPT, cutScript…). */
+  initScripts?: string[];
+  viewport?: { width: number; height: number };
+}
+
+/** Opens the app at appUrl in a fresh browser (one device), signed out; the browser is added to `browsers`. */
+async function openAppPage(appUrl: string, browsers: LaunchedBrowser[], options: PageOptions = {}): Promise<Page> {
   const browser = await launchChromium();
   browsers.push(browser);
+  for (const script of options.initScripts ?? []) await browser.context.addInitScript(script);
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  if (options.viewport) await page.setViewportSize(options.viewport);
   await page.goto(appUrl);
+  return page;
+}
+
+/** Fills in and submits the sign-in form of a page showing it. */
+export async function submitSignIn(page: Page, account: TestAccount): Promise<void> {
   await page.getByLabel("XMPP address").fill(account.jid);
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Opens the app at appUrl in a fresh browser and signs the account in; the browser is added to `browsers`. */
+export async function signInPage(appUrl: string, account: TestAccount, browsers: LaunchedBrowser[], options: PageOptions = {}): Promise<Page> {
+  const page = await openAppPage(appUrl, browsers, options);
+  await submitSignIn(page, account);
   return page;
+}
+
+/** A test ejabberd, the web app in front of it, and the browsers a test file opens on it. */
+export interface CallWorld {
+  readonly server: TestServer;
+  readonly app: AppServer;
+  /** A fresh browser (one device) with the app open, signed out. */
+  openApp(options?: PageOptions): Promise<Page>;
+  /** A fresh browser (one device) with the account signed in. */
+  signIn(account: TestAccount, options?: PageOptions): Promise<Page>;
+  /** Alice then bob sign in, each in a fresh browser; resolves once each can video-call the other. */
+  signInPair(alice: TestAccount, bob: TestAccount, options?: { alice?: PageOptions; bob?: PageOptions }): Promise<[Page, Page]>;
+  /** Two new accounts that are each other's contacts. */
+  pair(): Promise<{ alice: TestAccount; bob: TestAccount }>;
+  /** Closes the browsers opened so far (their peer connections first). */
+  closeBrowsers(): Promise<void>;
+  /** Closes the browsers, then stops the app server and ejabberd. */
+  close(): Promise<void>;
+}
+
+/** Starts a test ejabberd (startTestServer) and the web app proxying to it. */
+export async function startCallWorld(): Promise<CallWorld> {
+  const server = await startTestServer();
+  let app: AppServer;
+  try {
+    app = await startAppServer(server.wsLoopbackUrl);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  let browsers: LaunchedBrowser[] = [];
+  const world: CallWorld = {
+    server,
+    app,
+    openApp: (options) => openAppPage(app.url, browsers, options),
+    signIn: (account, options) => signInPage(app.url, account, browsers, options),
+    async signInPair(alice, bob, options = {}) {
+      const pages: [Page, Page] = [await world.signIn(alice, options.alice), await world.signIn(bob, options.bob)];
+      await waitUntilCallable(pages[0], bob);
+      await waitUntilCallable(pages[1], alice);
+      return pages;
+    },
+    async pair() {
+      const [alice, bob] = [await server.createAccount(), await server.createAccount()];
+      await server.makeContacts(alice.username, bob.username);
+      return { alice, bob };
+    },
+    async closeBrowsers() {
+      const closing = browsers;
+      browsers = [];
+      await Promise.all(closing.map((b) => b.close()));
+    },
+    async close() {
+      await world.closeBrowsers();
+      await app.close();
+      await server.stop();
+    },
+  };
+  return world;
 }
 
 /** Waits until the page can video-call the contact (its presence and caps are known). */
@@ -26,6 +104,14 @@ export async function waitUntilCallable(page: Page, contact: TestAccount, timeou
 }
 
 export const callStatus = (page: Page): Promise<string | null> => page.getByRole("status", { name: "Call status" }).textContent();
+
+/** The caller video-calls the callee, who accepts with video; resolves once both call screens say "Connected". */
+export async function videoCallConnected(caller: Page, callee: Page, calleeAccount: TestAccount): Promise<void> {
+  await caller.getByRole("button", { name: new RegExp(`^Video call ${calleeAccount.username}`) }).click();
+  await callee.getByRole("button", { name: "Accept with video" }).click({ timeout: 15_000 });
+  await expect.poll(() => callStatus(caller), { timeout: 20_000 }).toBe("Connected");
+  await expect.poll(() => callStatus(callee), { timeout: 20_000 }).toBe("Connected");
+}
 
 /** The XMPP connection's state as the page shows it ("Connected", "Connection lost, reconnecting…"). */
 export const connectionLabel = (page: Page): Promise<string | null> => page.getByRole("status", { name: "Connection" }).textContent();
@@ -96,6 +182,12 @@ export async function framesDecoded(page: Page): Promise<number> {
     }
     return frames;
   });
+}
+
+/** Waits until the page has decoded more than `more` video frames beyond those it had. */
+export async function framesGrow(page: Page, message: string, options: { more?: number; timeoutMs?: number } = {}): Promise<void> {
+  const before = await framesDecoded(page);
+  await expect.poll(() => framesDecoded(page), { timeout: options.timeoutMs ?? 15_000, message }).toBeGreaterThan(before + (options.more ?? 10));
 }
 
 /** ICE connection states of the page's peer connections. */
