@@ -58,7 +58,7 @@ export class CallScreen {
   }
 
   get phase(): CallPhase {
-    return deriveCallPhase(this.#call.state, this.#call.direction, this.#call.iceState, this.#call.reason, this.#signalingUp);
+    return deriveCallPhase(this.#call.state, this.#call.direction, this.#call.iceState, this.#call.reason, this.#signalingUp, this.#call.recovering);
   }
 
   /** Whether our XMPP session is up (the call survives its loss; see deriveCallPhase). */

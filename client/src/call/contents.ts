@@ -2,7 +2,7 @@
 // content-add / content-accept / content-modify). Pure: the session feeds in what was agreed
 // and gets back the remote description to hand the browser. Modelled on Conversations'
 // RtpContentMap.addContent()/modifiedSendersChecked() (docs/interop.md, "Mid-call").
-import type { DtlsSetup, JingleContent, JingleRole, JingleSession, Senders } from "../jingle/index.js";
+import type { DtlsSetup, IceCredentials, JingleContent, JingleRole, JingleSession, Senders } from "../jingle/index.js";
 import type { CallMedia } from "./states.js";
 
 /** Whether `role` sends on a content with these senders (XEP-0166 §7.3). */
@@ -72,4 +72,29 @@ export function contentOf(contents: readonly JingleContent[], media: CallMedia):
 /** Media of a set of contents, as call media. */
 export function mediaOf(contents: readonly JingleContent[]): CallMedia[] {
   return contents.map((c) => c.description?.media).filter((m): m is CallMedia => m === "audio" || m === "video");
+}
+
+/**
+ * The session after an ICE restart (RFC 8445 §9): the new credentials on every content, no
+ * candidates (the new generation's trickle in). A content the peer did not name takes the one
+ * set the others share, as a BUNDLE group has one transport (Conversations sends one set).
+ */
+export function withCredentials(session: JingleSession, credentials: ReadonlyMap<string, IceCredentials>): JingleSession {
+  const distinct = new Set([...credentials.values()].map((c) => `${c.ufrag}\u0000${c.pwd ?? ""}`));
+  const shared = distinct.size === 1 ? [...credentials.values()][0] : undefined;
+  return {
+    groups: session.groups,
+    contents: session.contents.map((c) => {
+      const next = credentials.get(c.name) ?? shared;
+      if (!c.transport || !next) return c;
+      return { ...c, transport: { ...c.transport, ufrag: next.ufrag, pwd: next.pwd ?? c.transport.pwd, candidates: [] } };
+    }),
+  };
+}
+
+/** The credentials of each content's transport, by content name. */
+export function credentialsOf(session: JingleSession | undefined): Map<string, IceCredentials> {
+  const out = new Map<string, IceCredentials>();
+  for (const c of session?.contents ?? []) if (c.transport?.ufrag) out.set(c.name, { ufrag: c.transport.ufrag, pwd: c.transport.pwd });
+  return out;
 }

@@ -92,6 +92,13 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
         }
         onStreams({ local, remote });
       },
+      async restartIce() {
+        await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+        return pc.localDescription?.sdp ?? "";
+      },
+      setIceServers(servers: readonly RTCIceServer[]) {
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers: [...servers] });
+      },
       async rollback() {
         if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
       },

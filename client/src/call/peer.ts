@@ -30,6 +30,13 @@ export interface MediaPeer {
    * offer()/answer(); a track added before a remote offer is used for that offer's new m-line.
    */
   setSending(media: CallMedia, send: boolean): Promise<void>;
+  /**
+   * ICE restart (RFC 8445 §9): new local ufrag/pwd and a new gathering; creates and applies the
+   * offer and returns its SDP. The DTLS association and the media stay as they are.
+   */
+  restartIce(): Promise<string>;
+  /** STUN/TURN servers for the next gathering (an ICE restart), e.g. with fresh TURN credentials. */
+  setIceServers(servers: readonly RTCIceServer[]): void;
   /** Drops a local offer the peer did not take (content-reject, tie-break): back to the last stable state. */
   rollback(): Promise<void>;
   close(): void;

@@ -42,6 +42,8 @@ export interface RenegotiationHost {
   setLocalContents(contents: readonly JingleContent[]): void;
   /** The DTLS role the peer took in the first offer/answer, once known. */
   peerSetup(): DtlsSetup | undefined;
+  /** The o= version of the next remote description (RFC 3264 §8: it grows with every change, ICE restarts too). */
+  nextRemoteVersion(): number;
   requirePeer(): Promise<MediaPeer>;
   /** Runs a task on the call's one-action-at-a-time queue. */
   enqueue(task: () => Promise<void>): void;
@@ -66,7 +68,6 @@ export class Renegotiation {
   /** Our user asked for video: a crossing content-add from the peer is taken as the answer. */
   #wantVideo = false;
   #notice = "";
-  #remoteVersion = 1;
 
   constructor(host: RenegotiationHost) {
     this.#host = host;
@@ -154,7 +155,7 @@ export class Renegotiation {
   /** The remote description for the browser after a change of the agreed contents. */
   #renegotiatedSdp(remote: JingleSession, answer: boolean): string {
     const fixed = withSetup(remote, this.#host.peerSetup() ?? peerDtlsSetup(remote, this.#host.localContents()));
-    return sessionToSdp(fixed, { role: this.#host.role(), answer, sid: this.#host.sid, sessionVersion: ++this.#remoteVersion });
+    return sessionToSdp(fixed, { role: this.#host.role(), answer, sid: this.#host.sid, sessionVersion: this.#host.nextRemoteVersion() });
   }
 
   #updateLocal(sdp: string) {

@@ -31,6 +31,7 @@ import {
   sessionInfoPayload,
 } from "./jingle-actions.js";
 import { jmiMessage, type JmiMessage } from "./jmi.js";
+import { DEFAULT_ICE_RESTART_TIMEOUTS, IceRestart, type IceRestartTimeouts } from "./ice-restart.js";
 import { Renegotiation, type VideoState } from "./renegotiation.js";
 import { CALL_LIMITS } from "./limits.js";
 import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
@@ -53,7 +54,7 @@ export interface CallSignaling {
   sendIq(iq: Element): Promise<Element>;
 }
 
-export interface CallTimeouts {
+export interface CallTimeouts extends IceRestartTimeouts {
   /** Outgoing: ringing without answer before we retract (missed call for the callee). */
   ringMs: number;
   /** Incoming: ringing before we give up on a caller that never retracts. */
@@ -68,12 +69,18 @@ export interface CallTimeouts {
   trickleBatchMs: number;
 }
 
+/** Reasons a peer's session-terminate gives when the call broke rather than ended (XEP-0166 §7.4). */
+const FAILURE_REASONS: ReadonlySet<JingleReason> = new Set<JingleReason>([
+  "connectivity-error", "failed-application", "failed-transport", "general-error", "media-error", "security-error",
+  "unsupported-applications", "unsupported-transports",
+]);
+
 /** After the first local candidate, how long more arrive in the same burst (one per m-line and interface). */
 const FIRST_CANDIDATES_SETTLE_MS = 5;
 /** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
 const FIRST_CANDIDATES_MAX_MS = 20;
 
-export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100 };
+export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, ...DEFAULT_ICE_RESTART_TIMEOUTS };
 
 export interface CallSessionOptions {
   id: string;
@@ -154,6 +161,13 @@ export class CallSession extends TypedEmitter<CallEvents> {
   /** The DTLS role the peer took in the first offer/answer; every renegotiation restates it. */
   #peerSetup: DtlsSetup | undefined;
   readonly #renegotiation: Renegotiation;
+  readonly #iceRestart: IceRestart;
+  /** o= version of the last remote description we built (RFC 3264 §8). */
+  #remoteVersion = 1;
+  /** Local candidates wait: our ICE restart offer is not acknowledged yet. */
+  #holdCandidates = false;
+  /** Local ufrags of earlier ICE generations: their late candidates are dropped, never sent. */
+  #retiredUfrags = new Set<string>();
 
   constructor(options: CallSessionOptions) {
     super();
@@ -186,6 +200,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
         this.#localContents = contents;
       },
       peerSetup: () => this.#peerSetup,
+      nextRemoteVersion: () => ++this.#remoteVersion,
       requirePeer: () => this.#requirePeer(),
       enqueue: (task) => this.#enqueue(task),
       sendJingle: (action, children) => this.#sendJingle(action, children),
@@ -198,6 +213,42 @@ export class CallSession extends TypedEmitter<CallEvents> {
         if (this.#pendingLocal.length > 0) this.#scheduleFlush();
       },
       emitVideo: (state) => this.emit("video", state),
+    });
+    this.#iceRestart = new IceRestart({
+      sid: this.id,
+      timeouts: this.#timeouts,
+      role: () => this.#role(),
+      initiator: () => this.#initiator(),
+      active: () => this.#state === "active",
+      ended: () => this.ended,
+      connectedOnce: () => this.#connectedAt !== undefined,
+      negotiating: () => this.#renegotiation.video.request !== undefined,
+      requirePeer: () => this.#requirePeer(),
+      enqueue: (task) => this.#enqueue(task),
+      sendIq: (jingle) => this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)),
+      iceServers: () => this.#iceServers(),
+      localContents: () => this.#localContents,
+      setLocalContents: (contents) => {
+        this.#localContents = contents;
+        if (this.#pendingLocal.length > 0) this.#scheduleFlush();
+      },
+      remote: () => this.#remote,
+      setRemote: (remote) => this.#setRemote(remote),
+      peerSetup: () => this.#peerSetup,
+      nextRemoteVersion: () => ++this.#remoteVersion,
+      holdCandidates: (hold) => {
+        this.#holdCandidates = hold;
+        if (!hold && this.#pendingLocal.length > 0) this.#scheduleFlush();
+      },
+      newGeneration: () => this.#newIceGeneration(),
+      countCandidates: (candidates) => this.#countCandidates(candidates, true),
+      addCandidates: (candidates) => this.#addCandidates(candidates),
+      recovering: () => this.emit("ice", this.#iceState),
+      giveUp: () => {
+        this.#problem = "The connection to the other side was lost and could not be restored.";
+        this.emit("problem", this.#problem);
+        void this.#terminate("connectivity-error", "failed");
+      },
     });
   }
 
@@ -217,6 +268,14 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
   get iceState(): IceState {
     return this.#iceState;
+  }
+  /** The media path broke after the call had connected and is being restored (ICE restart). */
+  get recovering(): boolean {
+    return this.#iceRestart.recovering;
+  }
+  /** ICE restarts made or answered in this call. */
+  get iceRestarts(): number {
+    return this.#iceRestart.restarts;
   }
   get connectedAt(): number | undefined {
     return this.#connectedAt;
@@ -444,9 +503,21 @@ export class CallSession extends TypedEmitter<CallEvents> {
         // Early ones (a StanzaJS caller trickles while we still ring) are kept until the description is in.
         if (!["initiated", "initiating", "alerting", "incoming-session", "accepting", "active"].includes(this.#state)) throw JingleErrors.outOfOrder();
         const candidates = this.#readTrickled(jingle);
-        this.#countCandidates(candidates, true);
-        this.#enqueue(() => this.#addCandidates(candidates));
-        return;
+        switch (this.#iceRestart.classify(jingle, candidates.length)) {
+          case "restart-offer":
+            this.#iceRestart.receiveOffer(jingle);
+            return;
+          case "restart-answer":
+            this.#iceRestart.receiveAnswer(jingle, candidates);
+            return;
+          case "stale":
+            // Candidates of an ICE generation the restart replaced: acknowledged, of no use.
+            return;
+          default:
+            this.#countCandidates(candidates, true);
+            this.#enqueue(() => this.#addCandidates(candidates));
+            return;
+        }
       }
       case "session-info": {
         const info = readSessionInfo(jingle);
@@ -472,7 +543,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
       case "session-terminate": {
         const reason = readReason(jingle) ?? "success";
         const calling = ["initiated", "initiating", "alerting"].includes(this.#state);
-        const to = calling && (reason === "decline" || reason === "busy") ? "rejected" : "finished";
+        // The peer ended it because something broke (XEP-0166 §7.4): a failed call on this side too.
+        const to = calling && (reason === "decline" || reason === "busy") ? "rejected" : FAILURE_REASONS.has(reason) ? "failed" : "finished";
         if (!canTransition(this.#state, to)) throw JingleErrors.outOfOrder();
         this.#end(to, reason);
         return;
@@ -668,6 +740,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   /** The peer's agreed contents changed and the browser has them: their candidates may go in. */
   #setRemote(remote: JingleSession) {
     this.#remote = remote;
+    this.#iceRestart.remoteChanged();
     this.#remoteMids = remote.contents.map((c) => c.name);
     for (const name of this.#remoteMids) this.#applied.add(name);
   }
@@ -715,7 +788,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * stay pending.
    */
   #takeCandidates(): Element | null {
-    const known = (c: IceCandidateInit) => this.#localContents.some((l) => l.name === c.sdpMid);
+    // A candidate of a generation our local description does not have yet (an ICE restart being
+    // applied) waits; one of a retired generation was dropped by #newIceGeneration.
+    const known = (c: IceCandidateInit) =>
+      this.#localContents.some((l) => l.name === c.sdpMid && (!c.usernameFragment || !l.transport?.ufrag || c.usernameFragment === l.transport.ufrag));
     const batch = this.#pendingLocal.filter(known);
     this.#pendingLocal = this.#pendingLocal.filter((c) => !known(c));
     if (batch.length === 0) return null;
@@ -726,16 +802,29 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #flushCandidates() {
     clearTimeout(this.#batchTimer);
     this.#batchTimer = undefined;
-    if (!this.#signalled || this.ended) return;
+    if (!this.#signalled || this.ended || this.#holdCandidates) return;
     const jingle = this.#takeCandidates();
     if (jingle) void this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch(() => undefined);
+  }
+
+  /**
+   * An ICE restart begins: local candidates of the generation it replaces are dropped (the peer
+   * would take them for the new one) and remote candidates are counted afresh (the old ones are gone).
+   */
+  #newIceGeneration() {
+    for (const content of this.#localContents) if (content.transport?.ufrag) this.#retiredUfrags.add(content.transport.ufrag);
+    this.#pendingLocal = this.#pendingLocal.filter((c) => !c.usernameFragment || !this.#retiredUfrags.has(c.usernameFragment));
+    this.#remoteCandidateCount = 0;
+    this.#gathered = false;
   }
 
   #onIceState(state: IceState) {
     this.#iceState = state;
     if ((state === "connected" || state === "completed") && this.#connectedAt === undefined) this.#connectedAt = Date.now();
+    this.#iceRestart.onIceState(state);
     this.emit("ice", state);
-    if (state === "failed" && !this.ended) {
+    // Once connected, a broken path is restored by an ICE restart (ice-restart.ts), which gives up in time.
+    if (state === "failed" && !this.ended && this.#connectedAt === undefined) {
       this.#problem = "The connection to the other side failed (no network path, or the relay is unreachable).";
       this.emit("problem", this.#problem);
       void this.#terminate("connectivity-error", "failed");
@@ -794,6 +883,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#endedAt = Date.now();
     this.#clearTimer();
     clearTimeout(this.#batchTimer);
+    this.#iceRestart.stop();
     void this.#peer?.then((p) => p.close(), () => undefined);
   }
 

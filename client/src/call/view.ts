@@ -19,9 +19,10 @@ export type CallPhase =
 /**
  * Pure: protocol state + role + ICE + whether our XMPP session is up → what to show. While the
  * signaling is down media still flows peer to peer, but the call cannot be changed or ended
- * towards the peer until the session is back, so the user sees "reconnecting".
+ * towards the peer until the session is back, so the user sees "reconnecting"; the same while
+ * a broken media path is being restored (`recovering`: ICE restart, ice-restart.ts).
  */
-export function deriveCallPhase(state: CallState, direction: CallDirection, ice: IceState, reason?: JingleReason, signalingUp = true): CallPhase {
+export function deriveCallPhase(state: CallState, direction: CallDirection, ice: IceState, reason?: JingleReason, signalingUp = true, recovering = false): CallPhase {
   switch (state) {
     case "proposed":
     case "initiating":
@@ -38,7 +39,7 @@ export function deriveCallPhase(state: CallState, direction: CallDirection, ice:
     case "accepting":
       return "connecting";
     case "active":
-      if (ice === "disconnected" || !signalingUp) return "reconnecting";
+      if (ice === "disconnected" || !signalingUp || recovering) return "reconnecting";
       if (ice === "connected" || ice === "completed") return "connected";
       return "connecting";
     case "retracted":

@@ -5,8 +5,8 @@ export {
   type SdpToJingleOptions, type JingleToSdpOptions, type SdpToSessionOptions, type SessionToSdpOptions,
 } from "./codec.js";
 export {
-  candidateToJingle, jingleToCandidates,
-  type IceCandidateInit, type TrickleContext, type TrickleContent, type RemoteCandidate,
+  candidateToJingle, jingleToCandidates, jingleToCredentials, credentialsToJingle,
+  type IceCandidateInit, type IceCredentials, type TrickleContext, type TrickleContent, type RemoteCandidate,
 } from "./trickle.js";
 export { parseCandidateString, formatCandidateString, keepCandidate, type CandidateFilter } from "./candidate.js";
 export { parseJingleXml, findJingle } from "./xml-text.js";

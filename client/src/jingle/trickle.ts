@@ -93,3 +93,37 @@ export function jingleToCandidates(jingle: Element, mids: readonly string[] = []
   }
   return out;
 }
+
+/** XEP-0176 §5.2 ICE credentials of one content's transport. `pwd` may be left out of a trickle. */
+export interface IceCredentials {
+  ufrag: string;
+  pwd?: string;
+}
+
+/**
+ * The credentials a transport-info states, by content name (contents whose transport names no
+ * ufrag are left out). New ones are how a peer signals an ICE restart (docs/interop.md).
+ */
+export function jingleToCredentials(jingle: Element): Map<string, IceCredentials> {
+  const session = readJingle(jingle, { requireDescription: false, requireTransport: false });
+  const out = new Map<string, IceCredentials>();
+  for (const content of session.contents) {
+    const ufrag = content.transport?.ufrag;
+    if (ufrag !== undefined) out.set(content.name, { ufrag, pwd: content.transport?.pwd });
+  }
+  return out;
+}
+
+/**
+ * An ICE restart offer as Conversations sends and expects it (docs/interop.md, "ICE restart"):
+ * a transport-info whose transports carry the new ufrag/pwd and no candidate. No fingerprint:
+ * the DTLS association outlives the restart (RFC 8842 §4).
+ */
+export function credentialsToJingle(ctx: Omit<TrickleContext, keyof CandidateFilter>): Element {
+  const jingle = new Element("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid: ctx.sid, initiator: ctx.initiator, responder: ctx.responder });
+  for (const content of ctx.contents) {
+    const el = jingle.cnode(new Element("content", { creator: content.creator ?? "initiator", name: content.name }));
+    writeTransport(el, { ufrag: content.transport?.ufrag, pwd: content.transport?.pwd, fingerprints: [], candidates: [] });
+  }
+  return jingle;
+}

@@ -43,6 +43,17 @@ export function mediaLines(sdp: string): Array<{ type: string; mid: string; dire
   return parseSdp(sdp).media.map((m) => ({ type: m.type, mid: String(m.mid), direction: m.direction }));
 }
 
+/** The a=ice-ufrag of an SDP's first m-line (a browser uses one per BUNDLE group). */
+export function ufragOf(sdp: string): string {
+  return String(parseSdp(sdp).media[0]?.iceUfrag ?? parseSdp(sdp).iceUfrag ?? "");
+}
+
+/** The SDP with ICE credentials of generation `n` (0: as captured). */
+export function withIceGeneration(sdp: string, n: number): string {
+  if (n === 0) return sdp;
+  return sdp.replace(/^a=ice-ufrag:(.*)$/gm, `a=ice-ufrag:g${n}$1`).replace(/^a=ice-pwd:(.*)$/gm, `a=ice-pwd:g${n}$1`);
+}
+
 /**
  * The browser's offer/answer rules as far as a call's renegotiation needs them: one m-line per
  * medium (audio first), directions from what we send and what the remote offers, a signalling
@@ -60,9 +71,12 @@ export class FakePeer implements MediaPeer {
   remoteDescription = "";
   localDescription = "";
   closed = false;
+  /** ICE generation: 0 at first, one more per restart (new ufrag/pwd, new candidates). */
+  generation = 0;
+  iceServers: readonly RTCIceServer[] = [];
   #gathered = false;
   /** `lateCandidates` come 30 ms after the first ones, as relay candidates do. */
-  constructor(readonly options: PeerOptions, readonly localCandidates: number, readonly lateCandidates = 0, sending?: readonly CallMedia[]) {
+  constructor(readonly options: PeerOptions, readonly localCandidates: number, readonly lateCandidates = 0, sending?: readonly CallMedia[], readonly lateCandidatesMs = 30) {
     this.sending = new Set(sending ?? options.media);
   }
 
@@ -70,18 +84,21 @@ export class FakePeer implements MediaPeer {
     this.calls.push("offer");
     const kinds = (["audio", "video"] as const).filter((k) => this.kinds.includes(k) || this.sending.has(k));
     // Once negotiated, an m-line stays; the remote side's last word decides whether it may receive.
-    this.localDescription = shapeSdp(OFFER_AV, kinds, (k) => direction(this.sending.has(k as CallMedia), true));
+    this.localDescription = withIceGeneration(shapeSdp(OFFER_AV, kinds, (k) => direction(this.sending.has(k as CallMedia), true)), this.generation);
     this.signalingState = "have-local-offer";
     this.#gather();
     return this.localDescription;
   }
   async answer(remoteOffer: string) {
     this.calls.push("answer");
+    // JSEP §5.3.1: an offer with new ICE credentials is a restart; the answer gets new ones too.
+    if (this.remoteDescription && ufragOf(remoteOffer) !== ufragOf(this.remoteDescription)) this.#newGeneration();
     this.remoteDescription = remoteOffer;
     const lines = mediaLines(remoteOffer);
     const remoteDirection = new Map(lines.map((l) => [l.type, l.direction]));
-    this.localDescription = shapeSdp(ANSWER_AV, lines.map((l) => l.type), (k) =>
-      direction(this.sending.has(k as CallMedia) && receivesIn(remoteDirection.get(k)), sendsIn(remoteDirection.get(k))),
+    this.localDescription = withIceGeneration(
+      shapeSdp(ANSWER_AV, lines.map((l) => l.type), (k) => direction(this.sending.has(k as CallMedia) && receivesIn(remoteDirection.get(k)), sendsIn(remoteDirection.get(k)))),
+      this.generation,
     );
     this.#negotiated();
     this.#gather();
@@ -103,6 +120,24 @@ export class FakePeer implements MediaPeer {
     this.calls.push("rollback");
     this.signalingState = "stable";
   }
+  async restartIce() {
+    this.calls.push("restartIce");
+    this.#newGeneration();
+    return this.offer();
+  }
+  setIceServers(servers: readonly RTCIceServer[]) {
+    this.iceServers = servers;
+  }
+  /** The path broke (or came back by itself): what the browser reports as iceConnectionState. */
+  setIceState(state: "disconnected" | "failed" | "connected") {
+    this.#connected = state === "connected";
+    this.options.listeners.onIceState(state);
+  }
+  #newGeneration() {
+    this.generation += 1;
+    this.#gathered = false;
+    this.#connected = false;
+  }
   #negotiated() {
     this.signalingState = "stable";
     for (const l of mediaLines(this.localDescription)) if (!this.kinds.includes(l.type as CallMedia)) this.kinds.push(l.type as CallMedia);
@@ -123,9 +158,11 @@ export class FakePeer implements MediaPeer {
   #gather() {
     if (this.#gathered) return;
     this.#gathered = true;
+    const usernameFragment = ufragOf(this.localDescription);
     const emit = (from: number, n: number) => {
       for (let i = from; i < from + n; i++) {
-        this.options.listeners.onCandidate({ candidate: `candidate:${i + 1} 1 udp ${2122260223 - i} 198.51.100.7 ${50000 + i} typ host generation 0`, sdpMid: "0", sdpMLineIndex: 0 });
+        const port = 50000 + 100 * this.generation + i;
+        this.options.listeners.onCandidate({ candidate: `candidate:${i + 1} 1 udp ${2122260223 - i} 198.51.100.7 ${port} typ host generation 0`, sdpMid: "0", sdpMLineIndex: 0, usernameFragment });
       }
     };
     setTimeout(() => {
@@ -136,12 +173,14 @@ export class FakePeer implements MediaPeer {
       setTimeout(() => {
         emit(this.localCandidates, this.lateCandidates);
         this.options.listeners.onCandidate(null);
-      }, 30);
+      }, this.lateCandidatesMs);
     }
   }
   #connected = false;
+  /** Connects once the remote description and a remote candidate of its ICE generation are in. */
   #maybeConnect() {
-    if (this.#connected || !this.remoteDescription || this.remoteCandidates.length === 0) return;
+    const ufrag = ufragOf(this.remoteDescription);
+    if (this.#connected || !this.remoteDescription || !this.remoteCandidates.some((c) => !c.usernameFragment || c.usernameFragment === ufrag)) return;
     this.#connected = true;
     this.options.listeners.onIceState("checking");
     this.options.listeners.onIceState("connected");
@@ -229,6 +268,8 @@ export interface DeviceOptions {
   /** Host candidates gathered at once, and candidates gathered 30 ms later. */
   candidates?: number;
   lateCandidates?: number;
+  /** When the late candidates come (default 30 ms, as relay candidates do). */
+  lateCandidatesMs?: number;
   /** The media the browser offers regardless of the call's (a client that offers more than it proposed). */
   offerMedia?: CallMedia[];
 }
@@ -252,7 +293,7 @@ export class Device {
       timeouts: { trickleBatchMs: 5, ...options.timeouts },
       newId: () => `${bareJid(jid).split("@")[0]}-call-${++n}`,
       createPeer: async (o) => {
-        const peer = new FakePeer(o, options.candidates ?? 2, options.lateCandidates, options.offerMedia);
+        const peer = new FakePeer(o, options.candidates ?? 2, options.lateCandidates, options.offerMedia, options.lateCandidatesMs);
         this.peers.push(peer);
         return peer;
       },

@@ -152,13 +152,15 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
 
   it("the first local candidates ride in session-initiate/accept, later ones go out together in one transport-info", async () => {
     const net = new FakeNetwork();
-    const alice = net.device("alice@x/web", { trusted: ["bob@x"], candidates: 3, lateCandidates: 4 });
-    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], candidates: 3, lateCandidates: 4 });
+    // Late candidates well after the session starts, however loaded the machine (a relay's come ~30 ms late).
+    const late = { candidates: 3, lateCandidates: 4, lateCandidatesMs: 400 };
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], ...late });
+    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], ...late });
     const call = await alice.manager.call("bob@x", ["audio", "video"]);
     await until(() => incoming(bob)?.state === "incoming", "rings");
     await incoming(bob)!.accept();
     await until(() => call.iceState === "connected" && incoming(bob)!.iceState === "connected", "connected");
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 500));
     const candidatesIn = (from: string, action: string) => net.log
       .filter((s) => s.from === from && s.stanza.getChild("jingle", "urn:xmpp:jingle:1")?.attrs.action === action)
       .map((s) => s.stanza.getChild("jingle", "urn:xmpp:jingle:1")!.getChildren("content").flatMap((c) => c.getChildElements().flatMap((t) => t.getChildren("candidate")))

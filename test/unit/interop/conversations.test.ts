@@ -1,10 +1,11 @@
 // Conversations (as merged in snikket-android) against our call layer, with its stanzas from
 // test/fixtures/interop/conversations/. Requirements cited in docs/interop.md.
 import { describe, expect, it } from "vitest";
+import type { Element } from "@xmpp/xml";
 import { until } from "../call/fakes.js";
 import { OWN_INFO, callability } from "../../../client/src/xmpp/disco.js";
 import {
-  InteropHarness, NS_JMI, checkRemoteSdp, checkSentCandidates, checkSentDescription, interopFixture, keepMedia, mediaOf, sdpFixture,
+  InteropHarness, NS_ICE, NS_JMI, checkRemoteSdp, checkSentCandidates, checkSentDescription, interopFixture, keepMedia, mediaOf, sdpFixture,
 } from "./harness.js";
 
 const CONVERSATIONS = "juliet@example.org/Conversations.Vyxr";
@@ -169,5 +170,79 @@ describe("being callable from Conversations", () => {
     expect(OWN_INFO.features).toEqual(expect.arrayContaining(required));
     expect(OWN_INFO.features).not.toContain("urn:ietf:rfc:3264");
     expect(callability(OWN_INFO.features)).toEqual({ audio: true, video: true, jmi: true });
+  });
+});
+
+describe("ICE restart as Conversations does it (JingleRtpConnection.checkForIceRestart / initiateIceRestart)", () => {
+  const transportsOf = (jingle: Element) => jingle.getChildren("content").map((c) => c.getChild("transport", NS_ICE)!);
+  const ufragOf = (sdp: string) => /^a=ice-ufrag:(.*)$/m.exec(sdp)?.[1];
+  const setupOf = (sdp: string) => [...sdp.matchAll(/^a=setup:(.*)$/gm)].map((m) => m[1]);
+
+  it("its restart offer (new ufrag/pwd, no candidate) is acked; the browser gets an offer with them and the DTLS role Conversations holds; our next candidates carry our new ufrag/pwd (its answer) and no fingerprint", async () => {
+    const h = new InteropHarness({ script: { answer: keepMedia(sdpFixture("chromium-audio-video-answer.sdp"), ["audio"]) } });
+    h.message(fx("propose-audio.xml"));
+    await until(() => h.manager.calls[0]?.state === "incoming", "we ring");
+    await h.call.accept();
+    h.iq(fx("session-initiate-audio.xml"));
+    h.iq(fx("transport-info.xml"));
+    await until(() => h.call.iceState === "connected", "ICE connected");
+    const before = h.jingle("transport-info").length;
+    const oldUfrag = transportsOf(h.jingle("session-accept")[0]!.jingle)[0]!.attrs.ufrag;
+
+    expect(h.iq(fx("transport-info-ice-restart.xml"))).toBeUndefined();
+    await until(() => h.jingle("transport-info").length > before, "our answer's candidates sent");
+    expect(h.peer.remoteType).toBe("offer");
+    expect(ufragOf(h.peer.remoteDescription)).toBe("Vb7e");
+    expect(h.peer.remoteDescription).toContain("a=ice-pwd:q2LwX9mRk4TzN8cPa1Yd6HsF");
+    // Our Chromium answered the first offer with setup:active, so Conversations holds passive: restated, never actpass.
+    expect(setupOf(h.peer.remoteDescription)).toEqual(["passive"]);
+    const answer = h.jingle("transport-info").slice(before);
+    for (const { jingle } of answer) {
+      for (const t of transportsOf(jingle)) {
+        expect(t.attrs.ufrag).not.toBe(oldUfrag);
+        expect(t.attrs.pwd).toBeTruthy();
+        expect(t.getChild("fingerprint", "urn:xmpp:jingle:apps:dtls:0")).toBeUndefined();
+      }
+      expect(checkSentCandidates(jingle)).toEqual([]);
+    }
+    expect(transportsOf(answer[0]!.jingle)[0]!.getChildren("candidate").length).toBeGreaterThan(0);
+    expect(h.call.state).toBe("active");
+    expect(h.call.iceRestarts).toBe(1);
+  });
+
+  it("when ICE fails we restart toward it: our transport-info has new ufrag/pwd and no candidate, its candidate with new credentials is taken as the answer, and ICE connects again", async () => {
+    const ID = "our-call-1";
+    const h = new InteropHarness({ timeouts: { iceDisconnectedMs: 10, iceResponderDelayMs: 10 } });
+    await h.manager.call("juliet@example.org", ["audio", "video"]);
+    h.message(fx("proceed.xml", ID));
+    await until(() => h.jingle("session-initiate").length === 1, "session-initiate sent");
+    h.iq(fx("session-accept-audio-video.xml", ID));
+    h.iq(fx("transport-info-responder.xml", ID));
+    await until(() => h.call.iceState === "connected", "ICE connected");
+    const oldUfrag = transportsOf(h.jingle("session-initiate")[0]!.jingle)[0]!.attrs.ufrag;
+    const before = h.jingle("transport-info").length;
+
+    h.peer.setIceState("failed");
+    expect(h.call.state).toBe("active");
+    expect(h.call.recovering).toBe(true);
+    await until(() => h.jingle("transport-info").length > before, "restart offer sent");
+    const offer = h.jingle("transport-info")[before]!;
+    expect(offer.to).toBe(CONVERSATIONS);
+    expect(offer.jingle.getChildren("content").map((c) => c.attrs.name)).toEqual(["0", "1"]);
+    for (const t of transportsOf(offer.jingle)) {
+      expect(t.attrs.ufrag).toBeTruthy();
+      expect(t.attrs.ufrag).not.toBe(oldUfrag);
+      expect(t.attrs.pwd).toBeTruthy();
+      expect(t.getChildElements()).toEqual([]);
+    }
+
+    expect(h.iq(fx("transport-info-ice-restart-answer.xml", ID))).toBeUndefined();
+    await until(() => ufragOf(h.peer.remoteDescription) === "Wm5k" && h.call.iceState === "connected", "restart answer applied, ICE connected");
+    expect(h.peer.remoteType).toBe("answer");
+    // Conversations answered the first offer with setup active: restated on both m-lines.
+    expect(setupOf(h.peer.remoteDescription)).toEqual(["active", "active"]);
+    expect(h.peer.remoteCandidates.at(-1)).toMatchObject({ usernameFragment: "Wm5k", sdpMid: "0" });
+    expect(h.call.recovering).toBe(false);
+    expect(h.call.state).toBe("active");
   });
 });

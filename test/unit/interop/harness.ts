@@ -9,11 +9,11 @@ import parse from "@xmpp/xml/lib/parse.js";
 import { parse as parseSdp, write as writeSdp, type SessionDescription } from "sdp-transform";
 import { CallManager } from "../../../client/src/call/manager.js";
 import type { IceState, MediaPeer, PeerOptions } from "../../../client/src/call/peer.js";
-import type { CallSession } from "../../../client/src/call/session.js";
+import type { CallSession, CallTimeouts } from "../../../client/src/call/session.js";
 import type { CallMedia } from "../../../client/src/call/states.js";
 import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { mediaLines, shapeSdp } from "../call/fakes.js";
+import { mediaLines, shapeSdp, ufragOf, withIceGeneration } from "../call/fakes.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
 export const NS_JINGLE = "urn:xmpp:jingle:1";
@@ -73,6 +73,8 @@ export class ScriptedPeer implements MediaPeer {
   readonly sending: Set<CallMedia>;
   #connected = false;
   #answered = false;
+  /** ICE generation: one more per restart (new ufrag/pwd, candidates gathered again). */
+  generation = 0;
   constructor(readonly options: PeerOptions, readonly script: Required<PeerScript>) {
     this.sending = new Set(options.media);
   }
@@ -80,22 +82,26 @@ export class ScriptedPeer implements MediaPeer {
   /** The scripted offer; with video turned on in an audio call, Chromium's audio+video offer (its re-offer adds the m-line). */
   async offer() {
     const kinds = mediaLines(this.script.offer).map((l) => l.type);
-    const offer = this.sending.has("video") && !kinds.includes("video")
+    const scripted = this.sending.has("video") && !kinds.includes("video")
       ? shapeSdp(sdpFixture("chromium-audio-video-offer.sdp"), [...kinds, "video"])
       : this.script.offer;
+    const offer = withIceGeneration(scripted, this.generation);
     if (!this.#answered) this.#gather(offer);
     this.#answered = true;
     return offer;
   }
   /** The scripted answer, reduced to the m-lines the remote offer has; a video m-line we do not send is recvonly. */
   async answer(remoteOffer: string) {
+    // An offer with new ICE credentials is a restart (JSEP §5.3.1): new ones of ours, a new gathering.
+    const restart = !!this.remoteDescription && ufragOf(remoteOffer) !== ufragOf(this.remoteDescription);
+    if (restart) this.#newGeneration();
     this.remoteDescription = remoteOffer;
     this.remoteType = "offer";
     const lines = mediaLines(remoteOffer);
-    const answer = shapeSdp(this.script.answer, lines.map((l) => l.type), (kind) =>
+    const answer = withIceGeneration(shapeSdp(this.script.answer, lines.map((l) => l.type), (kind) =>
       kind === "video" && !this.sending.has("video") ? "recvonly" : lines.find((l) => l.type === kind)?.direction === "sendonly" ? "recvonly" : undefined,
-    );
-    if (!this.#answered) this.#gather(answer);
+    ), this.generation);
+    if (!this.#answered || restart) this.#gather(answer);
     this.#answered = true;
     return answer;
   }
@@ -104,6 +110,22 @@ export class ScriptedPeer implements MediaPeer {
     else this.sending.delete(media);
   }
   async rollback() {}
+  async restartIce() {
+    this.#newGeneration();
+    const offer = withIceGeneration(this.script.offer, this.generation);
+    this.#gather(offer);
+    return offer;
+  }
+  setIceServers() {}
+  /** What the browser reports when the path breaks. */
+  setIceState(state: IceState) {
+    this.#connected = state === "connected";
+    this.options.listeners.onIceState(state);
+  }
+  #newGeneration() {
+    this.generation += 1;
+    this.#connected = false;
+  }
   async applyAnswer(remoteAnswer: string) {
     this.remoteDescription = remoteAnswer;
     this.remoteType = "answer";
@@ -123,7 +145,8 @@ export class ScriptedPeer implements MediaPeer {
   }
   #gather(localSdp: string) {
     const mid = String(parseSdp(localSdp).media[0]?.mid ?? "0");
-    const emit = (candidate: string) => this.options.listeners.onCandidate({ candidate, sdpMid: mid, sdpMLineIndex: 0 });
+    const usernameFragment = ufragOf(localSdp);
+    const emit = (candidate: string) => this.options.listeners.onCandidate({ candidate, sdpMid: mid, sdpMLineIndex: 0, usernameFragment });
     setTimeout(() => {
       emit("candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0 network-id 1");
       emit("candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active generation 0 network-id 1");
@@ -148,7 +171,7 @@ export class InteropHarness {
   readonly peers: ScriptedPeer[] = [];
   readonly manager: CallManager;
 
-  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string } = {}) {
+  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string; timeouts?: Partial<CallTimeouts> } = {}) {
     const jid = opts.jid ?? OUR_JID;
     const av = sdpFixture("chromium-audio-video-offer.sdp");
     this.manager = new CallManager({
@@ -164,7 +187,7 @@ export class InteropHarness {
       },
       policy: { isTrusted: (bare) => (opts.trusted ?? ["juliet@example.org"]).includes(bare), allowStrangers: false },
       iceServers: () => [],
-      timeouts: { trickleBatchMs: 5 },
+      timeouts: { trickleBatchMs: 5, ...opts.timeouts },
       newId: () => "our-call-1",
       createPeer: async (o) => {
         const offer = opts.script?.offer ?? (o.media.includes("video") ? av : keepMedia(av, ["audio"]));

@@ -1,0 +1,355 @@
+// Recovering a call whose network path broke (issue 8, "Network change"): an ICE restart (RFC 8445
+// §9, JSEP §4.1.3.1) signalled as Conversations does it with Jingle transport-info (docs/interop.md,
+// "ICE restart"). New ufrag/pwd and no candidate is the offer; new ufrag/pwd with candidates is the
+// answer to ours; an offer crossing ours is refused by the initiator with <tie-break/> (XEP-0166
+// §10). New credentials with candidates when we made no offer (XEP-0176 §12 restarts that way, no
+// WebRTC client does) are taken as plain trickle: taking them as an offer would have two clients
+// answer each other's answers for ever after an abandoned restart. The
+// DTLS association survives: each description restates the role the peer holds, no fingerprint goes
+// out again. The session owns the call; this module decides when to restart and how to apply one,
+// through the session's port (IceRestartHost).
+import type { Element } from "@xmpp/xml";
+import {
+  credentialsToJingle,
+  jingleToCredentials,
+  sdpToSession,
+  sessionToSdp,
+  type DtlsSetup,
+  type IceCredentials,
+  type JingleContent,
+  type JingleRole,
+  type JingleSession,
+  type RemoteCandidate,
+} from "../jingle/index.js";
+import { credentialsOf, peerDtlsSetup, withCredentials, withSetup } from "./contents.js";
+import { isTieBreak, JingleErrors } from "./jingle-actions.js";
+import type { IceState, MediaPeer } from "./peer.js";
+
+export interface IceRestartTimeouts {
+  /**
+   * ICE `disconnected` this long without coming back by itself → the initiator restarts. Short
+   * outages (a Wi-Fi hiccup) heal within a second or two; `failed` restarts at once.
+   */
+  iceDisconnectedMs: number;
+  /**
+   * The responder waits this much longer, so that normally the initiator's restart comes first
+   * and the two do not cross. Conversations restarts only on `failed`: then our responder side
+   * restarts for both.
+   */
+  iceResponderDelayMs: number;
+  /** A restart that was agreed but has not connected within this → another attempt. */
+  iceRestartAttemptMs: number;
+  /** Connectivity lost this long (restarts included) → the call ends with connectivity-error. */
+  iceGiveUpMs: number;
+}
+
+export const DEFAULT_ICE_RESTART_TIMEOUTS: IceRestartTimeouts = {
+  iceDisconnectedMs: 2_000,
+  iceResponderDelayMs: 3_000,
+  iceRestartAttemptMs: 10_000,
+  iceGiveUpMs: 30_000,
+};
+
+/** What the ICE restart needs of its call (CallSession implements it). */
+export interface IceRestartHost {
+  readonly sid: string;
+  readonly timeouts: IceRestartTimeouts;
+  role(): JingleRole;
+  /** The initiator's full JID (the `initiator` attribute). */
+  initiator(): string;
+  /** The call is active (session-accept done): the only state in which ICE restarts. */
+  active(): boolean;
+  ended(): boolean;
+  /** ICE connected at least once in this call (a call that never connected just fails). */
+  connectedOnce(): boolean;
+  /** A content change awaits its answer (content-add): a restart now would cross it. */
+  negotiating(): boolean;
+  requirePeer(): Promise<MediaPeer>;
+  /** Runs a task on the call's one-action-at-a-time queue. */
+  enqueue(task: () => Promise<void>): void;
+  /** Sends a built <jingle/> to the peer; resolves on result, rejects with StanzaError. */
+  sendIq(jingle: Element): Promise<Element>;
+  /** STUN/TURN servers as of now (TURN credentials are refreshed during the call). */
+  iceServers(): readonly RTCIceServer[];
+  localContents(): readonly JingleContent[];
+  setLocalContents(contents: readonly JingleContent[]): void;
+  remote(): JingleSession | undefined;
+  setRemote(remote: JingleSession): void;
+  peerSetup(): DtlsSetup | undefined;
+  /** The o= version of the next remote description (RFC 3264 §8: it grows with every change). */
+  nextRemoteVersion(): number;
+  /** Local candidates wait (our restart offer is not acknowledged yet: Conversations drops earlier ones) or go out. */
+  holdCandidates(hold: boolean): void;
+  /** A new ICE generation: local candidates of the old one are dropped, remote candidates are counted afresh. */
+  newGeneration(): void;
+  /** Counts remote candidates against the session cap (throws not-acceptable past it). */
+  countCandidates(candidates: readonly RemoteCandidate[]): void;
+  addCandidates(candidates: readonly RemoteCandidate[]): Promise<void>;
+  /** Connectivity is lost (true) or back (false): the UI says "Reconnecting…" meanwhile. */
+  recovering(lost: boolean): void;
+  /** Gave up: end the call with connectivity-error. */
+  giveUp(): void;
+}
+
+/** How a transport-info relates to the ICE generation in use. */
+export type TransportInfoKind = "trickle" | "stale" | "restart-offer" | "restart-answer";
+
+interface Attempt {
+  /** Our local contents before the restart offer, restored if it is refused. */
+  previousLocal: readonly JingleContent[];
+  /** The peer acknowledged the offer (iq result): an answer may now be waited for, or given up on. */
+  acked: boolean;
+}
+
+const same = (a: IceCredentials | undefined, b: IceCredentials) => a?.ufrag === b.ufrag && (a.pwd === undefined || b.pwd === undefined || a.pwd === b.pwd);
+const key = (c: IceCredentials) => c.ufrag;
+
+export class IceRestart {
+  readonly #host: IceRestartHost;
+  /** The remote credentials of the generation in use, updated as soon as a restart is taken (before it is applied). */
+  #remoteCredentials: Map<string, IceCredentials> | undefined;
+  /** Remote ufrags of earlier generations: their late candidates are acknowledged and dropped. */
+  readonly #retired = new Set<string>();
+  /** Our restart offer, until its answer (or refusal). */
+  #ours: Attempt | undefined;
+  /** The peer refused a restart (an error other than tie-break): it cannot do them. */
+  #peerRefused = false;
+  #lostAt: number | undefined;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #restartAt = Infinity;
+  #attemptTimer: ReturnType<typeof setTimeout> | undefined;
+  #giveUpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Restarts made or taken in this call (diagnostics, tests). */
+  restarts = 0;
+
+  constructor(host: IceRestartHost) {
+    this.#host = host;
+  }
+
+  /** Connectivity is lost and being recovered. */
+  get recovering(): boolean {
+    return this.#lostAt !== undefined;
+  }
+
+  // ——— Local ICE state: when to restart ———
+
+  onIceState(state: IceState): void {
+    if (state === "connected" || state === "completed") {
+      this.#clearTimers();
+      this.#peerRefused = false;
+      if (this.#lostAt !== undefined) {
+        this.#lostAt = undefined;
+        this.#host.recovering(false);
+      }
+      return;
+    }
+    if ((state !== "disconnected" && state !== "failed") || !this.#host.connectedOnce() || this.#host.ended()) return;
+    if (this.#lostAt === undefined) {
+      this.#lostAt = Date.now();
+      this.#giveUpTimer = setTimeout(() => this.#giveUp(), this.#host.timeouts.iceGiveUpMs);
+      this.#host.recovering(true);
+    }
+    const { iceDisconnectedMs, iceResponderDelayMs } = this.#host.timeouts;
+    const delay = (state === "failed" ? 0 : iceDisconnectedMs) + (this.#host.role() === "responder" ? iceResponderDelayMs : 0);
+    this.#scheduleRestart(delay);
+  }
+
+  /** The call ended: no timer may outlive it. */
+  stop(): void {
+    this.#clearTimers();
+  }
+
+  #scheduleRestart(delayMs: number) {
+    const at = Date.now() + delayMs;
+    if (at >= this.#restartAt) return;
+    clearTimeout(this.#restartTimer);
+    this.#restartAt = at;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartAt = Infinity;
+      this.#restart();
+    }, delayMs);
+  }
+
+  #armAttempt() {
+    clearTimeout(this.#attemptTimer);
+    this.#attemptTimer = setTimeout(() => this.#attemptTimedOut(), this.#host.timeouts.iceRestartAttemptMs);
+  }
+
+  /** A restart did not bring ICE back: another one, unless our offer still waits for its ack (signaling down). */
+  #attemptTimedOut() {
+    if (!this.recovering || this.#host.ended()) return;
+    const ours = this.#ours;
+    if (ours && !ours.acked) {
+      this.#armAttempt();
+      return;
+    }
+    if (ours) {
+      // Acknowledged but never answered (Dino acks a restart offer and ignores it): drop it.
+      this.#ours = undefined;
+      this.#host.enqueue(() => this.#abandon(ours));
+    }
+    this.#scheduleRestart(0);
+  }
+
+  #giveUp() {
+    if (this.#host.ended() || !this.recovering) return;
+    this.#clearTimers();
+    this.#host.giveUp();
+  }
+
+  #clearTimers() {
+    clearTimeout(this.#restartTimer);
+    clearTimeout(this.#attemptTimer);
+    clearTimeout(this.#giveUpTimer);
+    this.#restartTimer = this.#attemptTimer = this.#giveUpTimer = undefined;
+    this.#restartAt = Infinity;
+  }
+
+  // ——— Our restart ———
+
+  #restart() {
+    if (!this.recovering || !this.#host.active() || this.#host.ended() || this.#ours || this.#peerRefused) return;
+    if (this.#host.negotiating()) {
+      // A content-add is in flight: try again once it had time to settle.
+      this.#armAttempt();
+      return;
+    }
+    const attempt: Attempt = { previousLocal: this.#host.localContents(), acked: false };
+    this.#ours = attempt;
+    this.#armAttempt();
+    this.#host.enqueue(async () => {
+      if (this.#ours !== attempt || this.#host.ended()) return;
+      const peer = await this.#host.requirePeer();
+      this.#host.holdCandidates(true);
+      this.#host.newGeneration();
+      peer.setIceServers(this.#host.iceServers());
+      const offer = await peer.restartIce();
+      if (this.#ours !== attempt || this.#host.ended()) return;
+      const local = sdpToSession(offer, { role: this.#host.role() }).session.contents;
+      this.#host.setLocalContents(local);
+      this.restarts += 1;
+      const jingle = credentialsToJingle({ contents: local, sid: this.#host.sid, initiator: this.#host.initiator() });
+      this.#host.sendIq(jingle).then(
+        () => {
+          attempt.acked = true;
+          // Conversations takes candidates only after it acknowledged the offer.
+          if (this.#ours === attempt) this.#host.holdCandidates(false);
+        },
+        (error: unknown) => {
+          attempt.acked = true;
+          // Tie-break: the initiator's crossing offer wins; we answer it (receiveOffer).
+          if (isTieBreak(error) || this.#ours !== attempt) return;
+          this.#ours = undefined;
+          this.#peerRefused = true;
+          this.#host.enqueue(() => this.#abandon(attempt));
+        },
+      );
+    });
+  }
+
+  /** Back to the description before our offer (refused, crossed, or never answered). */
+  async #abandon(attempt: Attempt) {
+    if (this.#host.ended()) return;
+    await (await this.#host.requirePeer()).rollback();
+    this.#host.setLocalContents(attempt.previousLocal);
+    this.#host.holdCandidates(false);
+  }
+
+  #current(): Map<string, IceCredentials> {
+    return (this.#remoteCredentials ??= credentialsOf(this.#host.remote()));
+  }
+
+  /** The remote description of an ICE restart: agreed contents with the new credentials, the peer's DTLS role restated. */
+  #restartSdp(credentials: ReadonlyMap<string, IceCredentials>, answer: boolean): { sdp: string; remote: JingleSession } {
+    const agreed = this.#host.remote();
+    if (!agreed) throw JingleErrors.outOfOrder();
+    const remote = withCredentials(agreed, credentials);
+    const setup = this.#host.peerSetup() ?? peerDtlsSetup(agreed, this.#host.localContents());
+    const sdp = sessionToSdp(withSetup(remote, setup), { role: this.#host.role(), answer, sid: this.#host.sid, sessionVersion: this.#host.nextRemoteVersion() });
+    return { sdp, remote };
+  }
+
+  // ——— The peer's transport-info ———
+
+  /**
+   * Which generation a transport-info belongs to. Only an active call restarts; before that (a
+   * caller trickling while we ring) every transport-info is trickle.
+   */
+  classify(jingle: Element, candidates: number): TransportInfoKind {
+    if (!this.#host.active() || !this.#host.remote()) return "trickle";
+    const stated = jingleToCredentials(jingle);
+    const current = this.#current();
+    const known = [...stated].filter(([name]) => current.has(name));
+    if (known.length === 0 || known.every(([name, c]) => same(current.get(name), c))) return "trickle";
+    // An earlier generation: its late candidates go to the browser, which drops them; an empty one
+    // (end of candidates) must not be taken for a restart back to old credentials.
+    if (known.some(([, c]) => this.#retired.has(key(c)))) return candidates === 0 ? "stale" : "trickle";
+    if (known.some(([, c]) => c.pwd === undefined)) throw JingleErrors.badRequest("an ICE restart needs the new pwd with the new ufrag (XEP-0176 §5.2)");
+    if (candidates === 0) return "restart-offer";
+    return this.#ours ? "restart-answer" : "trickle";
+  }
+
+  /**
+   * The peer restarts ICE (new credentials, no candidate). Checked now (a crossing offer of ours:
+   * the initiator's wins, XEP-0166 §10), answered on the queue; our candidates of the new
+   * generation are the answer.
+   */
+  receiveOffer(jingle: Element): void {
+    if (this.#host.negotiating()) throw JingleErrors.tieBreak();
+    const crossing = this.#ours;
+    if (crossing && this.#host.role() === "initiator") throw JingleErrors.tieBreak();
+    const credentials = jingleToCredentials(jingle);
+    this.#host.newGeneration();
+    this.#ours = undefined;
+    // The peer's restart is the one: ours, scheduled, would only cross it.
+    clearTimeout(this.#restartTimer);
+    this.#restartAt = Infinity;
+    this.#takeGeneration(credentials);
+    this.#host.enqueue(async () => {
+      const peer = await this.#host.requirePeer();
+      // We are the responder: our crossing offer yields to the initiator's.
+      if (crossing) await peer.rollback();
+      this.#host.holdCandidates(false);
+      peer.setIceServers(this.#host.iceServers());
+      const { sdp, remote } = this.#restartSdp(credentials, false);
+      const answer = await peer.answer(sdp);
+      this.#host.setRemote(remote);
+      this.#host.setLocalContents(sdpToSession(answer, { role: this.#host.role(), answer: true }).session.contents);
+      this.restarts += 1;
+      if (this.recovering) this.#armAttempt();
+    });
+  }
+
+  /** The answer to our restart offer: the peer's new credentials with its first candidates. */
+  receiveAnswer(jingle: Element, candidates: readonly RemoteCandidate[]): void {
+    const attempt = this.#ours;
+    if (!attempt) throw JingleErrors.outOfOrder();
+    const credentials = jingleToCredentials(jingle);
+    this.#takeGeneration(credentials);
+    this.#host.countCandidates(candidates);
+    this.#ours = undefined;
+    this.#host.enqueue(async () => {
+      const { sdp, remote } = this.#restartSdp(credentials, true);
+      await (await this.#host.requirePeer()).applyAnswer(sdp);
+      this.#host.setRemote(remote);
+      this.#host.holdCandidates(false);
+      await this.#host.addCandidates(candidates);
+    });
+  }
+
+  /** From now on transport-infos are read against these credentials; the previous ones are stale. */
+  #takeGeneration(credentials: ReadonlyMap<string, IceCredentials>) {
+    const current = this.#current();
+    for (const c of current.values()) this.#retired.add(key(c));
+    const agreed = this.#host.remote();
+    this.#remoteCredentials = credentialsOf(agreed ? withCredentials(agreed, credentials) : undefined);
+    // The earlier generation is retired, but not the one just taken (a peer may reuse nothing, but be safe).
+    for (const c of this.#remoteCredentials.values()) this.#retired.delete(key(c));
+  }
+
+  /** The agreed contents changed (content-add/-accept): their credentials are read afresh. */
+  remoteChanged(): void {
+    const fresh = credentialsOf(this.#host.remote());
+    if (this.#remoteCredentials) for (const [name, c] of fresh) if (!this.#remoteCredentials.has(name)) this.#remoteCredentials.set(name, c);
+  }
+}
