@@ -90,7 +90,7 @@ function processIsAlive(pid: number): boolean {
 }
 
 /** Namespaces left behind by an earlier run that was killed before its afterAll. */
-function removeStaleNamespaces(): void {
+export function removeStaleNamespaces(): void {
   for (const line of ip("netns", "list").split("\n")) {
     const name = line.split(" ")[0] ?? "";
     const owner = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
@@ -98,12 +98,17 @@ function removeStaleNamespaces(): void {
   }
 }
 
-export function createNatTopology(): NatTopology {
+/** A fresh name for this run's namespaces (stale ones of dead runs are removed first). */
+export function namespaceRunId(): string {
   if (!existsSync("/usr/sbin/iptables")) {
     throw new Error("iptables is missing: apt-get install iptables (scripts/ensure-deps.sh installs it for tests)");
   }
   removeStaleNamespaces();
-  const id = `${PREFIX}${process.pid}-${randomBytes(2).toString("hex")}`;
+  return `${PREFIX}${process.pid}-${randomBytes(2).toString("hex")}`;
+}
+
+export function createNatTopology(): NatTopology {
+  const id = namespaceRunId();
   const publicNs = `${id}-pub`;
   const plan = [
     { role: "a", publicAddress: "203.0.113.11", routerLan: "192.0.2.1", lanAddress: "192.0.2.2" },
@@ -179,8 +184,10 @@ export function createNatTopology(): NatTopology {
 
 export interface PublicServer {
   domain: string;
-  /** wss://nat.test:PORT/ws — resolve nat.test to PUBLIC_SERVER_ADDRESS yourself. */
+  /** wss://DOMAIN:PORT/ws — resolve the domain to the server's address yourself. */
   wsUrl: string;
+  /** The plaintext WebSocket listener on the namespace's loopback. */
+  wsLoopbackUrl: string;
   caFile: string;
   instance: EjabberdInstance;
   createAccount(): Promise<{ username: string; password: string }>;
@@ -191,17 +198,29 @@ export interface PublicServer {
  * ejabberd with the production profile (TURN refuses loopback and private peers)
  * on the public namespace's documentation address, TURN announced on the same.
  */
-export async function startPublicServer(topology: NatTopology): Promise<PublicServer> {
-  const domain = "nat.test";
-  const dataDir = mkdtempSync(join(tmpdir(), "calls-nat-ejabberd-"));
+export function startPublicServer(topology: NatTopology): Promise<PublicServer> {
+  return startServerInNamespace({ ns: topology.publicNs, domain: "nat.test", address: PUBLIC_SERVER_ADDRESS, profile: "production" });
+}
+
+export interface NamespaceServerOptions {
+  ns: string;
+  domain: string;
+  /** Where its listeners bind and what TURN announces. */
+  address: string;
+  profile: EjabberdSettings["profile"];
+}
+
+/** ejabberd alone in a namespace of ours, so the standard ports are free. */
+export async function startServerInNamespace({ ns, domain, address, profile }: NamespaceServerOptions): Promise<PublicServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "calls-netns-ejabberd-"));
   const certs = ensureLocalCertificates(join(dataDir, "certs"), domain);
   // The namespace is this server's alone, so the standard ports are free.
   const ports = { c2s: 5222, c2sTls: 5223, https: 5443, httpLoopback: 5280, stun: 3478, turns: 5349, turnMin: 49152, turnMax: 49407 };
   const settings: EjabberdSettings = {
-    profile: "production",
+    profile,
     domain,
-    listenIp: PUBLIC_SERVER_ADDRESS,
-    turnIpv4Address: PUBLIC_SERVER_ADDRESS,
+    listenIp: address,
+    turnIpv4Address: address,
     ports,
     turnSecret: randomSecret(),
     credentialsLifetime: "1h",
@@ -215,11 +234,11 @@ export async function startPublicServer(topology: NatTopology): Promise<PublicSe
     instance = await EjabberdInstance.start({
       dir: join(dataDir, "ejabberd"),
       settings,
-      nodeName: `calls-nat-${randomBytes(4).toString("hex")}@localhost`,
+      nodeName: `calls-netns-${randomBytes(4).toString("hex")}@localhost`,
       cookie: randomSecret(18),
       epmdPort: 4369,
       distPort: 4370,
-      netns: topology.publicNs,
+      netns: ns,
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -228,6 +247,7 @@ export async function startPublicServer(topology: NatTopology): Promise<PublicSe
   return {
     domain,
     wsUrl: settings.websocketUrl,
+    wsLoopbackUrl: `ws://127.0.0.1:${ports.httpLoopback}/ws`,
     caFile: certs.caFile,
     instance,
     async createAccount() {
@@ -304,7 +324,7 @@ export interface HomeBrowser {
  * context (an https URL answered by Playwright, no network involved), so
  * getUserMedia gives the fake camera and host candidates are not hidden behind mDNS.
  */
-export async function launchChromiumIn(home: Home): Promise<HomeBrowser> {
+export async function launchChromiumIn(home: Pick<Home, "ns">): Promise<HomeBrowser> {
   const dir = mkdtempSync(join(tmpdir(), "calls-nat-chromium-"));
   const wrapper = join(dir, "chromium-in-netns");
   writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${home.ns} ${CHROMIUM_PATH} "$@"\n`);
