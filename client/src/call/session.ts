@@ -16,7 +16,7 @@ import {
 } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
-import type { StanzaError } from "../xmpp/errors.js";
+import { StanzaError } from "../xmpp/errors.js";
 import { peerDtlsSetup } from "./contents.js";
 import {
   addCandidates,
@@ -67,6 +67,10 @@ export interface CallTimeouts extends IceRestartTimeouts {
    * UDP, TCP, TLS arrive tens of ms apart), so a wider window saves stanzas, not setup time.
    */
   trickleBatchMs: number;
+  /** An established call's iq to a peer device without a session is sent again for this long… */
+  peerAwayMs: number;
+  /** …every this many ms (its client reconnecting, e.g. after a server restart). */
+  peerAwayRetryMs: number;
 }
 
 /** Reasons a peer's session-terminate gives when the call broke rather than ended (XEP-0166 §7.4). */
@@ -80,7 +84,7 @@ const FIRST_CANDIDATES_SETTLE_MS = 5;
 /** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
 const FIRST_CANDIDATES_MAX_MS = 20;
 
-export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, ...DEFAULT_ICE_RESTART_TIMEOUTS };
+export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, peerAwayMs: 30_000, peerAwayRetryMs: 2_000, ...DEFAULT_ICE_RESTART_TIMEOUTS };
 
 export interface CallSessionOptions {
   id: string;
@@ -162,6 +166,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #peerSetup: DtlsSetup | undefined;
   readonly #renegotiation: Renegotiation;
   readonly #iceRestart: IceRestart;
+  /** session-accept is done (sent or received): the peer is a device in a session with us. */
+  #established = false;
   /** o= version of the last remote description we built (RFC 3264 §8). */
   #remoteVersion = 1;
   /** Local candidates wait: our ICE restart offer is not acknowledged yet. */
@@ -204,7 +210,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       requirePeer: () => this.#requirePeer(),
       enqueue: (task) => this.#enqueue(task),
       sendJingle: (action, children) => this.#sendJingle(action, children),
-      sendIq: (jingle) => this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)),
+      sendIq: (jingle) => this.#sendToPeer(jingle),
       readSession: (jingle) => this.#readSession(jingle, false),
       readCandidatesOf: (session) => this.#readCandidatesOf(session),
       addCandidates: (candidates) => this.#addCandidates(candidates),
@@ -225,7 +231,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       negotiating: () => this.#renegotiation.video.request !== undefined,
       requirePeer: () => this.#requirePeer(),
       enqueue: (task) => this.#enqueue(task),
-      sendIq: (jingle) => this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)),
+      sendIq: (jingle) => this.#sendToPeer(jingle),
       iceServers: () => this.#iceServers(),
       localContents: () => this.#localContents,
       setLocalContents: (contents) => {
@@ -804,7 +810,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#batchTimer = undefined;
     if (!this.#signalled || this.ended || this.#holdCandidates) return;
     const jingle = this.#takeCandidates();
-    if (jingle) void this.#signaling.sendIq(jingleIq(this.#peerJid, jingle)).catch(() => undefined);
+    if (jingle) void this.#sendToPeer(jingle).catch(() => undefined);
   }
 
   /**
@@ -850,7 +856,26 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   async #sendJingle(action: string, children: Element[]) {
     const jingle = jingleElement(action, this.id, { initiator: this.#initiator() }, ...children);
-    await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
+    await this.#sendToPeer(jingle);
+  }
+
+  /**
+   * Sends a Jingle iq to the peer. Once the session is established, a peer whose device is
+   * momentarily without a session (both clients reconnecting after a server restart: RFC 6120
+   * §10.5.4 service-unavailable for a full JID nobody holds) gets it again for a while; its
+   * client comes back under the same full JID (XmppConnection re-binds its resource).
+   */
+  async #sendToPeer(jingle: Element): Promise<Element> {
+    const deadline = Date.now() + this.#timeouts.peerAwayMs;
+    for (;;) {
+      try {
+        return await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
+      } catch (error) {
+        const away = error instanceof StanzaError && (error.condition === "service-unavailable" || error.condition === "recipient-unavailable");
+        if (!away || !this.#established || Date.now() + this.#timeouts.peerAwayRetryMs > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.#timeouts.peerAwayRetryMs));
+      }
+    }
   }
 
   async #send(message: Element) {
@@ -891,6 +916,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #transition(to: CallState) {
     if (!canTransition(this.#state, to)) throw new InvalidTransitionError(this.#state, to);
     this.#state = to;
+    if (to === "active") this.#established = true;
     this.emit("state", to);
   }
 }

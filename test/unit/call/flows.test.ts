@@ -171,6 +171,26 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
     expect(candidatesIn("bob@x/dev1", "transport-info")).toEqual([4]);
   });
 
+  it("an iq of an established call to a peer device momentarily without a session (a server restart) is sent again until it is back; before the session is up it is not", async () => {
+    const net = new FakeNetwork();
+    const timeouts = { peerAwayMs: 2_000, peerAwayRetryMs: 20 };
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], timeouts });
+    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], timeouts });
+    const call = await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => incoming(bob)?.state === "incoming", "rings");
+    await incoming(bob)!.accept();
+    await until(() => call.state === "active" && incoming(bob)!.state === "active", "active");
+    const remoteMute = new Promise<boolean>((resolve) => incoming(bob)!.on("remoteMute", resolve));
+    bob.online = false;
+    const muted = call.setMuted("audio", true);
+    await new Promise((r) => setTimeout(r, 100));
+    bob.online = true;
+    expect(await remoteMute).toBe(true);
+    await muted;
+    const refused = net.log.filter((s) => s.from === "alice@x/web" && s.stanza.getChild("jingle", "urn:xmpp:jingle:1")?.attrs.action === "session-info");
+    expect(refused.length).toBeGreaterThan(1);
+  });
+
   it("muting the microphone stops the track and tells the peer", async () => {
     const { alice, bob } = setup();
     const call = await alice.manager.call("bob@x", ["audio", "video"]);

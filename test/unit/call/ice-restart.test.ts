@@ -14,7 +14,7 @@ const NS_JINGLE = "urn:xmpp:jingle:1";
 const NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1";
 
 // Short, but with room for a loaded CI machine: an attempt must not time out before the fake reconnects.
-const FAST: Partial<CallTimeouts> = { iceDisconnectedMs: 30, iceResponderDelayMs: 60, iceRestartAttemptMs: 2_000, iceGiveUpMs: 5_000 };
+const FAST: Partial<CallTimeouts> = { iceDisconnectedMs: 30, iceResponderDelayMs: 60, iceRestartAttemptMs: 2_000, iceGiveUpMs: 5_000, peerAwayMs: 100, peerAwayRetryMs: 20 };
 
 async function connectedCall(timeouts: Partial<CallTimeouts> = FAST) {
   const net = new FakeNetwork();
@@ -123,7 +123,7 @@ describe("ICE restart after the network path broke", () => {
     expect(oldUfrag).not.toBe(newUfrag);
   });
 
-  it("a restart offer the peer refuses with an error is rolled back, and no candidate of it goes out", async () => {
+  it("a restart offer the peer refuses with an error (after the retries a peer away gets) is rolled back, and no candidate of it goes out", async () => {
     const { net, alice, bob, caller } = await connectedCall();
     bob.online = false;
     peerOf(alice).setIceState("failed");
@@ -131,7 +131,9 @@ describe("ICE restart after the network path broke", () => {
     await new Promise((r) => setTimeout(r, 50));
     const newUfrag = ufragOf(peerOf(alice).localDescription);
     const sentAfter = transportInfos(net, "alice@x/web").filter((j) => j.getChildren("content").some((c) => c.getChild("transport", NS_ICE)?.attrs.ufrag === newUfrag));
-    expect(sentAfter.map(candidateCount)).toEqual([0]);
+    // The offer itself (sent again while bob was away), never a candidate of it.
+    expect(sentAfter.length).toBeGreaterThan(0);
+    expect(sentAfter.every((j) => candidateCount(j) === 0)).toBe(true);
     expect(caller.state).toBe("active");
   });
 
