@@ -309,3 +309,25 @@ export async function until(predicate: () => boolean, what = "condition", timeou
     await new Promise((r) => setTimeout(r, 2));
   }
 }
+
+/** What a device answers a Jingle iq with: the StanzaError it throws (the iq error), or undefined for an ack. */
+export function jingleAnswer(device: Device, from: string, jingle: Element): StanzaError | undefined {
+  try {
+    device.manager.handleJingle(from, jingle);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof StanzaError)) throw error;
+    return error;
+  }
+}
+
+/** A content `0` whose transport carries `count` host candidates (ports from 40 000 + `first`). */
+export function candidatesContent(count: number, options: { first?: number; ufrag?: string; pwd?: string; ns?: string } = {}): Element {
+  const { first = 0, ufrag = "u", pwd = "p", ns = "urn:xmpp:jingle:transports:ice-udp:1" } = options;
+  return xml("content", { creator: "initiator", name: "0" },
+    xml("transport", { xmlns: ns, ufrag, pwd },
+      ...Array.from({ length: count }, (_, i) => xml("candidate", {
+        component: "1", foundation: "1", generation: "0", id: `c${first + i}`, ip: "192.0.2.7", network: "0",
+        port: String(40_000 + first + i), priority: "1", protocol: "udp", type: "host",
+      }))));
+}

@@ -8,7 +8,7 @@ import { CALL_LIMITS } from "../../../client/src/call/limits.js";
 import type { CallSession, CallTimeouts } from "../../../client/src/call/session.js";
 import { deriveCallPhase } from "../../../client/src/call/view.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { FakeNetwork, ufragOf, until, type Device } from "./fakes.js";
+import { candidatesContent, FakeNetwork, jingleAnswer, ufragOf, until, type Device } from "./fakes.js";
 
 const NS_JINGLE = "urn:xmpp:jingle:1";
 const NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1";
@@ -40,17 +40,8 @@ function transportInfos(net: FakeNetwork, from: string): Element[] {
 
 const candidateCount = (jingle: Element) => jingle.getChildren("content").reduce((n, c) => n + (c.getChild("transport", NS_ICE)?.getChildren("candidate").length ?? 0), 0);
 const restartOffers = (net: FakeNetwork, from: string) => transportInfos(net, from).filter((j) => candidateCount(j) === 0);
-const ufragsSent = (net: FakeNetwork, from: string) => new Set(transportInfos(net, from).flatMap((j) => j.getChildren("content").map((c) => c.getChild("transport", NS_ICE)?.attrs.ufrag)));
 
-function answer(device: Device, from: string, jingle: Element): StanzaError | undefined {
-  try {
-    device.manager.handleJingle(from, jingle);
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof StanzaError)) throw error;
-    return error;
-  }
-}
+const answer = jingleAnswer;
 
 const restartOffer = (sid: string, ufrag: string, pwd: string | undefined) =>
   xml("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid }, xml("content", { creator: "initiator", name: "0" }, xml("transport", { xmlns: NS_ICE, ufrag, pwd })));
@@ -173,10 +164,7 @@ describe("a restart offer from the peer", () => {
   it("resets the remote candidate cap: the new generation may bring its own candidates", async () => {
     const { alice, caller } = await connectedCall();
     const candidates = (count: number, ufrag: string, pwd: string, first: number) =>
-      xml("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid: caller.id }, xml("content", { creator: "initiator", name: "0" },
-        xml("transport", { xmlns: NS_ICE, ufrag, pwd }, ...Array.from({ length: count }, (_, i) => xml("candidate", {
-          component: "1", foundation: "1", generation: "0", id: `c${first + i}`, ip: "192.0.2.7", network: "0", port: String(40_000 + first + i), priority: "1", protocol: "udp", type: "host",
-        })))));
+      xml("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid: caller.id }, candidatesContent(count, { first, ufrag, pwd }));
     const current = ufragOf(peerOf(alice).remoteDescription);
     const pwd = /^a=ice-pwd:(.*)$/m.exec(peerOf(alice).remoteDescription)![1]!;
     let sent = 0;

@@ -10,37 +10,20 @@ import { parseJingleXml } from "../../../client/src/jingle/index.js";
 import { jmiMessage } from "../../../client/src/call/jmi.js";
 import { CALL_LIMITS } from "../../../client/src/call/limits.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { FakeNetwork, until, type Device } from "./fakes.js";
+import { candidatesContent, FakeNetwork, jingleAnswer, until } from "./fakes.js";
 
 const NS_JINGLE = "urn:xmpp:jingle:1";
-const NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1";
 const NS_ERRORS = "urn:xmpp:jingle:errors:1";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** What handleJingle throws (the iq error), or undefined for an ack. */
-function answer(device: Device, from: string, jingle: Element): StanzaError | undefined {
-  try {
-    device.manager.handleJingle(from, jingle);
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof StanzaError)) throw error;
-    return error;
-  }
-}
+const answer = jingleAnswer;
 
 const jingle = (attrs: Record<string, string>, ...children: Element[]) => xml("jingle", { xmlns: NS_JINGLE, ...attrs }, ...children);
 
-function candidates(count: number, first = 0, ns = NS_ICE): Element {
-  return xml("content", { creator: "initiator", name: "0" },
-    xml("transport", { xmlns: ns, ufrag: "u", pwd: "p" },
-      ...Array.from({ length: count }, (_, i) => xml("candidate", {
-        component: "1", foundation: "1", generation: "0", id: `c${first + i}`, ip: "192.0.2.7", network: "0",
-        port: String(40_000 + first + i), priority: "1", protocol: "udp", type: "host",
-      }))));
-}
+const candidates = (count: number, first = 0, ns?: string) => candidatesContent(count, { first, ns });
 
 /** Alice calls bob through JMI, bob answers: both active. */
 async function activeCall() {

@@ -85,6 +85,17 @@ async function connected(attemptTimeoutMs?: number) {
 }
 
 const jmi = (action: string) => xml("message", { to: "bob@localhost", type: "chat", id: `jmi-${action}` }, xml(action, { xmlns: "urn:xmpp:jingle-message:0", id: "call-1" }));
+/** An iq written, then the stream dropped and XEP-0198 resumption failed with it unacked. */
+async function iqLostInDrop() {
+  const connection = await connected();
+  const iq = jingleIq();
+  const answered = connection.request(iq);
+  await vi.waitFor(() => expect(fake.written).toHaveLength(1));
+  fake.emit("disconnect");
+  fake.streamManagement.emit("fail", iq);
+  return { connection, iq, answered };
+}
+
 const jingleIq = () => xml("iq", { type: "set", to: "bob@localhost/phone" }, xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-terminate", sid: "s1" }));
 
 describe("XmppConnection while the WebSocket is down", () => {
@@ -103,12 +114,7 @@ describe("XmppConnection while the WebSocket is down", () => {
   });
 
   it("a fresh session re-sends, with the same id, the pending iqs XEP-0198 could not deliver", async () => {
-    const connection = await connected();
-    const iq = jingleIq();
-    const answered = connection.request(iq);
-    await vi.waitFor(() => expect(fake.written).toHaveLength(1));
-    fake.emit("disconnect");
-    fake.streamManagement.emit("fail", iq);
+    const { connection, iq, answered } = await iqLostInDrop();
     await fake.bind("other");
     expect(fake.written).toHaveLength(2);
     expect(fake.written[1]).toBe(iq);
@@ -201,12 +207,7 @@ describe("XmppConnection while the WebSocket is down", () => {
   });
 
   it("an iq whose caller already gave up is not re-sent by a fresh session", async () => {
-    const connection = await connected();
-    const iq = jingleIq();
-    const answered = connection.request(iq);
-    await vi.waitFor(() => expect(fake.written).toHaveLength(1));
-    fake.emit("disconnect");
-    fake.streamManagement.emit("fail", iq);
+    const { iq, answered } = await iqLostInDrop();
     fake.timeouts.get(iq.attrs.id!)!(new Error("timeout"));
     await expect(answered).rejects.toThrow();
     await fake.bind("other");
