@@ -1,27 +1,53 @@
-// Hostile Jingle iqs and JMI messages at a signed-in client with an established call, on the
-// in-memory router of fakes.ts. `expectedAnswer` is XEP-0166 1.1.2 as a function: what the iq
-// must be answered with, given who sent it, for which sid, with which action.
+// Hostile Jingle iqs and JMI messages at a signed-in client, and the callee's world: an
+// established call on the in-memory router of fakes.ts. What each iq must be answered with is
+// fuzz-oracle.ts; the caller's phases are caller-fuzz-harness.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
-import { jingleToCandidates, jingleToSdp, JingleCodecError, parseJingleXml } from "../../../client/src/jingle/index.js";
+import { parseJingleXml } from "../../../client/src/jingle/index.js";
+import type { CallManager } from "../../../client/src/call/manager.js";
 import type { CallSession } from "../../../client/src/call/session.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { Device, FakeNetwork, until } from "./fakes.js";
+import { FakeNetwork, until, type Device } from "./fakes.js";
 import type { Prng } from "../../support/fuzz/prng.js";
 import { allElements, BOGUS_ACTIONS, cloneElement, JINGLE_ACTIONS, mutateElement, XML_MUTATIONS } from "../../support/fuzz/xml-mutators.js";
 import { JMI_SEEDS } from "../../support/fuzz/jmi-seeds.js";
 import { hostileToken, hugeString } from "../../support/fuzz/values.js";
+import { bareOf, NS_JINGLE, NS_RTP_INFO, trickled, type Answer, type SessionView } from "./fuzz-oracle.js";
 
-export const NS_JINGLE = "urn:xmpp:jingle:1";
-const NS_RTP_INFO = "urn:xmpp:jingle:apps:rtp:info:1";
+export { NS_JINGLE } from "./fuzz-oracle.js";
 
 export const PEER = "alice@x/web";
 export const TARGET = "bob@x/dev1";
 /** Who else sends: the peer's other device, a trusted contact, a stranger, our own other device. */
 export const THIRD_PARTIES = ["alice@x/phone", "carol@x/web", "eve@evil/x", "bob@x/dev2", "alice@x"];
+
+/** Who hostile stanzas come from, to whom, and which sids they name. */
+export interface CaseContext {
+  /** Our full JID: the client under test. */
+  us: string;
+  /** The peer's device (the one in the call, or the one that will answer). */
+  peer: string;
+  thirdParties: readonly string[];
+  /** The live call's sid, and the sid of a call that has ended. */
+  sid: string;
+  endedSid: string;
+  /**
+   * The peer ending the call (session-terminate, JMI finish from its device) is legitimate, not
+   * hostile: with `keepCallUp` it becomes a harmless action, so one call takes the whole run.
+   */
+  keepCallUp: boolean;
+  /** JMI messages to mutate (default: the XEP-0353 examples). */
+  jmiSeeds?: readonly string[];
+  /**
+   * Share of mutated cases that may be huge or deep (multiply, deep-nesting, huge-attr); the
+   * others get the light mutations. Default: all may. The codec refuses them all alike
+   * (limit-exceeded) and they cost the most, so a run of many calls makes them rarer.
+   */
+  heavyShare?: number;
+}
 
 export interface Fixture {
   net: FakeNetwork;
@@ -32,6 +58,8 @@ export interface Fixture {
   callerSide: CallSession;
   /** A call bob had earlier, declined: its sid is no longer live (XEP-0166 §6.7). */
   endedSid: string;
+  /** Remote candidates bob's call has taken in (the oracle knows the session-wide cap). */
+  remoteCandidates: number;
 }
 
 /** Alice calls bob twice: he declines the first, answers the second; both sides active. */
@@ -49,13 +77,30 @@ export async function establishedCall(): Promise<Fixture> {
   const call = bob.manager.calls[1]!;
   await call.accept();
   await until(() => callerSide.state === "active" && call.state === "active" && call.iceState === "connected", "call active");
-  return { net, alice, bob, call, callerSide, endedSid: first.id };
+  // What alice's session-initiate and transport-infos brought in counts against bob's cap.
+  const remoteCandidates = net.log
+    .filter((s) => s.from === PEER && s.stanza.name === "iq")
+    .map((s) => s.stanza.getChild("jingle", NS_JINGLE))
+    .filter((j): j is Element => j?.attrs["sid"] === call.id)
+    .reduce((n, j) => n + (trickled(j) as number), 0);
+  return { net, alice, bob, call, callerSide, endedSid: first.id, remoteCandidates };
 }
 
-export type Answer = { type: "result" } | { type: "error"; condition: string; application?: string };
+export function calleeContext(f: Fixture): CaseContext {
+  return { us: TARGET, peer: PEER, thirdParties: THIRD_PARTIES, sid: f.call.id, endedSid: f.endedSid, keepCallUp: true };
+}
+
+/** Bob's call as the oracle sees it. */
+export function calleeView(f: Fixture): SessionView {
+  const trusted = new Set(["alice@x", "carol@x"]);
+  return {
+    sid: f.call.id, state: f.call.state, peer: f.call.peerJid, role: "responder", endedSids: new Set([f.endedSid]),
+    isTrusted: (bare) => trusted.has(bare), remoteCandidates: f.remoteCandidates,
+  };
+}
 
 /** As XmppConnection.handleIq: a thrown StanzaError is the iq error; anything else is a crash. */
-export function deliverIq(device: Device, from: string, jingle: Element): Answer {
+export function deliverIq(device: { manager: CallManager }, from: string, jingle: Element): Answer {
   try {
     device.manager.handleJingle(from, jingle);
     return { type: "result" };
@@ -65,7 +110,8 @@ export function deliverIq(device: Device, from: string, jingle: Element): Answer
   }
 }
 
-function seedsOf(dir: string): Element[] {
+/** The <jingle/> of every XML file in `dir` (a file that does not parse is left out). */
+export function jingleSeedsOf(dir: string): Element[] {
   return readdirSync(dir).filter((f) => f.endsWith(".xml")).sort().flatMap((f) => {
     try {
       return [parseJingleXml(readFileSync(join(dir, f), "utf8"))];
@@ -75,100 +121,7 @@ function seedsOf(dir: string): Element[] {
   });
 }
 
-const JINGLE_SEEDS = seedsOf(join(import.meta.dirname, "..", "..", "fixtures", "jingle"));
-
-/** What XEP-0166 1.1.2 prescribes, and the deviation the fuzzer found (now fixed) or the reason it is not checked here. */
-export interface Expected {
-  answer: Answer;
-  /** Key of a deviation (see fuzz.test.ts), which also has a test of its own; "renegotiation" is not checked here. */
-  deviation?: string;
-}
-
-const ACTIONS: ReadonlySet<string> = new Set(JINGLE_ACTIONS);
-const UNDERSTOOD_INFO = new Set(["ringing", "active", "mute", "unmute"]);
-
-/** Bare JIDs in bob's roster (fuzz fixture): the others are strangers. */
-const TRUSTED: ReadonlySet<string> = new Set(["alice@x", "carol@x"]);
-const bareOf = (jid: string) => jid.split("/")[0] ?? "";
-
-/** Whether the codec refuses this session-initiate, and with which condition. */
-function initiateCondition(jingle: Element): string | undefined {
-  try {
-    jingleToSdp(jingle, { role: "responder" });
-    return undefined;
-  } catch (error) {
-    return error instanceof JingleCodecError ? error.condition : "crash";
-  }
-}
-
-/** Whether the codec refuses this transport-info, and with which condition. */
-function codecCondition(jingle: Element): string | undefined {
-  try {
-    jingleToCandidates(jingle);
-    return undefined;
-  } catch (error) {
-    if (error instanceof JingleCodecError) return error.condition;
-    return "crash";
-  }
-}
-
-export function expectedAnswer(f: Fixture, from: string, jingle: Element): Expected {
-  const action = jingle.attrs["action"] ?? "";
-  const sid = jingle.attrs["sid"] ?? "";
-  const unknownSession: Answer = { type: "error", condition: "item-not-found", application: "unknown-session" };
-  // §7.2: an action not defined there MUST be answered with bad-request.
-  if (!ACTIONS.has(action)) return { answer: { type: "error", condition: "bad-request" }, deviation: sid === f.call.id && from === PEER ? "unknown-action" : "malformed-before-sid" };
-  // §7.1: sid is REQUIRED.
-  if (sid === "") return { answer: { type: "error", condition: "bad-request" }, deviation: "malformed-before-sid" };
-  if (sid === f.endedSid) {
-    // §6.7: after session-terminate, any further iq for the session gets unknown-session.
-    return { answer: unknownSession, deviation: from === PEER ? "ended-session" : undefined };
-  }
-  if (sid !== f.call.id) {
-    if (action !== "session-initiate") return { answer: unknownSession };
-    // A new session while busy. §6.3.2: a malformed initiate gets bad-request, and an initiator
-    // we do not talk to (no subscription) service-unavailable; otherwise §6.3.1: ack, then
-    // session-terminate (busy, or unsupported-applications/-transports).
-    const condition = initiateCondition(jingle);
-    if (condition !== undefined && condition !== "feature-not-implemented") return { answer: { type: "error", condition }, deviation: "new-session-initiate" };
-    if (!TRUSTED.has(bareOf(from))) return { answer: { type: "error", condition: "service-unavailable" }, deviation: "new-session-initiate" };
-    return { answer: { type: "result" } };
-  }
-  if (from !== PEER) return { answer: unknownSession };
-  switch (action) {
-    case "session-initiate":
-    case "session-accept":
-      return { answer: { type: "error", condition: "unexpected-request", application: "out-of-order" } };
-    case "transport-info": {
-      const condition = codecCondition(jingle);
-      if (condition === undefined) return { answer: { type: "result" } };
-      // §6.8: a transport not understood is information not understood; the call goes on.
-      if (condition === "feature-not-implemented") return { answer: { type: "error", condition, application: "unsupported-info" }, deviation: "unsupported-transport-info" };
-      return { answer: { type: "error", condition } };
-    }
-    case "session-info": {
-      const payload = jingle.getChildElements()[0];
-      if (!payload) return { answer: { type: "result" } };
-      const understood = payload.getNS() === NS_RTP_INFO && UNDERSTOOD_INFO.has(payload.name);
-      return { answer: understood ? { type: "result" } : { type: "error", condition: "feature-not-implemented", application: "unsupported-info" } };
-    }
-    case "description-info":
-      // §6.8: an informational payload not understood → feature-not-implemented + unsupported-info.
-      return { answer: { type: "error", condition: "feature-not-implemented", application: "unsupported-info" }, deviation: "description-info" };
-    case "content-add":
-    case "content-accept":
-    case "content-reject":
-    case "content-remove":
-    case "content-modify":
-      // Handled (video upgrade): the answer depends on a pending content-add and on which content
-      // is named, so these are delivered (the call must survive them) but their answers are held
-      // to XEP-0166 §7.2 in upgrade.test.ts and test/unit/interop/, not here.
-      return { answer: { type: "error", condition: "feature-not-implemented" }, deviation: "renegotiation" };
-    default:
-      // transport-replace…: not supported by this client (XEP-0166 prescribes nothing more).
-      return { answer: { type: "error", condition: "feature-not-implemented" } };
-  }
-}
+const JINGLE_SEEDS = jingleSeedsOf(join(import.meta.dirname, "..", "..", "fixtures", "jingle"));
 
 export interface IqCase {
   from: string;
@@ -176,10 +129,19 @@ export interface IqCase {
   labels: string[];
 }
 
+/** Mutations for whole stanzas: all but set-action (the case picks its action itself). */
+const STANZA_MUTATIONS = Object.keys(XML_MUTATIONS).filter((m) => m !== "set-action");
+const LIGHT_MUTATIONS = STANZA_MUTATIONS.filter((m) => !["multiply", "deep-nesting", "huge-attr"].includes(m));
+
+/** The mutations a case may draw from (see CaseContext.heavyShare). */
+export function mutationsFor(ctx: CaseContext, r: Prng): readonly string[] {
+  return ctx.heavyShare === undefined || r.chance(ctx.heavyShare) ? STANZA_MUTATIONS : LIGHT_MUTATIONS;
+}
+
 /** A hostile Jingle iq: a fixture or a built action, re-addressed, then mutated. */
-export function hostileIq(f: Fixture, r: Prng): IqCase {
+export function hostileIq(ctx: CaseContext, r: Prng): IqCase {
   const labels: string[] = [];
-  const from = r.weighted<string>([[45, PEER], [55, r.pick(THIRD_PARTIES)]]);
+  const from = r.weighted<string>([[45, ctx.peer], [55, r.pick(ctx.thirdParties)]]);
   let jingle: Element;
   const base = r.int(4);
   if (base === 0) jingle = cloneElement(r.pick(JINGLE_SEEDS));
@@ -194,45 +156,51 @@ export function hostileIq(f: Fixture, r: Prng): IqCase {
     jingle = xml("jingle", { xmlns: NS_JINGLE, action: "session-info", sid: "" }, r.chance(0.2) ? undefined : xml(payload, { xmlns: r.chance(0.8) ? NS_RTP_INFO : "urn:example" }));
   } else jingle = xml("jingle", { xmlns: NS_JINGLE, action: r.pick(JINGLE_ACTIONS), sid: "" });
   labels.push(`${base === 0 ? "fixture" : "built"}:${jingle.attrs["action"]}`);
-  jingle.attrs["sid"] = r.weighted<string>([[55, f.call.id], [15, f.endedSid], [22, r.chance(0.5) ? `unknown-${r.next()}` : hostileToken(r)], [3, ""], [5, hugeString(r)]]);
+  jingle.attrs["sid"] = hostileSid(ctx, r);
   if (r.chance(0.15)) jingle.attrs["action"] = r.chance(0.7) ? r.pick(JINGLE_ACTIONS) : r.pick(BOGUS_ACTIONS);
-  if (r.chance(0.7)) labels.push(...mutateElement(jingle, r, Object.keys(XML_MUTATIONS).filter((m) => m !== "set-action")));
-  // The peer hanging up is legitimate, not hostile: it would end the call under test.
-  if (from === PEER && jingle.attrs["sid"] === f.call.id && jingle.attrs["action"] === "session-terminate") jingle.attrs["action"] = "transport-info";
+  if (r.chance(0.7)) labels.push(...mutateElement(jingle, r, mutationsFor(ctx, r)));
+  if (ctx.keepCallUp && from === ctx.peer && jingle.attrs["sid"] === ctx.sid && jingle.attrs["action"] === "session-terminate") jingle.attrs["action"] = "transport-info";
   return { from, jingle, labels };
 }
 
-/** A hostile JMI message addressed to bob, with its 'from' as the router would stamp it. */
-export function hostileJmi(f: Fixture, r: Prng): { stanza: Element; labels: string[] } {
-  const stanza = parse(r.pick(JMI_SEEDS)) as Element;
-  const payload = stanza.getChildElements()[0]!;
+/** The live sid most of the time, else an ended, unknown, hostile, empty or huge one. */
+export function hostileSid(ctx: CaseContext, r: Prng): string {
+  return r.weighted<string>([[55, ctx.sid], [15, ctx.endedSid], [22, r.chance(0.5) ? `unknown-${r.next()}` : hostileToken(r)], [3, ""], [5, hugeString(r)]]);
+}
+
+/** A hostile JMI message addressed to us, with its 'from' as the router would stamp it. */
+export function hostileJmi(ctx: CaseContext, r: Prng): { stanza: Element; labels: string[] } {
+  const stanza = parse(r.pick(ctx.jmiSeeds ?? JMI_SEEDS)) as Element;
+  const payload = stanza.getChildElements().find((c) => c.attrs["xmlns"] === "urn:xmpp:jingle-message:0") ?? stanza.getChildElements()[0]!;
   const labels = [`jmi:${payload.name}`];
-  const from = r.weighted<string>([[40, PEER], [50, r.pick(THIRD_PARTIES)], [10, "bob@x"]]);
+  const ownBare = bareOf(ctx.us);
+  const from = r.weighted<string>([[40, ctx.peer], [50, r.pick(ctx.thirdParties)], [10, ownBare]]);
   stanza.attrs["from"] = from;
-  stanza.attrs["to"] = TARGET;
-  payload.attrs["id"] = r.weighted<string>([[50, f.call.id], [15, f.endedSid], [25, `unknown-${r.next()}`], [5, hostileToken(r)], [5, hugeString(r)]]);
+  stanza.attrs["to"] = ctx.us;
+  payload.attrs["id"] = r.weighted<string>([[50, ctx.sid], [15, ctx.endedSid], [25, `unknown-${r.next()}`], [5, hostileToken(r)], [5, hugeString(r)]]);
   if (r.chance(0.3)) payload.name = r.pick(["propose", "ringing", "proceed", "reject", "retract", "accept", "finish", "x"]);
-  if (r.chance(0.6)) labels.push(...mutateElement(stanza, r, Object.keys(XML_MUTATIONS).filter((m) => m !== "set-action")));
+  if (r.chance(0.6)) labels.push(...mutateElement(stanza, r, mutationsFor(ctx, r)));
   if (r.chance(0.1)) {
     // A carbon: genuine only when our own bare JID sends it (XEP-0280 §11).
-    const wrapper = xml("message", { from: r.pick(["bob@x", "eve@evil/x", PEER]), to: TARGET, type: "chat" },
+    const wrapper = xml("message", { from: r.pick([ownBare, "eve@evil/x", ctx.peer]), to: ctx.us, type: "chat" },
       xml(r.pick(["received", "sent"]), { xmlns: "urn:xmpp:carbons:2" }, xml("forwarded", { xmlns: "urn:xmpp:forward:0" }, stanza)));
     labels.push("carbon");
-    return { stanza: neutralise(f, wrapper), labels };
+    return { stanza: neutralise(ctx, wrapper), labels };
   }
-  return { stanza: neutralise(f, stanza), labels };
+  return { stanza: neutralise(ctx, stanza), labels };
 }
 
 /**
- * The peer's device finishing the call is legitimate, not hostile (XEP-0353 §3.5): turn it into a
- * ringing. A finish from any other sender (the peer's other resources, strangers) stays: it must
- * not end the call.
+ * The peer's device finishing the call is legitimate, not hostile (XEP-0353 §3.5): with
+ * `keepCallUp`, turn it into a ringing. A finish from any other sender (the peer's other
+ * resources, strangers) stays: it must not end the call.
  */
-function neutralise(f: Fixture, stanza: Element): Element {
+function neutralise(ctx: CaseContext, stanza: Element): Element {
+  if (!ctx.keepCallUp) return stanza;
   for (const message of allElements(stanza).filter((el) => el.name === "message")) {
-    if (message.attrs["from"] !== PEER) continue;
+    if (message.attrs["from"] !== ctx.peer) continue;
     for (const el of message.getChildElements()) {
-      if (el.name === "finish" && el.attrs["id"] === f.call.id) el.name = "ringing";
+      if (el.name === "finish" && el.attrs["id"] === ctx.sid) el.name = "ringing";
     }
   }
   return stanza;
