@@ -88,7 +88,8 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   handleMessage(stanza: Element): void {
     const own = bareJid(this.#o.signaling.jid);
     const message = readJmi(stanza, own);
-    if (!message || message.from === this.#o.signaling.jid) return;
+    // XEP-0353 messages come from devices: one from a bare JID (a server's, or forged) acts on no call.
+    if (!message || message.from === this.#o.signaling.jid || !message.from.includes("/")) return;
     const ownDevice = fromOwnAccount(message, own);
     this.emit("jmi", message, ownDevice);
     this.#prune();
@@ -116,6 +117,9 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (this.#endedSids.has(sid)) throw JingleErrors.unknownSession();
     const call = this.#calls.get(sid);
     if (call) {
+      // A session's parties are devices (full JIDs, §7.1). Before a device proceeds (XEP-0353)
+      // an outgoing call knows only the callee's bare JID, which is no party to the session.
+      if (!from.includes("/")) throw JingleErrors.unknownSession();
       call.handleJingle(from, jingle);
       return;
     }
