@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer } from "../support/app-server.ts";
-import { callStatus, framesDecoded, waitUntilCallable } from "../support/call-page.ts";
+import { callStatus, connectionLabel, framesDecoded, waitUntilCallable } from "../support/call-page.ts";
 import { launchChromiumIn, namespacesUnavailableReason, type HomeBrowser } from "../support/netns.ts";
 import { createCallWorld, MOBILE_ADDRESS, serveAppInto, WIFI_ADDRESS, type CallWorld } from "../support/netns-world.ts";
 
 /**
  * Issue 8, network change: a video call between two browsers whose machine moves from Wi-Fi to
- * mobile (the address the media flows on disappears, another appears: test/support/netns-world.ts)
- * recovers by itself through an ICE restart signalled in Jingle transport-info; when no path comes
+ * mobile (test/support/netns-world.ts: the address the media and the XMPP WebSocket used
+ * disappears, another appears) recovers by itself: the dead WebSocket is noticed and replaced,
+ * and an ICE restart signalled in Jingle transport-info finds the new path. When no path comes
  * back, the call ends with connectivity-error after a bounded time.
  */
 const unavailable = namespacesUnavailableReason();
@@ -27,7 +28,7 @@ const browsers: HomeBrowser[] = [];
 beforeAll(async () => {
   if (unavailable) return;
   world = await createCallWorld();
-  app = await startAppServer(world.server.wsLoopbackUrl);
+  app = await startAppServer(world.wsUrl);
 }, 120_000);
 afterAll(async () => {
   await Promise.all(browsers.map((b) => b.close()));
@@ -42,14 +43,12 @@ async function account(): Promise<Account> {
 
 /** Chromium in the namespace with the web app, signed in. */
 async function signIn(user: Account): Promise<Page> {
-  const browser = await launchChromiumIn({ ns: world.ns });
+  // The test CA's certificate names world.test; the client is pointed at the server's address.
+  const browser = await launchChromiumIn({ ns: world.ns }, { ignoreHTTPSErrors: true });
   browsers.push(browser);
   const { page } = browser;
-  // The app comes from Playwright's route, an address space Chromium cannot place: reaching
-  // ejabberd on loopback is then a Local Network Access request, which needs this permission.
-  await page.context().grantPermissions(["camera", "microphone", "local-network-access"]);
   await page.addInitScript(WIRE_TAP_SCRIPT);
-  await page.goto(await serveAppInto(page, app, world.server.wsLoopbackUrl));
+  await page.goto(await serveAppInto(page, app, world.wsUrl));
   await page.getByLabel("XMPP address").fill(user.jid);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -102,11 +101,12 @@ describe.skipIf(!!unavailable)("the network changes during a call", () => {
     const [before, bobBefore] = [await mediaPath(pa), await mediaPath(pb)];
     await expect.poll(() => framesDecoded(pb), { timeout: 10_000 }).toBeGreaterThan(30);
 
-    // The machine leaves the Wi-Fi and comes back on the mobile network.
+    // The machine leaves the Wi-Fi and comes back on the mobile network: media path and XMPP socket both gone.
     const changedAt = Date.now();
     world.setUplink("mobile");
     await expect.poll(() => callStatus(pa), { timeout: 20_000 }).toBe("Reconnecting…");
     await expect.poll(async () => (await mediaPath(pa)).localAddress, { timeout: 40_000 }).toBe(MOBILE_ADDRESS);
+    for (const page of [pa, pb]) await expect.poll(() => connectionLabel(page), { timeout: 30_000 }).toBe("Connected");
     const recoveredMs = Date.now() - changedAt;
     await expect.poll(() => callStatus(pa), { timeout: 10_000 }).toBe("Connected");
     await expect.poll(() => callStatus(pb), { timeout: 10_000 }).toBe("Connected");
@@ -114,6 +114,8 @@ describe.skipIf(!!unavailable)("the network changes during a call", () => {
     expect((await mediaPath(pa)).remoteUfrag).not.toBe(before.remoteUfrag);
     expect((await mediaPath(pb)).remoteUfrag).not.toBe(bobBefore.remoteUfrag);
     expect((await restartOffersSent(pa)).length).toBeGreaterThanOrEqual(1);
+    // The XMPP socket went with the old address: each page opened a new stream (resumed, XEP-0198).
+    for (const page of [pa, pb]) expect((await wireFrames(page)).some((f) => f.dir === "out" && f.at > changedAt && f.data.startsWith("<open"))).toBe(true);
     const [a1, b1] = [await framesDecoded(pa), await framesDecoded(pb)];
     await expect.poll(() => framesDecoded(pa), { timeout: 10_000 }).toBeGreaterThan(a1 + 30);
     await expect.poll(() => framesDecoded(pb), { timeout: 10_000 }).toBeGreaterThan(b1 + 30);

@@ -116,7 +116,7 @@ describe.skipIf(unavailable !== undefined)("calls between two homes behind NAT r
     const publicServer = server;
     const accounts = [await publicServer.createAccount(), await publicServer.createAccount()];
     services = await Promise.all(topology.homes.map((home, i) => fetchExtdiscoServices(home, publicServer, accounts[i]!)));
-    const launched = await Promise.allSettled(topology.homes.map(launchChromiumIn));
+    const launched = await Promise.allSettled(topology.homes.map((home) => launchChromiumIn(home)));
     browsers = launched.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     for (const r of launched) if (r.status === "rejected") throw r.reason;
     pages = [browsers[0]!.page, browsers[1]!.page];

@@ -4,26 +4,35 @@ import { namespaceRunId, startServerInNamespace, type PublicServer } from "./net
 import type { AppServer } from "./app-server.ts";
 
 /*
- * One machine in a network namespace of its own, for calls whose network changes under them:
+ * A machine with two uplinks and the Internet it reaches, in two network namespaces of ours,
+ * for calls whose network changes under them:
  *
- *   lo 127.0.0.1   ejabberd (WebSocket, STUN/TURN): the signaling path, never touched
- *   wifi0          10.10.0.1/24  ┐ the uplinks the browsers gather host candidates on;
- *   mobile0        10.20.0.1/24  ┘ a test moves the machine from one to the other
+ *   world ns (both browsers)                       net ns
+ *     wifi0   10.10.0.2/24  ── veth ──  wifi1   10.10.0.1/24   ejabberd (WSS, STUN/TURN)
+ *     mobile0 10.20.0.2/24  ── veth ──  mobile1 10.20.0.1/24   on 203.0.113.1
  *
- * Both browsers run here, so the media path between them is whichever uplink has an address:
- * taking wifi0's away and giving mobile0 one is a Wi-Fi → mobile switch for both. Nothing
- * routes out: the uplinks are veth pairs whose other ends stay in the namespace.
+ * The world reaches the server through whichever uplink has its address and the default route;
+ * the two browsers reach each other on that address. Moving from wifi to mobile takes away the
+ * address the media flowed on and the one the XMPP WebSocket was opened from: both paths break
+ * at once, as in a Wi-Fi → mobile handover. Documentation and private ranges only, no link to
+ * the machine's interfaces: nothing routes out.
  */
 
-export const WIFI_ADDRESS = "10.10.0.1";
-export const MOBILE_ADDRESS = "10.20.0.1";
+export const WIFI_ADDRESS = "10.10.0.2";
+export const MOBILE_ADDRESS = "10.20.0.2";
+export const SERVER_ADDRESS = "203.0.113.1";
+const GATEWAYS = { wifi: "10.10.0.1", mobile: "10.20.0.1" } as const;
+const ADDRESSES = { wifi: WIFI_ADDRESS, mobile: MOBILE_ADDRESS } as const;
 
 export interface CallWorld {
+  /** The namespace the browsers run in. */
   ns: string;
   server: PublicServer;
-  /** Which uplink has its address (and the default route); "none": only loopback is left. */
+  /** wss://203.0.113.1:PORT/ws (the certificate names the domain, not the address). */
+  wsUrl: string;
+  /** Which uplink has its address and the default route; "none": only loopback is left. */
   setUplink(uplink: "wifi" | "mobile" | "none"): void;
-  /** Drops every UDP datagram in the namespace: no media path at all, signaling (TCP) unaffected. */
+  /** Drops every UDP datagram of the browsers: no media path at all, signaling (TCP) unaffected. */
   dropUdp(): void;
   destroy(): Promise<void>;
 }
@@ -37,57 +46,68 @@ function run(...args: string[]): void {
 }
 
 export async function createCallWorld(): Promise<CallWorld> {
-  const ns = `${namespaceRunId()}-world`;
-  run("netns", "add", ns);
-  const inNs = (...args: string[]) => run("netns", "exec", ns, ...args);
+  const id = namespaceRunId();
+  const [ns, net] = [`${id}-world`, `${id}-net`];
+  const created: string[] = [];
+  const removeAll = () => {
+    for (const name of created.reverse()) run("netns", "del", name);
+  };
   try {
-    run("-n", ns, "link", "set", "lo", "up");
-    // IPv4 only: no link-local IPv6 candidate may keep a path alive the test took away.
-    inNs("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
-    for (const uplink of ["wifi", "mobile"]) {
-      run("-n", ns, "link", "add", `${uplink}0`, "type", "veth", "peer", "name", `${uplink}1`);
+    for (const name of [ns, net]) {
+      run("netns", "add", name);
+      created.push(name);
+      run("-n", name, "link", "set", "lo", "up");
+      // IPv4 only: no link-local IPv6 candidate may keep a path alive the test took away.
+      run("netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
+    }
+    run("-n", net, "addr", "add", `${SERVER_ADDRESS}/32`, "dev", "lo");
+    for (const uplink of ["wifi", "mobile"] as const) {
+      run("-n", ns, "link", "add", `${uplink}0`, "type", "veth", "peer", "name", `${uplink}1`, "netns", net);
       run("-n", ns, "link", "set", `${uplink}0`, "up");
-      run("-n", ns, "link", "set", `${uplink}1`, "up");
+      run("-n", net, "addr", "add", `${GATEWAYS[uplink]}/24`, "dev", `${uplink}1`);
+      run("-n", net, "link", "set", `${uplink}1`, "up");
     }
   } catch (error) {
-    run("netns", "del", ns);
+    removeAll();
     throw error;
   }
   let current: "wifi" | "mobile" | "none" = "none";
   const setUplink = (uplink: "wifi" | "mobile" | "none") => {
-    if (current !== "none") run("-n", ns, "addr", "del", `${current === "wifi" ? WIFI_ADDRESS : MOBILE_ADDRESS}/24`, "dev", `${current}0`);
+    if (current !== "none") run("-n", ns, "addr", "del", `${ADDRESSES[current]}/24`, "dev", `${current}0`);
     current = uplink;
     if (uplink === "none") return;
-    run("-n", ns, "addr", "add", `${uplink === "wifi" ? WIFI_ADDRESS : MOBILE_ADDRESS}/24`, "dev", `${uplink}0`);
-    run("-n", ns, "route", "replace", "default", "dev", `${uplink}0`);
+    run("-n", ns, "addr", "add", `${ADDRESSES[uplink]}/24`, "dev", `${uplink}0`);
+    run("-n", ns, "route", "replace", "default", "via", GATEWAYS[uplink]);
   };
   setUplink("wifi");
   let server: PublicServer;
   try {
-    server = await startServerInNamespace({ ns, domain: "world.test", address: "127.0.0.1", profile: "local" });
+    // Production: the profile that listens on a network (its TURN refuses private peers; these browsers need none).
+    server = await startServerInNamespace({ ns: net, domain: "world.test", address: SERVER_ADDRESS, profile: "production" });
   } catch (error) {
-    run("netns", "del", ns);
+    removeAll();
     throw error;
   }
   return {
     ns,
     server,
+    wsUrl: server.wsUrl.replace(server.domain, SERVER_ADDRESS),
     setUplink,
     dropUdp() {
-      for (const chain of ["INPUT", "OUTPUT"]) inNs("iptables", "-A", chain, "-p", "udp", "-j", "DROP");
+      for (const chain of ["INPUT", "OUTPUT"]) run("netns", "exec", ns, "iptables", "-A", chain, "-p", "udp", "-j", "DROP");
     },
     async destroy() {
       await server.stop().catch(() => undefined);
-      run("netns", "del", ns);
+      removeAll();
     },
   };
 }
 
 /**
- * Serves the web app to a page whose browser runs in the namespace: requests to the app's
- * origin are answered from the app server in the test process (Playwright routes them, no
- * network involved), and XEP-0156 host-meta points the client at ejabberd's WebSocket on the
- * namespace's loopback, which the browser reaches directly.
+ * Serves the web app to a page whose browser runs in a namespace: requests to the app's origin
+ * are answered from the app server in the test process (Playwright routes them, no network
+ * involved), and XEP-0156 host-meta points the client at `wsUrl`, which the browser reaches
+ * through its own network.
  */
 export async function serveAppInto(page: Page, app: AppServer, wsUrl: string): Promise<string> {
   const origin = "http://localhost:8443";

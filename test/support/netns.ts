@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContextOptions, type Page } from "playwright-core";
 import { xml } from "@xmpp/xml";
 import { readServices, toIceServers, type ExternalService } from "../../client/src/xmpp/extdisco.ts";
 import { ensureLocalCertificates } from "../../scripts/lib/certs.ts";
@@ -324,7 +324,7 @@ export interface HomeBrowser {
  * context (an https URL answered by Playwright, no network involved), so
  * getUserMedia gives the fake camera and host candidates are not hidden behind mDNS.
  */
-export async function launchChromiumIn(home: Pick<Home, "ns">): Promise<HomeBrowser> {
+export async function launchChromiumIn(home: Pick<Home, "ns">, contextOptions: BrowserContextOptions = {}): Promise<HomeBrowser> {
   const dir = mkdtempSync(join(tmpdir(), "calls-nat-chromium-"));
   const wrapper = join(dir, "chromium-in-netns");
   writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${home.ns} ${CHROMIUM_PATH} "$@"\n`);
@@ -337,7 +337,7 @@ export async function launchChromiumIn(home: Pick<Home, "ns">): Promise<HomeBrow
       // Loopback candidates would only pair with the peer's loopback, which is another host here.
       args: CHROMIUM_ARGS.filter((arg) => arg !== "--allow-loopback-in-peer-connection"),
     });
-    const context = await browser.newContext({ permissions: ["camera", "microphone"] });
+    const context = await browser.newContext({ permissions: ["camera", "microphone"], ...contextOptions });
     const page = await context.newPage();
     const origin = `https://${home.ns}.invalid/`;
     await page.route(origin, (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>NAT test peer</title>" }));

@@ -138,6 +138,11 @@ export class App {
     screen.setSignalingUp(this.#connection === "online");
     this.#callLayer.replaceChildren(screen.element);
     call.on("state", () => this.render());
+    // A broken media path often means a new network (Wi-Fi → mobile): the XMPP socket may be
+    // dead too without knowing it, and the ICE restart needs it. Check it; a dead one reconnects.
+    call.on("ice", () => {
+      if (call.recovering) void this.#account?.connection.checkAlive();
+    });
   }
 
   #closeCall(screen: CallScreen) {

@@ -142,8 +142,11 @@ declare module "@xmpp/client" {
     iqCallee: IqCallee;
     reconnect: Reconnect;
     streamManagement: StreamManagement;
-    /** The transport; null while disconnected. end() closes it without closing the stream. */
-    socket: { end(): void } | null;
+    /**
+     * The transport; null while disconnected. end() closes it without closing the stream; its
+     * "close" event (dirty, reason) is what makes the connection go "disconnect".
+     */
+    socket: { end(): void; emit(event: "close", dirty: boolean, reason: Error): void } | null;
     start(): Promise<JID>;
     stop(): Promise<void>;
     disconnect(timeout?: number): Promise<void>;

@@ -4,9 +4,7 @@ import { xml } from "@xmpp/xml";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { TypedEmitter } from "./emitter.js";
 import { AuthenticationError, StanzaError, toTypedError } from "./errors.js";
-
-/** RFC 6120 §7: resource binding. */
-const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
+import { NS_BIND, NS_PING } from "./ns.js";
 
 /** What the user sees of the connection. */
 export type ConnectionState = "offline" | "connecting" | "online" | "reconnecting";
@@ -85,6 +83,8 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   #unacked: Element[] = [];
   /** Sends waiting for the connection to be back. */
   #waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** A liveness check under way (checkAlive). */
+  #alive: Promise<boolean> | undefined;
 
   private constructor(options: ConnectionOptions) {
     super();
@@ -249,10 +249,42 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     });
   }
 
-  /** Closes the transport without closing the stream, as a network drop does; the
-   * connection then reconnects (resuming if it can). Used for the browser's `online` event. */
+  /**
+   * Drops the transport without closing the stream, as a network drop does; the connection
+   * then reconnects (resuming if it can). Used for the browser's `online` event and when the
+   * socket proved dead. It does not wait for the socket's close: on a path that is gone, the
+   * WebSocket closing handshake would wait for a peer that cannot answer.
+   */
   interrupt(): void {
-    this.#xmpp.socket?.end();
+    const socket = this.#xmpp.socket;
+    if (!socket) return;
+    socket.end();
+    socket.emit("close", true, new Error("connection interrupted"));
+  }
+
+  /**
+   * Whether the server still answers (XEP-0199 ping, `timeoutMs`). A socket whose network path
+   * went away (Wi-Fi → mobile) stays open for minutes and swallows what is written to it: when
+   * no answer comes, the socket is dropped and the session comes back over the new path.
+   */
+  async checkAlive(timeoutMs = 5_000): Promise<boolean> {
+    if (this.#state !== "online") return false;
+    this.#alive ??= this.#ping(timeoutMs).finally(() => {
+      this.#alive = undefined;
+    });
+    return this.#alive;
+  }
+
+  async #ping(timeoutMs: number): Promise<boolean> {
+    try {
+      await this.#xmpp.iqCaller.request(xml("iq", { type: "get", to: this.domain, id: crypto.randomUUID() }, xml("ping", { xmlns: NS_PING })), timeoutMs);
+      return true;
+    } catch (error) {
+      // An error reply is still a reply; only silence means the path is gone.
+      if (error instanceof Error && error.name !== "TimeoutError") return true;
+      if (this.#state === "online") this.interrupt();
+      return false;
+    }
   }
 
   /** Ends the session cleanly (the server then broadcasts unavailable presence). */

@@ -49,3 +49,5 @@ export const NS_MAM = "urn:xmpp:mam:2";
 export const NS_RSM = "http://jabber.org/protocol/rsm";
 /** XEP-0004: Data Forms (MAM query filters). */
 export const NS_DATA_FORMS = "jabber:x:data";
+/** RFC 6120 §7 resource binding. */
+export const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";

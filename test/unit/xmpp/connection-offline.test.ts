@@ -20,7 +20,8 @@ class FakeClient extends EventEmitter {
   resource: ResourceOption;
   streamManagement = Object.assign(new EventEmitter(), { enabled: true });
   reconnect = { stop: () => undefined, reconnect: vi.fn(async () => undefined) };
-  socket = { end: () => undefined };
+  /** The transport: its "close" is what makes the client go "disconnect", as in @xmpp/connection. */
+  socket = Object.assign(new EventEmitter(), { end: vi.fn() });
   iqCaller = {
     request: async (iq: Element) => {
       this.written.push(iq);
@@ -41,6 +42,7 @@ class FakeClient extends EventEmitter {
   constructor(options: { resource?: ResourceOption }) {
     super();
     this.resource = options.resource;
+    this.socket.on("close", () => this.emit("disconnect"));
   }
 
   async start() {
@@ -212,5 +214,35 @@ describe("XmppConnection while the WebSocket is down", () => {
     await expect(answered).rejects.toThrow();
     await fake.bind("other");
     expect(fake.written).toEqual([iq]);
+  });
+});
+
+describe("XmppConnection when the network path goes away under an open socket", () => {
+  const timeout = () => Object.assign(new Error("request timed out"), { name: "TimeoutError" });
+
+  it("checkAlive: an answered XEP-0199 ping leaves the connection as it is", async () => {
+    const connection = await connected();
+    const alive = connection.checkAlive(1_000);
+    await vi.waitFor(() => expect(fake.written).toHaveLength(1));
+    const ping = fake.written[0]!;
+    expect(ping.attrs).toMatchObject({ type: "get", to: "localhost" });
+    expect(ping.getChild("ping", "urn:xmpp:ping")).toBeTruthy();
+    fake.answers.get(ping.attrs.id!)!(xml("iq", { type: "result", id: ping.attrs.id }));
+    expect(await alive).toBe(true);
+    expect(fake.socket.end).not.toHaveBeenCalled();
+    expect(connection.state).toBe("online");
+  });
+
+  it("checkAlive: no answer in time drops the socket at once, without waiting for its close, and the connection reconnects", async () => {
+    const connection = await connected();
+    const alive = connection.checkAlive(1_000);
+    // A second check meanwhile is the same check: one ping on the wire.
+    void connection.checkAlive(1_000);
+    await vi.waitFor(() => expect(fake.written).toHaveLength(1));
+    fake.timeouts.get(fake.written[0]!.attrs.id!)!(timeout());
+    expect(await alive).toBe(false);
+    expect(fake.socket.end).toHaveBeenCalledOnce();
+    expect(connection.state).toBe("reconnecting");
+    await vi.waitFor(() => expect(fake.reconnect.reconnect).toHaveBeenCalled());
   });
 });
