@@ -447,7 +447,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
         if (this.#state === "proposed" || this.#state === "ringing") {
           this.#peerJid = message.from;
           this.#transition("proceeded");
-          this.#clearTimer();
+          // Its user has answered, so session-accept should follow; one that never comes (or that
+          // we had to refuse) must not leave the call waiting for ever. The ring time again, as the
+          // device may still be asking for its camera.
+          this.#arm(this.#timeouts.ringMs, () => void this.#terminate("timeout", "finished"));
           this.#startPeer(true);
           this.#enqueue(() => this.#initiate());
         } else if (this.ended && this.#state === "retracted") {
