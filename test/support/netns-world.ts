@@ -32,8 +32,8 @@ export interface CallWorld {
   wsUrl: string;
   /** Which uplink has its address and the default route; "none": only loopback is left. */
   setUplink(uplink: "wifi" | "mobile" | "none"): void;
-  /** Drops every UDP datagram of the browsers: no media path at all, signaling (TCP) unaffected. */
-  dropUdp(): void;
+  /** Drops every UDP datagram of the browsers (`false`: lets them through again): no media path at all, signaling (TCP) unaffected. */
+  dropUdp(drop?: boolean): void;
   destroy(): Promise<void>;
 }
 
@@ -93,8 +93,8 @@ export async function createCallWorld(): Promise<CallWorld> {
     server,
     wsUrl: server.wsUrl.replace(server.domain, SERVER_ADDRESS),
     setUplink,
-    dropUdp() {
-      for (const chain of ["INPUT", "OUTPUT"]) run("netns", "exec", ns, "iptables", "-A", chain, "-p", "udp", "-j", "DROP");
+    dropUdp(drop = true) {
+      for (const chain of ["INPUT", "OUTPUT"]) run("netns", "exec", ns, "iptables", drop ? "-A" : "-D", chain, "-p", "udp", "-j", "DROP");
     },
     async destroy() {
       await server.stop().catch(() => undefined);

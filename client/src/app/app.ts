@@ -50,7 +50,13 @@ export class App {
   constructor(root: HTMLElement) {
     this.#root = root;
     document.body.append(this.#callLayer);
-    window.addEventListener("online", () => this.#account?.connection.interrupt());
+    // A new network: the XMPP socket reconnects at once (resuming), calls restart ICE.
+    window.addEventListener("online", () => {
+      this.#account?.connection.interrupt();
+      this.#calls?.networkChanged();
+    });
+    // Network Information API (Chromium): a change of network type or link, online all along.
+    (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener("change", () => this.#calls?.networkChanged());
   }
 
   get account(): XmppAccount | undefined {

@@ -114,6 +114,8 @@ export class IceRestart {
   #ours: Attempt | undefined;
   /** The peer refused a restart (an error other than tie-break): it cannot do them. */
   #peerRefused = false;
+  /** A restart was asked for because the device changed networks (networkChanged). */
+  #proactive = false;
   #lostAt: number | undefined;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #restartAt = Infinity;
@@ -152,6 +154,18 @@ export class IceRestart {
     const { iceDisconnectedMs, iceResponderDelayMs } = this.#host.timeouts;
     const delay = (state === "failed" ? 0 : iceDisconnectedMs) + (this.#host.role() === "responder" ? iceResponderDelayMs : 0);
     this.#scheduleRestart(delay);
+  }
+
+  /**
+   * The device changed networks (the browser's `online`, a Network Information `change`): the
+   * path ICE uses may be gone before ICE notices it (seconds of silence). A connected call
+   * restarts now (the responder after its wait, so the two seldom cross); media keeps flowing
+   * on the old pair, if it still works, until the new one is chosen.
+   */
+  networkChanged(): void {
+    if (!this.#host.active() || !this.#host.connectedOnce() || this.#host.ended()) return;
+    this.#proactive = true;
+    this.#scheduleRestart(this.#host.role() === "responder" ? this.#host.timeouts.iceResponderDelayMs : 0);
   }
 
   /** The call ended: no timer may outlive it. */
@@ -208,7 +222,9 @@ export class IceRestart {
   // ——— Our restart ———
 
   #restart() {
-    if (!this.recovering || !this.#host.active() || this.#host.ended() || this.#ours || this.#peerRefused) return;
+    const wanted = this.recovering || this.#proactive;
+    this.#proactive = false;
+    if (!wanted || !this.#host.active() || this.#host.ended() || this.#ours || this.#peerRefused) return;
     if (this.#host.negotiating()) {
       // A content-add is in flight: try again once it had time to settle.
       this.#armAttempt();
@@ -304,6 +320,7 @@ export class IceRestart {
     // The peer's restart is the one: ours, scheduled, would only cross it.
     clearTimeout(this.#restartTimer);
     this.#restartAt = Infinity;
+    this.#proactive = false;
     this.#takeGeneration(credentials);
     this.#host.enqueue(async () => {
       const peer = await this.#host.requirePeer();

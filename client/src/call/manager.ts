@@ -85,6 +85,11 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   }
 
   /** Feed every incoming message stanza. */
+  /** The device changed networks: calls under way look for a new path at once. */
+  networkChanged(): void {
+    for (const call of this.#calls.values()) call.networkChanged();
+  }
+
   handleMessage(stanza: Element): void {
     const own = bareJid(this.#o.signaling.jid);
     const message = readJmi(stanza, own);

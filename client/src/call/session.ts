@@ -406,6 +406,11 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
+  /** The device changed networks: restart ICE before the old path is found dead (ice-restart.ts). */
+  networkChanged(): void {
+    this.#iceRestart.networkChanged();
+  }
+
   /** Turns our camera on during a call (content-add, or content-modify of an existing video content). */
   addVideo(): void {
     this.#renegotiation.addVideo();

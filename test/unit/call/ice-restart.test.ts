@@ -68,6 +68,19 @@ describe("ICE restart after the network path broke", () => {
     expect(deriveCallPhase(caller.state, caller.direction, caller.iceState, caller.reason, true, caller.recovering)).toBe("connected");
   });
 
+  it("a network change restarts a connected call at once (the initiator; the responder leaves it to it) without showing reconnecting", async () => {
+    const { net, alice, bob, caller, callee } = await connectedCall();
+    const before = ufragOf(peerOf(alice).localDescription);
+    alice.manager.networkChanged();
+    bob.manager.networkChanged();
+    expect(caller.recovering).toBe(false);
+    await until(() => restartOffers(net, "alice@x/web").length === 1 && bothRecovered(caller, callee) && ufragOf(peerOf(bob).remoteDescription) !== before, "restarted", 3_000);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(restartOffers(net, "bob@x/dev1")).toHaveLength(0);
+    expect([caller.iceRestarts, callee.iceRestarts]).toEqual([1, 1]);
+    expect([caller.state, callee.state]).toEqual(["active", "active"]);
+  });
+
   it("a disconnection that heals by itself within the grace time restarts nothing", async () => {
     const { net, alice, caller } = await connectedCall();
     peerOf(alice).setIceState("disconnected");
