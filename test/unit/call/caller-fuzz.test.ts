@@ -58,7 +58,7 @@ interface PhaseRun {
   failures: string[];
   /** How calls left the phase ("active", "failed:security-error", "hung up"…), counted. */
   ends: Map<string, number>;
-  /** Iq answers, counted. */
+  /** Iq answers, counted; also by the case's first label ("ice-restart:result"). */
   answers: Map<string, number>;
 }
 
@@ -84,6 +84,7 @@ async function runPhase(phase: Phase, first: number, cases: number): Promise<Pha
     }
     const outcome = await runCallerCase(w, seed);
     count(run.answers, outcome.answer);
+    count(run.answers, `${outcome.labels[0]}:${outcome.answer}`);
     if (outcome.problems.length) {
       const replay = `CALL_FUZZ_PHASE=${phase} CALL_FUZZ_SEED=${callStart} CALL_FUZZ_CASES=${seed - callStart + 1}`;
       run.failures.push(`${phase} seed ${seed} (${replay}) [${outcome.labels.join(", ")}]: ${outcome.problems.join(" | ")}`);
@@ -106,7 +107,10 @@ const MUST_SEE: Record<Phase, { ends: string[]; answers: string[] }> = {
     ends: ["active", ...CODEC_ENDS, "failed:general-error", "finished:success", "rejected:decline", "rejected:busy"],
     answers: ["result", "bad-request", "not-acceptable", "feature-not-implemented", "feature-not-implemented/unsupported-info", "unexpected-request/out-of-order", "item-not-found/unknown-session"],
   },
-  active: { ends: ["finished:success", "failed:general-error"], answers: ["result", "unexpected-request/out-of-order", "item-not-found/unknown-session", "not-acceptable"] },
+  active: {
+    ends: ["finished:success", "failed:general-error"],
+    answers: ["result", "unexpected-request/out-of-order", "item-not-found/unknown-session", "not-acceptable", "ice-restart:result", "ice-restart:bad-request"],
+  },
   initiating: { ends: ["alerting", "active", ...CODEC_ENDS, "failed:general-error", "rejected:decline"], answers: ["result", "bad-request", "unexpected-request/out-of-order"] },
   alerting: { ends: ["active", ...CODEC_ENDS, "failed:general-error"], answers: ["result", "bad-request", "unexpected-request/out-of-order"] },
 };

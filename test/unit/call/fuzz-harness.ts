@@ -15,7 +15,7 @@ import type { Prng } from "../../support/fuzz/prng.js";
 import { allElements, BOGUS_ACTIONS, cloneElement, JINGLE_ACTIONS, mutateElement, XML_MUTATIONS } from "../../support/fuzz/xml-mutators.js";
 import { JMI_SEEDS } from "../../support/fuzz/jmi-seeds.js";
 import { hostileToken, hugeString } from "../../support/fuzz/values.js";
-import { bareOf, NS_JINGLE, NS_RTP_INFO, trickled, type Answer, type SessionView } from "./fuzz-oracle.js";
+import { bareOf, firstGeneration, NS_JINGLE, NS_RTP_INFO, trickled, type Answer, type IceGeneration, type SessionView } from "./fuzz-oracle.js";
 
 export { NS_JINGLE } from "./fuzz-oracle.js";
 
@@ -60,6 +60,8 @@ export interface Fixture {
   endedSid: string;
   /** Remote candidates bob's call has taken in (the oracle knows the session-wide cap). */
   remoteCandidates: number;
+  /** Alice's ICE generation, as bob's call uses it. */
+  ice: IceGeneration;
 }
 
 /** Alice calls bob twice: he declines the first, answers the second; both sides active. */
@@ -78,12 +80,13 @@ export async function establishedCall(): Promise<Fixture> {
   await call.accept();
   await until(() => callerSide.state === "active" && call.state === "active" && call.iceState === "connected", "call active");
   // What alice's session-initiate and transport-infos brought in counts against bob's cap.
-  const remoteCandidates = net.log
+  const fromAlice = net.log
     .filter((s) => s.from === PEER && s.stanza.name === "iq")
     .map((s) => s.stanza.getChild("jingle", NS_JINGLE))
-    .filter((j): j is Element => j?.attrs["sid"] === call.id)
-    .reduce((n, j) => n + (trickled(j) as number), 0);
-  return { net, alice, bob, call, callerSide, endedSid: first.id, remoteCandidates };
+    .filter((j): j is Element => j?.attrs["sid"] === call.id);
+  const remoteCandidates = fromAlice.reduce((n, j) => n + (trickled(j) as number), 0);
+  const ice = firstGeneration(fromAlice.find((j) => j.attrs["action"] === "session-initiate")!);
+  return { net, alice, bob, call, callerSide, endedSid: first.id, remoteCandidates, ice };
 }
 
 export function calleeContext(f: Fixture): CaseContext {
@@ -95,7 +98,7 @@ export function calleeView(f: Fixture): SessionView {
   const trusted = new Set(["alice@x", "carol@x"]);
   return {
     sid: f.call.id, state: f.call.state, peer: f.call.peerJid, role: "responder", endedSids: new Set([f.endedSid]),
-    isTrusted: (bare) => trusted.has(bare), remoteCandidates: f.remoteCandidates,
+    isTrusted: (bare) => trusted.has(bare), remoteCandidates: f.remoteCandidates, ice: f.ice, negotiating: f.call.video.request !== undefined,
   };
 }
 

@@ -3,7 +3,7 @@
 // read it: the callee's established call (fuzz-harness.ts) and every phase of an outgoing call
 // (caller-fuzz-harness.ts).
 import type { Element } from "@xmpp/xml";
-import { jingleToCandidates, jingleToSdp, JingleCodecError, type JingleRole } from "../../../client/src/jingle/index.js";
+import { jingleToCandidates, jingleToCredentials, jingleToSdp, JingleCodecError, type IceCredentials, type JingleRole } from "../../../client/src/jingle/index.js";
 import { CALL_LIMITS } from "../../../client/src/call/limits.js";
 import { canTransition, type CallState } from "../../../client/src/call/states.js";
 import { JINGLE_ACTIONS } from "../../support/fuzz/xml-mutators.js";
@@ -18,6 +18,22 @@ export interface Expected {
   answer: Answer;
   /** Key of a deviation (see fuzz.test.ts), which also has a test of its own; "renegotiation" is not checked here. */
   deviation?: string;
+  /** An ICE restart offer: answered with a result, the call takes these credentials (applyRestart). */
+  restart?: Map<string, IceCredentials>;
+}
+
+/**
+ * The peer's ICE generation in use (docs/interop.md, "ICE restart"): its credentials by content,
+ * and the ufrags of the generations an ICE restart replaced.
+ */
+export interface IceGeneration {
+  credentials: Map<string, IceCredentials>;
+  retired: Set<string>;
+}
+
+/** The generation a session-initiate/-accept starts. */
+export function firstGeneration(description: Element): IceGeneration {
+  return { credentials: jingleToCredentials(description), retired: new Set() };
 }
 
 /** The call under test as the oracle needs to know it. */
@@ -34,6 +50,10 @@ export interface SessionView {
   isTrusted(bare: string): boolean;
   /** Remote candidates the call has taken in so far (CALL_LIMITS.remoteCandidates). */
   remoteCandidates: number;
+  /** Once active: the peer's ICE generation. */
+  ice?: IceGeneration;
+  /** A content-add awaits its answer (an ICE restart would cross it). */
+  negotiating: boolean;
 }
 
 const ACTIONS: ReadonlySet<string> = new Set(JINGLE_ACTIONS);
@@ -138,6 +158,12 @@ export function expectedAnswer(view: SessionView, from: string, jingle: Element)
       if (!TRICKLE_STATES.has(view.state)) return { answer: OUT_OF_ORDER };
       const candidates = trickled(jingle);
       if (typeof candidates === "number") {
+        const kind = view.state === "active" && view.ice ? generationOf(view.ice, jingle, candidates) : "trickle";
+        // New credentials are an ICE restart, which states both (XEP-0176 §5.2, ice-restart.ts).
+        if (kind === "malformed") return { answer: error("bad-request") };
+        // §10: a restart crossing our content-add is refused; the initiator's would win (neither sends one here).
+        if (kind === "restart-offer") return view.negotiating ? { answer: error("conflict", "tie-break") } : { answer: { type: "result" }, restart: jingleToCredentials(jingle) };
+        if (kind === "stale") return { answer: { type: "result" } };
         return { answer: view.remoteCandidates + candidates > CALL_LIMITS.remoteCandidates ? error("not-acceptable") : { type: "result" } };
       }
       const condition = conditionOf(candidates);
@@ -172,6 +198,47 @@ export function expectedAnswer(view: SessionView, from: string, jingle: Element)
       // transport-replace…: not supported by this client (XEP-0166 prescribes nothing more).
       return { answer: error("feature-not-implemented") };
   }
+}
+
+const sameCredentials = (a: IceCredentials | undefined, b: IceCredentials) => a?.ufrag === b.ufrag && (a.pwd === undefined || b.pwd === undefined || a.pwd === b.pwd);
+
+/**
+ * Which generation a transport-info in an active call belongs to, as Conversations signals ICE
+ * restarts: the credentials in use (or none of a content we have) → trickle; a replaced generation →
+ * its late candidates, or nothing (stale); new credentials without a candidate → a restart offer,
+ * with candidates → trickle (we made no offer they could answer); new ones without pwd → malformed.
+ */
+function generationOf(ice: IceGeneration, jingle: Element, candidates: number): "trickle" | "stale" | "restart-offer" | "malformed" {
+  const known = [...jingleToCredentials(jingle)].filter(([name]) => ice.credentials.has(name));
+  if (known.length === 0 || known.every(([name, c]) => sameCredentials(ice.credentials.get(name), c))) return "trickle";
+  if (known.some(([, c]) => ice.retired.has(c.ufrag))) return candidates === 0 ? "stale" : "trickle";
+  if (known.some(([, c]) => c.pwd === undefined)) return "malformed";
+  return candidates === 0 ? "restart-offer" : "trickle";
+}
+
+/**
+ * An ICE restart the call took: the new credentials replace those of the contents they name (all
+ * of them when they are one set, as with BUNDLE), the old ufrags are retired, and the remote
+ * candidate count starts again.
+ */
+export function applyRestart(ice: IceGeneration, stated: ReadonlyMap<string, IceCredentials>): void {
+  const distinct = new Set([...stated.values()].map((c) => `${c.ufrag}\u0000${c.pwd ?? ""}`));
+  const shared = distinct.size === 1 ? [...stated.values()][0] : undefined;
+  for (const c of ice.credentials.values()) ice.retired.add(c.ufrag);
+  for (const [name, c] of ice.credentials) {
+    const next = stated.get(name) ?? shared;
+    if (next) ice.credentials.set(name, { ufrag: next.ufrag, pwd: next.pwd ?? c.pwd });
+  }
+  for (const c of ice.credentials.values()) ice.retired.delete(c.ufrag);
+}
+
+/** What an answered iq changes in what the oracle follows: the remote candidates taken in, an ICE restart taken. */
+export function track(followed: { remoteCandidates: number; ice?: IceGeneration }, jingle: Element, expected: Expected, got: Answer): void {
+  if (got.type !== "result" || jingle.attrs["action"] !== "transport-info") return;
+  if (expected.restart && followed.ice) {
+    applyRestart(followed.ice, expected.restart);
+    followed.remoteCandidates = 0;
+  } else followed.remoteCandidates += trickled(jingle) as number;
 }
 
 /** Whether an answer is the expected one (a result, or the same condition and application). */

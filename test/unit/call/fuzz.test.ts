@@ -11,7 +11,7 @@ import { xml } from "@xmpp/xml";
 import { Prng } from "../../support/fuzz/prng.js";
 import { fuzzRun } from "../../support/fuzz/run-config.js";
 import { calleeContext, calleeView, deliverIq, endOfCallSent, establishedCall, hostileIq, hostileJmi, PEER, type Fixture } from "./fuzz-harness.js";
-import { expectedAnswer, NS_JINGLE, sameAnswer, trickled, type Answer, type Expected } from "./fuzz-oracle.js";
+import { expectedAnswer, NS_JINGLE, sameAnswer, track, type Answer, type Expected } from "./fuzz-oracle.js";
 
 const RUN = fuzzRun("CALL_FUZZ", { seed: 1, cases: 10_000 });
 const IQS = Math.ceil(RUN.cases * 0.7);
@@ -64,7 +64,7 @@ async function fuzzIqs(f: Fixture, seeds: Iterable<number>, deviation?: string) 
       crashes.push(`seed ${seed} [${labels.join(", ")}] from ${from}: ${String(error).slice(0, 200)}`);
       continue;
     }
-    if (got.type === "result" && jingle.attrs["action"] === "transport-info") f.remoteCandidates += trickled(jingle) as number;
+    track(f, jingle, expected, got);
     if (!UNCHECKED.has(expected.deviation ?? "")) {
       checked++;
       if (!sameAnswer(expected.answer, got)) mismatches.push({ seed, labels, from, expected: expected.answer, got });
