@@ -189,20 +189,23 @@ export class IceRestart {
     this.#attemptTimer = setTimeout(() => this.#attemptTimedOut(), this.#host.timeouts.iceRestartAttemptMs);
   }
 
-  /** A restart did not bring ICE back: another one, unless our offer still waits for its ack (signaling down). */
+  /**
+   * A restart did not bring ICE back in time: our offer, if acknowledged but never answered
+   * (Dino acks a restart offer and ignores it), is dropped, and while the path is still lost
+   * another restart follows. An offer not even acknowledged yet (signaling down) is waited for.
+   */
   #attemptTimedOut() {
-    if (!this.recovering || this.#host.ended()) return;
+    if (this.#host.ended()) return;
     const ours = this.#ours;
     if (ours && !ours.acked) {
       this.#armAttempt();
       return;
     }
     if (ours) {
-      // Acknowledged but never answered (Dino acks a restart offer and ignores it): drop it.
       this.#ours = undefined;
       this.#host.enqueue(() => this.#abandon(ours));
     }
-    this.#scheduleRestart(0);
+    if (this.recovering) this.#scheduleRestart(0);
   }
 
   #giveUp() {

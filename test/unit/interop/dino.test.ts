@@ -119,6 +119,30 @@ describe("we call Dino (it ignores <ringing/>, answers with one payload type per
   });
 });
 
+describe("Dino has no ICE restart (it acks a restart offer as a transport-info and never answers it)", () => {
+  it("after a network change our unanswered restart offer is rolled back; a later failure restarts again; with no answer the call ends with connectivity-error", async () => {
+    const ID = "our-call-1";
+    const h = new InteropHarness({ timeouts: { iceDisconnectedMs: 10, iceRestartAttemptMs: 60, iceGiveUpMs: 500 } });
+    await h.manager.call("juliet@example.org", ["audio", "video"]);
+    h.message(fx("proceed.xml", ID));
+    await until(() => h.jingle("session-initiate").length === 1, "session-initiate sent");
+    h.iq(fx("session-accept-audio-video.xml", ID));
+    await until(() => h.call.iceState === "connected", "ICE connected");
+    const offers = () => h.jingle("transport-info").filter(({ jingle }) => transports(jingle).every(({ transport }) => transport.getChildren("candidate").length === 0));
+
+    h.manager.networkChanged();
+    await until(() => offers().length === 1, "restart offer sent");
+    await until(() => h.peer.rollbacks === 1, "unanswered offer rolled back");
+    expect([h.call.state, h.call.recovering]).toEqual(["active", false]);
+
+    h.peer.setIceState("failed");
+    await until(() => offers().length === 2, "restarted again after the failure");
+    await until(() => h.call.ended, "gave up", 2_000);
+    expect([h.call.state, h.call.reason]).toEqual(["failed", "connectivity-error"]);
+    expect(h.jingle("session-terminate")[0]?.jingle.getChild("reason")?.getChild("connectivity-error")).toBeTruthy();
+  });
+});
+
 // Dino turns video on in an audio call with content-add of a new `video` content whose senders is
 // its own role (jingle_rtp_module.vala add_outgoing_video_content(), docs/interop.md "Mid-call").
 describe("Dino upgrades an audio call to video (content-add)", () => {

@@ -109,7 +109,11 @@ export class ScriptedPeer implements MediaPeer {
     if (send) this.sending.add(media);
     else this.sending.delete(media);
   }
-  async rollback() {}
+  /** Offers dropped (content-reject, tie-break, an ICE restart never answered). */
+  rollbacks = 0;
+  async rollback() {
+    this.rollbacks += 1;
+  }
   async restartIce() {
     this.#newGeneration();
     const offer = withIceGeneration(this.script.offer, this.generation);
