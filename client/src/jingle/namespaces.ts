@@ -3,7 +3,7 @@
 
 /** XEP-0166 Jingle 1.1.2: the <jingle/> element, <content/> and <reason/>. */
 export const NS_JINGLE = "urn:xmpp:jingle:1";
-/** XEP-0166 §11 Jingle error conditions (<unknown-session/>, <out-of-order/>, <tie-break/>). */
+/** XEP-0166 §10 Jingle error conditions (<unknown-session/>, <out-of-order/>, <tie-break/>). */
 export const NS_JINGLE_ERRORS = "urn:xmpp:jingle:errors:1";
 /** XEP-0167 Jingle RTP Sessions 1.2.3: <description/>, <payload-type/>, <rtcp-mux/>, <bandwidth/>. */
 export const NS_JINGLE_RTP = "urn:xmpp:jingle:apps:rtp:1";

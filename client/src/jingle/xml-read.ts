@@ -1,7 +1,7 @@
 // <jingle/> element → JingleSession. Lenient where real clients differ (INTEROP: missing
 // generation/id, Monal's rel_port, nameless parameters, untrimmed fingerprints, no `initiator`),
 // strict where the session cannot work (no transport, ICE credentials or fingerprint).
-// Elements in unknown namespaces are ignored, as XEP-0166 §10 requires.
+// Elements in unknown namespaces are ignored (RFC 6120 §8.4, extended content).
 import type { Element } from "@xmpp/xml";
 import { candidateId } from "./candidate.js";
 import { JingleCodecError, type JingleCodecLocation } from "./errors.js";

@@ -51,7 +51,7 @@ describe("toward the browser (Jingle → SDP)", () => {
     expect(sdp).toContain("a=fmtp:63 111/111");
   });
 
-  it("ignores unknown elements and attributes in other namespaces (XEP-0166 §10)", () => {
+  it("ignores unknown elements and attributes in other namespaces (RFC 6120 §8.4)", () => {
     const extra = `<x xmlns='urn:example:unknown'><payload-type id='9'/></x>`;
     const sdp = jingleToSdp(jingle(audio(`<payload-type id='0' name='PCMU' clockrate='8000' x:y='1' xmlns:x='urn:example:x'/>${extra}`, transport("actpass", extra))), { role: "responder" });
     expect(String(parse(sdp).media[0]?.payloads)).toBe("0");
