@@ -101,6 +101,7 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     });
     this.#resource = options.resource;
     this.#askForOurResource();
+    this.#repliesWithoutEcho();
     this.#xmpp.reconnect.stop();
     this.#xmpp.on("error", () => {
       // Errors are reported through start() or the retry event; nothing else to do.
@@ -195,6 +196,22 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
     iqCaller.set = (child, to, timeout) => {
       if (child.is("bind", NS_BIND) && !child.getChild("resource") && this.#resource) child.append(xml("resource", {}, this.#resource));
       return set(child, to, timeout);
+    };
+  }
+
+  /**
+   * Our iq error replies carry the error only. @xmpp/iq's callee appends the request to them
+   * (RFC 6120 §8.3.1 allows it, XEP-0166's examples do not): a peer flooding us with refused
+   * iqs then had us send it all back through our rate-limited link, queued ahead of the call's
+   * own signaling (a mute took 12 s to arrive under such a flood).
+   */
+  #repliesWithoutEcho() {
+    const send = this.#xmpp.send.bind(this.#xmpp);
+    this.#xmpp.send = (...elements) => {
+      for (const el of elements) {
+        if (el.name === "iq" && el.attrs.type === "error") el.children = el.getChildElements().filter((c) => c.name === "error");
+      }
+      return send(...elements);
     };
   }
 

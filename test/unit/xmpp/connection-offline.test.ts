@@ -246,3 +246,15 @@ describe("XmppConnection when the network path goes away under an open socket", 
     await vi.waitFor(() => expect(fake.reconnect.reconnect).toHaveBeenCalled());
   });
 });
+
+describe("XmppConnection's iq error replies", () => {
+  it("carry the error only, not the request @xmpp/iq's callee appends (a flood of refused iqs is not echoed back)", async () => {
+    await connected();
+    const request = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "transport-info", sid: "x".repeat(10_000) });
+    const error = xml("error", { type: "cancel" }, xml("item-not-found", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }));
+    // As the callee's middleware sends it: entity.send(reply).
+    await fake.send(xml("iq", { type: "error", id: "1", to: "eve@localhost/x" }, request, error));
+    await fake.send(xml("iq", { type: "result", id: "2", to: "eve@localhost/x" }, xml("query", { xmlns: "urn:example" })));
+    expect(fake.written.map((s) => s.getChildElements().map((c) => c.name))).toEqual([["error"], ["query"]]);
+  });
+});
