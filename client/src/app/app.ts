@@ -20,6 +20,9 @@ import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
 import { signInView } from "./signin-view.js";
 import { loadRemembered, remember } from "./storage.js";
 
+/** JMI messages kept for the call history: a few hundred calls (each is 2-4 messages). */
+const JMI_LOG_LIMIT = 1_000;
+
 /** How far back the call history reaches when restored from the archive. */
 const HISTORY_DAYS = 30;
 
@@ -113,6 +116,7 @@ export class App {
     calls.on("call", (call) => this.#showCall(call));
     calls.on("jmi", (message, outgoing) => {
       this.#jmiLog.push({ message, outgoing, at: Date.now() });
+      this.#trimJmiLog();
       this.render();
     });
     void this.#restoreHistory(account);
@@ -133,6 +137,7 @@ export class App {
     const archived = await queryArchive(account.connection, { start: since }).catch(() => []);
     if (this.#account !== account) return;
     this.#jmiLog = mergeJmiLogs(jmiFromArchive(archived, account.connection.bareJid), this.#jmiLog);
+    this.#trimJmiLog();
     this.render();
   }
 
@@ -170,8 +175,18 @@ export class App {
     });
   }
 
+  /**
+   * Calls placed, and received from those who may ring us: a stranger's propose is declined by
+   * policy and is not a missed call (a flood of them would bury the real ones).
+   */
   get history(): CallRecord[] {
-    return historyFromJmi(this.#jmiLog);
+    const calls = this.#calls;
+    return historyFromJmi(this.#jmiLog.filter((e) => e.outgoing || !calls || calls.mayRing(e.message.from)));
+  }
+
+  /** The history keeps the latest JMI messages only, so a chatty or hostile peer cannot grow it for ever. */
+  #trimJmiLog() {
+    if (this.#jmiLog.length > JMI_LOG_LIMIT) this.#jmiLog.splice(0, this.#jmiLog.length - JMI_LOG_LIMIT);
   }
 
   /** Runs a user intent, turning a failure into a visible notice instead of an unhandled rejection. */

@@ -146,7 +146,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       if (!(error instanceof JingleCodecError && error.condition === "feature-not-implemented" && error.terminateReason)) throw codecStanzaError(error);
       unsupported = error.terminateReason;
     }
-    if (!this.#mayRing(from)) throw JingleErrors.serviceUnavailable();
+    if (!this.mayRing(from)) throw JingleErrors.serviceUnavailable();
     const refusal = this.current ? "busy" : unsupported;
     if (refusal) {
       void this.#o.signaling.sendIq(jingleIq(from, jingleElement("session-terminate", sid, {}, reasonElement(refusal)))).catch(() => undefined);
@@ -183,14 +183,15 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       const reject = jmiMessage(message.from, "reject", message.id, { reason });
       void this.#o.signaling.sendMessage(reject).catch(() => undefined);
     };
-    if (!this.#mayRing(message.from)) return reply("decline");
+    if (!this.mayRing(message.from)) return reply("decline");
     if (this.current) return reply("busy");
     const media: CallMedia[] = message.media.length > 0 ? message.media : ["audio"];
     const call = this.#create({ id: message.id, direction: "incoming", peer: message.from, media });
     void call.ring();
   }
 
-  #mayRing(from: string): boolean {
+  /** Whether this JID may ring us (and see our candidates): a contact, or anyone if the user allows strangers. */
+  mayRing(from: string): boolean {
     return this.#o.policy.allowStrangers || this.#o.policy.isTrusted(bareJid(from));
   }
 
