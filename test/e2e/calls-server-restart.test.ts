@@ -66,8 +66,9 @@ describe("ejabberd restarted during a call", () => {
     await expect.poll(() => connectionLabel(pa), { timeout: BACK_ONLINE_MS }).toBe("Connected");
     await pa.waitForTimeout(3_000);
     await refuseWebSockets(pb, 0);
-    await backOnline(pa, bob);
+    // Bob's next attempt comes when his backoff says (up to 16 s by then): his own connection first.
     await backOnline(pb, alice);
+    await backOnline(pa, bob);
     for (const page of [pa, pb]) await expect.poll(() => callStatus(page), { timeout: 5_000 }).toBe("Connected");
     await framesGrow(pa, "alice decodes bob's video after the restart", GROWTH);
     await framesGrow(pb, "bob decodes alice's video after the restart", GROWTH);

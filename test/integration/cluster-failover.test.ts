@@ -64,9 +64,11 @@ describe("losing a cluster node", () => {
     await a.send(xml("presence"));
     await bobSeesAliceAgain;
 
-    const rungAgain = next(b, isProposeFrom(a.jid));
+    // The fresh session may first re-send the earlier propose (XEP-0198 could not tell whether the
+    // dead node had received it): a duplicate, which clients ignore by its id.
+    const rungAgain = next(b, (s) => isProposeFrom(a.jid)(s) && s.getChild("propose", NS_JMI)?.attrs.id === "after-crash");
     await a.send(jmiMessage(bob.jid, "propose", "after-crash", { media: ["audio", "video"] }));
-    expect((await rungAgain).getChild("propose", NS_JMI)!.attrs.id).toBe("after-crash");
+    expect((await rungAgain).getChild("propose", NS_JMI)!.getChildren("description").map((d) => d.attrs.media)).toEqual(["audio", "video"]);
     const answered = next(a, (s) => s.is("message") && s.getChild("proceed", NS_JMI) !== undefined);
     await b.send(jmiMessage(a.jid, "proceed", "after-crash"));
     expect((await answered).attrs.from).toBe(b.jid);

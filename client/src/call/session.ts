@@ -874,12 +874,14 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * client comes back under the same full JID (XmppConnection re-binds its resource).
    */
   async #sendToPeer(jingle: Element): Promise<Element> {
-    const deadline = Date.now() + this.#timeouts.peerAwayMs;
+    // Counted from when the peer was found away: the first attempt may itself have waited for our own reconnection.
+    let deadline: number | undefined;
     for (;;) {
       try {
         return await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
       } catch (error) {
         const away = error instanceof StanzaError && (error.condition === "service-unavailable" || error.condition === "recipient-unavailable");
+        deadline ??= Date.now() + this.#timeouts.peerAwayMs;
         if (!away || !this.#established || Date.now() + this.#timeouts.peerAwayRetryMs > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, this.#timeouts.peerAwayRetryMs));
       }
