@@ -18,8 +18,9 @@ case "$PUBLIC_IPV4" in *[!0-9.]*) echo "PUBLIC_IPV4 '$PUBLIC_IPV4' is not an IPv
 if [ -n "${TURN_SECRET:-}" ]; then
   printf '%s' "$TURN_SECRET" > "$SECRET_FILE"
 elif [ ! -s "$SECRET_FILE" ]; then
-  # 32 random bytes; shared with coturn's static-auth-secret when coturn is used.
-  head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$SECRET_FILE"
+  # 32 random bytes as 64 hex digits (base64 with its +/= removed came out shorter now and
+  # then); shared with coturn's static-auth-secret when coturn is used.
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SECRET_FILE"
 fi
 chmod 600 "$SECRET_FILE"
 
