@@ -66,7 +66,9 @@ describe("ejabberd restarted during a call", () => {
     await expect.poll(() => connectionLabel(pa), { timeout: BACK_ONLINE_MS }).toBe("Connected");
     await pa.waitForTimeout(3_000);
     await refuseWebSockets(pb, 0);
-    // Bob's next attempt comes when his backoff says (up to 16 s by then): his own connection first.
+    // Bob's network is back: the browser says so, and his next attempt does not wait out its backoff.
+    await pb.evaluate(() => window.dispatchEvent(new Event("online")));
+    // His own connection first, then each sees the other online.
     await backOnline(pb, alice);
     await backOnline(pa, bob);
     for (const page of [pa, pb]) await expect.poll(() => callStatus(page), { timeout: 5_000 }).toBe("Connected");

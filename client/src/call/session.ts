@@ -67,7 +67,10 @@ export interface CallTimeouts extends IceRestartTimeouts {
    * UDP, TCP, TLS arrive tens of ms apart), so a wider window saves stanzas, not setup time.
    */
   trickleBatchMs: number;
-  /** An established call's iq to a peer device without a session is sent again for this long… */
+  /**
+   * An established call's iq to a peer device without a session is sent again for this long…
+   * (longer than a reconnecting client's backoff may keep it away: ours reaches 30-60 s).
+   */
   peerAwayMs: number;
   /** …every this many ms (its client reconnecting, e.g. after a server restart). */
   peerAwayRetryMs: number;
@@ -84,7 +87,7 @@ const FIRST_CANDIDATES_SETTLE_MS = 5;
 /** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
 const FIRST_CANDIDATES_MAX_MS = 20;
 
-export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, peerAwayMs: 30_000, peerAwayRetryMs: 2_000, ...DEFAULT_ICE_RESTART_TIMEOUTS };
+export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, peerAwayMs: 90_000, peerAwayRetryMs: 2_000, ...DEFAULT_ICE_RESTART_TIMEOUTS };
 
 export interface CallSessionOptions {
   id: string;

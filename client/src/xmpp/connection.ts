@@ -269,14 +269,22 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   /**
    * Drops the transport without closing the stream, as a network drop does; the connection
    * then reconnects (resuming if it can). Used for the browser's `online` event and when the
-   * socket proved dead. It does not wait for the socket's close: on a path that is gone, the
+   * socket proved dead; while already waiting to reconnect, it makes the next attempt now. It does not wait for the socket's close: on a path that is gone, the
    * WebSocket closing handshake would wait for a peer that cannot answer.
    */
   interrupt(): void {
     const socket = this.#xmpp.socket;
-    if (!socket) return;
-    socket.end();
-    socket.emit("close", true, new Error("connection interrupted"));
+    if (socket) {
+      socket.end();
+      socket.emit("close", true, new Error("connection interrupted"));
+      return;
+    }
+    // Already reconnecting: the network is back (the browser's `online`), the next attempt need
+    // not wait out its backoff (which may be a minute by then).
+    if (this.#retryPending && !this.#stopping) {
+      clearTimeout(this.#retryTimer);
+      void this.#retry();
+    }
   }
 
   /**

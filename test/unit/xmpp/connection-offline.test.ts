@@ -247,6 +247,20 @@ describe("XmppConnection when the network path goes away under an open socket", 
   });
 });
 
+describe("XmppConnection when the network comes back", () => {
+  it("interrupt() while waiting out a long backoff makes the next attempt at once (the browser's online event)", async () => {
+    const connection = await XmppConnection.connect({ service: "ws://localhost/ws", jid: "alice@localhost", password: "x", backoff: { baseMs: 60_000, capMs: 60_000, floorMs: 60_000 } });
+    fake.emit("disconnect");
+    expect(connection.state).toBe("reconnecting");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fake.reconnect.reconnect).not.toHaveBeenCalled();
+    fake.socket = null as unknown as typeof fake.socket;
+    connection.interrupt();
+    await vi.waitFor(() => expect(fake.reconnect.reconnect).toHaveBeenCalledOnce());
+    await connection.stop();
+  });
+});
+
 describe("XmppConnection's iq error replies", () => {
   it("carry the error only, not the request @xmpp/iq's callee appends (a flood of refused iqs is not echoed back)", async () => {
     await connected();
