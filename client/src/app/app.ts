@@ -151,9 +151,11 @@ export class App {
     call.on("state", () => this.render());
     // A broken media path often means a new network (Wi-Fi → mobile): the XMPP socket may be
     // dead too without knowing it, and the ICE restart needs it. Check it; a dead one reconnects.
-    call.on("ice", () => {
-      if (call.recovering) void this.#account?.connection.checkAlive();
+    call.on("recovering", (lost) => {
+      if (lost) void this.#account?.connection.checkAlive();
     });
+    // The peer refused one of our iqs: the call acts on it where it matters; the log keeps it.
+    call.on("iqError", (action, error) => console.warn(`call ${call.id}: the peer refused our ${action}:`, error));
   }
 
   #closeCall(screen: CallScreen) {

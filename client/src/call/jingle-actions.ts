@@ -5,18 +5,7 @@ import { JingleCodecError } from "../jingle/index.js";
 import { StanzaError, type StanzaErrorType } from "../xmpp/errors.js";
 import { NS_JINGLE, NS_JINGLE_ERRORS, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP_INFO } from "../xmpp/ns.js";
 import { isJingleReason, type JingleReason } from "./states.js";
-
-/** XEP-0166 §7.2: the actions the protocol defines; any other is a bad-request. */
-export const JINGLE_ACTIONS = [
-  "content-accept", "content-add", "content-modify", "content-reject", "content-remove", "description-info",
-  "security-info", "session-accept", "session-info", "session-initiate", "session-terminate", "transport-accept",
-  "transport-info", "transport-reject", "transport-replace",
-] as const;
-export type JingleAction = (typeof JINGLE_ACTIONS)[number];
-
-export function isJingleAction(action: string | undefined): action is JingleAction {
-  return (JINGLE_ACTIONS as readonly string[]).includes(action ?? "");
-}
+export { isJingleAction, JINGLE_ACTIONS, type JingleAction } from "./states.js";
 
 export function jingleIq(to: string, jingle: Element): Element {
   return xml("iq", { to, type: "set" }, jingle);

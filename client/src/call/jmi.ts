@@ -3,9 +3,9 @@ import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import { bareJid } from "../xmpp/connection.js";
 import { NS_CARBONS, NS_FORWARD, NS_HINTS, NS_JINGLE, NS_JINGLE_RTP, NS_JMI, NS_RECEIPTS } from "../xmpp/ns.js";
-import { isJingleReason, type CallMedia, type JingleReason } from "./states.js";
+import { isJingleReason, type CallMedia, type JingleReason, type JmiAction } from "./states.js";
 
-export type JmiAction = "propose" | "ringing" | "proceed" | "reject" | "retract" | "accept" | "finish";
+export type { JmiAction } from "./states.js";
 const ACTIONS: readonly JmiAction[] = ["propose", "ringing", "proceed", "reject", "retract", "accept", "finish"];
 
 export interface JmiMessage {

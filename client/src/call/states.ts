@@ -59,6 +59,67 @@ export const VALID_TRANSITIONS: Record<CallState, readonly CallState[]> = {
   failed: [],
 };
 
+/** Outgoing, XEP-0353: no device proceeded yet, so a retract still stops the ringing. */
+export const RINGING_OUT: readonly CallState[] = ["proposed", "ringing"];
+/** Outgoing: our session-initiate is out, session-accept awaited. */
+export const AWAITING_ACCEPT: readonly CallState[] = ["initiated", "initiating", "alerting"];
+/** A Jingle session exists with the peer's device: ending the call takes a session-terminate. */
+export const IN_SESSION: readonly CallState[] = [...AWAITING_ACCEPT, "incoming-session", "accepting", "active"];
+
+/** XEP-0166 §7.2: the actions the protocol defines; any other is a bad-request. */
+export const JINGLE_ACTIONS = [
+  "content-accept", "content-add", "content-modify", "content-reject", "content-remove", "description-info",
+  "security-info", "session-accept", "session-info", "session-initiate", "session-terminate", "transport-accept",
+  "transport-info", "transport-reject", "transport-replace",
+] as const;
+export type JingleAction = (typeof JINGLE_ACTIONS)[number];
+
+export function isJingleAction(action: string | undefined): action is JingleAction {
+  return (JINGLE_ACTIONS as readonly string[]).includes(action ?? "");
+}
+
+/**
+ * The states in which the peer's Jingle action is in order (otherwise `<out-of-order/>`, XEP-0166
+ * §10). Actions not listed are taken in every state, or refused whatever the state
+ * (description-info, transport-replace…); session-terminate is checked against the transitions.
+ */
+export const JINGLE_ACCEPTED_IN: Partial<Record<JingleAction, readonly CallState[]>> = {
+  "session-initiate": ["proceeding"],
+  "session-accept": AWAITING_ACCEPT,
+  // Early ones (a StanzaJS caller trickles while we still ring) wait for the description.
+  "transport-info": IN_SESSION,
+  "content-add": ["active"],
+  "content-accept": ["active"],
+  "content-reject": ["active"],
+  "content-remove": ["active"],
+  "content-modify": ["active"],
+};
+
+export function acceptsJingle(state: CallState, action: JingleAction): boolean {
+  return JINGLE_ACCEPTED_IN[action]?.includes(state) ?? true;
+}
+
+/** XEP-0353 actions, and the states in which the peer's (or, for accept/proceed/reject, our own devices') one acts. */
+export type JmiAction = "propose" | "ringing" | "proceed" | "accept" | "reject" | "retract" | "finish";
+export const JMI_ACCEPTED_IN: Record<JmiAction, readonly CallState[]> = {
+  propose: [],
+  ringing: ["proposed"],
+  proceed: RINGING_OUT,
+  accept: [],
+  reject: RINGING_OUT,
+  // A retract can cross our proceed on the wire (the caller gave up as we answered).
+  retract: ["incoming", "proceeding"],
+  finish: [...IN_SESSION, "proceeded", "proceeding"],
+};
+/** Our other device answered or declined (XEP-0353 §3.2, via carbons): only while we ring. */
+export const OWN_DEVICE_JMI_ACCEPTED_IN: readonly CallState[] = ["incoming"];
+
+/** Reasons a peer's session-terminate gives when the call broke rather than ended (XEP-0166 §7.4). */
+export const FAILURE_REASONS: ReadonlySet<JingleReason> = new Set<JingleReason>([
+  "connectivity-error", "failed-application", "failed-transport", "general-error", "media-error", "security-error",
+  "unsupported-applications", "unsupported-transports",
+]);
+
 export function canTransition(from: CallState, to: CallState): boolean {
   return VALID_TRANSITIONS[from].includes(to);
 }

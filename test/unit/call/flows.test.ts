@@ -114,10 +114,10 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
       expect(call.state).toBe("ringing");
       await vi.advanceTimersByTimeAsync(30_000);
       expect([call.state, call.reason]).toEqual(["retracted", "timeout"]);
-      expect(deriveCallPhase(call.state, call.direction, call.iceState, call.reason)).toBe("no-answer");
+      expect(deriveCallPhase(call)).toBe("no-answer");
       for (const b of bobs) {
         expect([incoming(b)!.state, incoming(b)!.reason]).toEqual(["retracted", "timeout"]);
-        expect(deriveCallPhase(incoming(b)!.state, "incoming", "new", incoming(b)!.reason)).toBe("missed");
+        expect(deriveCallPhase({ state: incoming(b)!.state, direction: "incoming", iceState: "new", reason: incoming(b)!.reason })).toBe("missed");
         expect(b.peers).toHaveLength(0);
       }
       // Both ends cleanly: the caller's camera is released, no Jingle was ever sent.
@@ -143,7 +143,7 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
       const sentBefore = net.log.length;
       await vi.advanceTimersByTimeAsync(40_000);
       expect([incoming(bob)!.state, incoming(bob)!.reason]).toEqual(["failed", "timeout"]);
-      expect(deriveCallPhase(incoming(bob)!.state, "incoming", "new", incoming(bob)!.reason)).toBe("missed");
+      expect(deriveCallPhase({ state: incoming(bob)!.state, direction: "incoming", iceState: "new", reason: incoming(bob)!.reason })).toBe("missed");
       expect(net.log.slice(sentBefore).filter((s) => s.from === "bob@x/dev1")).toEqual([]);
     } finally {
       vi.useRealTimers();
