@@ -272,6 +272,8 @@ export interface DeviceOptions {
   lateCandidatesMs?: number;
   /** The media the browser offers regardless of the call's (a client that offers more than it proposed). */
   offerMedia?: CallMedia[];
+  /** Another peer than the plain FakePeer (e.g. one negotiating codecs as a given browser does). */
+  createPeer?: (options: PeerOptions) => FakePeer;
 }
 
 export class Device {
@@ -293,7 +295,7 @@ export class Device {
       timeouts: { trickleBatchMs: 5, ...options.timeouts },
       newId: () => `${bareJid(jid).split("@")[0]}-call-${++n}`,
       createPeer: async (o) => {
-        const peer = new FakePeer(o, options.candidates ?? 2, options.lateCandidates, options.offerMedia, options.lateCandidatesMs);
+        const peer = options.createPeer?.(o) ?? new FakePeer(o, options.candidates ?? 2, options.lateCandidates, options.offerMedia, options.lateCandidatesMs);
         this.peers.push(peer);
         return peer;
       },
