@@ -175,7 +175,7 @@ export class InteropHarness {
   readonly peers: ScriptedPeer[] = [];
   readonly manager: CallManager;
 
-  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string; timeouts?: Partial<CallTimeouts> } = {}) {
+  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string; timeouts?: Partial<CallTimeouts>; refuse?: (jingle: Element) => StanzaError | undefined } = {}) {
     const jid = opts.jid ?? OUR_JID;
     const av = sdpFixture("chromium-audio-video-offer.sdp");
     this.manager = new CallManager({
@@ -186,6 +186,9 @@ export class InteropHarness {
         },
         sendIq: async (iq) => {
           this.sent.push(iq);
+          const jingle = iq.getChild("jingle", NS_JINGLE);
+          const refusal = jingle && opts.refuse?.(jingle);
+          if (refusal) throw refusal;
           return xml("iq", { type: "result", id: iq.attrs.id });
         },
       },
