@@ -60,6 +60,9 @@ export class App {
     });
     // Network Information API (Chromium): a change of network type or link, online all along.
     (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener("change", () => this.#calls?.networkChanged());
+    // Closing or reloading the page ends our calls for the peer at once, rather than leaving it
+    // talking to silence until ICE gives up (Dino kept a closed tab's call for over a minute).
+    window.addEventListener("pagehide", () => this.#calls?.leave());
   }
 
   get account(): XmppAccount | undefined {

@@ -84,12 +84,21 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     return call;
   }
 
-  /** Feed every incoming message stanza. */
   /** The device changed networks: calls under way look for a new path at once. */
   networkChanged(): void {
     for (const call of this.#calls.values()) call.networkChanged();
   }
 
+  /**
+   * The page is going away (pagehide): every call this device takes part in ends for the peer
+   * now (session-terminate, JMI retract or finish) instead of when its ICE times out. A call that
+   * only rings here is left alone: the user's other devices keep ringing (XEP-0353 §3.2).
+   */
+  leave(): void {
+    for (const call of this.#calls.values()) if (!call.ended && call.state !== "incoming") void call.hangUp();
+  }
+
+  /** Feed every incoming message stanza. */
   handleMessage(stanza: Element): void {
     const own = bareJid(this.#o.signaling.jid);
     const message = readJmi(stanza, own);

@@ -306,3 +306,33 @@ describe("races", () => {
     expect(net.jingleActions()).toEqual([]);
   });
 });
+
+describe("leaving the page (pagehide)", () => {
+  it("ends an active call for the peer with session-terminate <success/>; a call only ringing here keeps ringing", async () => {
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x", "carol@x"] });
+    const bob = net.device("bob@x/web", { trusted: ["alice@x"] });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
+    const theirs = bob.manager.calls[0]!;
+    await theirs.accept();
+    await until(() => call.state === "active" && theirs.state === "active", "active");
+    bob.manager.leave();
+    await until(() => call.ended, "alice's call ends");
+    expect([call.state, call.reason]).toEqual(["finished", "success"]);
+    expect(net.jingleActions("bob@x/web")).toContain("session-terminate");
+  });
+
+  it("leaves a call that only rings on this device alone, so the user's other devices keep ringing", async () => {
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
+    const bobLaptop = net.device("bob@x/laptop", { trusted: ["alice@x"] });
+    const bobPhone = net.device("bob@x/phone", { trusted: ["alice@x"] });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bobLaptop.manager.calls[0]?.state === "incoming" && bobPhone.manager.calls[0]?.state === "incoming", "both ring");
+    bobLaptop.manager.leave();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bobPhone.manager.calls[0]?.state).toBe("incoming");
+    expect(call.ended).toBe(false);
+  });
+});
