@@ -1,7 +1,8 @@
 import { XmppAccount, type ContactView } from "../xmpp/account.js";
 import { splitJid, type ConnectionState } from "../xmpp/connection.js";
 import { discoverWebSocketEndpoint } from "../xmpp/endpoint.js";
-import { historyFromJmi, jmiFromArchive, mergeJmiLogs, type CallRecord, type JmiLogEntry } from "../call/history.js";
+import { historyFromJmi, mergeJmiLogs, type CallRecord, type JmiLogEntry } from "../call/history.js";
+import { jmiFromArchive } from "../xmpp/jmi.js";
 import { queryArchive } from "../xmpp/mam.js";
 import type { CallManager } from "../call/manager.js";
 import { browserPeerFactory } from "../call/peer-browser.js";

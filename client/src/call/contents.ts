@@ -132,3 +132,19 @@ function narrowDescription(offered: RtpDescription, answered: RtpDescription): R
     headerExtensions: offered.headerExtensions.filter((h) => answered.headerExtensions.some((a) => a.id === h.id && a.uri === h.uri)),
   };
 }
+
+/**
+ * Our contents with local candidates placed inline (XEP-0176 §6.1 allows them in session-initiate,
+ * session-accept and content-accept): each placed content's candidates join the transport of the
+ * content of the same name.
+ */
+export function withInlineCandidates(session: JingleSession, placed: JingleSession | null): JingleSession {
+  if (!placed) return session;
+  return {
+    groups: session.groups,
+    contents: session.contents.map((c) => {
+      const extra = placed.contents.find((p) => p.name === c.name)?.transport?.candidates ?? [];
+      return extra.length > 0 && c.transport ? { ...c, transport: { ...c.transport, candidates: [...c.transport.candidates, ...extra] } } : c;
+    }),
+  };
+}

@@ -8,18 +8,19 @@
 // DTLS association survives: each description restates the role the peer holds, no fingerprint goes
 // out again. The session owns the call; this module decides when to restart and how to apply one,
 // through a small port to the session (IceRestartPort); what was agreed lives in NegotiationState.
-import type { Element } from "@xmpp/xml";
 import {
-  credentialsToJingle,
-  jingleToCredentials,
+  credentialsSession,
   sdpToSession,
+  sessionCredentials,
+  type JingleBody,
+  type JingleRequest,
   type IceCredentials,
   type JingleContent,
   type JingleSession,
   type RemoteCandidate,
 } from "../jingle/index.js";
 import { credentialsOf, withCredentials } from "./contents.js";
-import { isTieBreak, JingleErrors } from "./jingle-actions.js";
+import { isTieBreak, JingleErrors } from "./jingle-errors.js";
 import type { NegotiationState } from "./negotiation.js";
 import type { IceState, MediaPeer } from "./peer.js";
 
@@ -64,8 +65,8 @@ export interface IceRestartPort {
   requirePeer(): Promise<MediaPeer>;
   /** Runs a task on the call's one-action-at-a-time queue. */
   enqueue(task: () => Promise<void>): void;
-  /** Sends a built <jingle/> to the peer; resolves on result, rejects with StanzaError. */
-  sendIq(jingle: Element): Promise<Element>;
+  /** Sends a Jingle request of this session to the peer; resolves on result, rejects with StanzaError. */
+  sendJingle(jingle: JingleBody): Promise<void>;
   /** STUN/TURN servers as of now (TURN credentials are refreshed during the call). */
   iceServers(): readonly RTCIceServer[];
   addCandidates(candidates: readonly RemoteCandidate[]): Promise<void>;
@@ -233,8 +234,7 @@ export class IceRestart {
       const local = sdpToSession(offer, { role: this.#n.role }).session.contents;
       this.#n.setLocal(local);
       this.restarts += 1;
-      const jingle = credentialsToJingle({ contents: local, sid: this.#n.sid, initiator: this.#host.initiator() });
-      this.#host.sendIq(jingle).then(
+      this.#host.sendJingle({ action: "transport-info", session: credentialsSession(local) }).then(
         () => {
           attempt.acked = true;
           // Conversations takes candidates only after it acknowledged the offer.
@@ -278,9 +278,9 @@ export class IceRestart {
    * Which generation a transport-info belongs to. Only an active call restarts; before that (a
    * caller trickling while we ring) every transport-info is trickle.
    */
-  classify(jingle: Element, candidates: number): TransportInfoKind {
+  classify(request: JingleRequest, candidates: number): TransportInfoKind {
     if (!this.#host.active() || !this.#n.remote) return "trickle";
-    const stated = jingleToCredentials(jingle);
+    const stated = sessionCredentials(request.session());
     const current = this.#current();
     const known = [...stated].filter(([name]) => current.has(name));
     if (known.length === 0 || known.every(([name, c]) => same(current.get(name), c))) return "trickle";
@@ -297,11 +297,11 @@ export class IceRestart {
    * the initiator's wins, XEP-0166 §10), answered on the queue; our candidates of the new
    * generation are the answer.
    */
-  receiveOffer(jingle: Element): void {
+  receiveOffer(request: JingleRequest): void {
     if (this.#host.negotiating()) throw JingleErrors.tieBreak();
     const crossing = this.#ours;
     if (crossing && this.#n.role === "initiator") throw JingleErrors.tieBreak();
-    const credentials = jingleToCredentials(jingle);
+    const credentials = sessionCredentials(request.session());
     this.#n.newIceGeneration();
     this.#ours = undefined;
     // The peer's restart is the one: ours, scheduled, would only cross it.
@@ -325,10 +325,10 @@ export class IceRestart {
   }
 
   /** The answer to our restart offer: the peer's new credentials with its first candidates. */
-  receiveAnswer(jingle: Element, candidates: readonly RemoteCandidate[]): void {
+  receiveAnswer(request: JingleRequest, candidates: readonly RemoteCandidate[]): void {
     const attempt = this.#ours;
     if (!attempt) throw JingleErrors.outOfOrder();
-    const credentials = jingleToCredentials(jingle);
+    const credentials = sessionCredentials(request.session());
     this.#takeGeneration(credentials);
     this.#n.countRemote(candidates, true);
     this.#ours = undefined;

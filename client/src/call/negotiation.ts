@@ -15,7 +15,7 @@ import {
 } from "../jingle/index.js";
 import { agreedFromOffer, peerDtlsSetup, withSetup } from "./contents.js";
 import { CALL_LIMITS } from "./limits.js";
-import { JingleErrors } from "./jingle-actions.js";
+import { JingleErrors } from "./jingle-errors.js";
 
 export class NegotiationState {
   readonly role: JingleRole;

@@ -2,10 +2,9 @@
 // §7.2 content-add/-accept/-reject/-remove/-modify, XEP-0167). What was agreed lives in the call's
 // NegotiationState; this module decides how it changes, through a small port to the session. The
 // contents arithmetic itself is pure, in contents.ts.
-import type { Element } from "@xmpp/xml";
-import { sdpToSession, sessionToJingle, type JingleSession, type RemoteCandidate, type Senders } from "../jingle/index.js";
-import { addContents, agreedFromOffer, contentOf, modifySenders, sends, withSender } from "./contents.js";
-import { addCandidates, contentModifyElement, isTieBreak, JingleErrors, reasonElement, sessionInfoPayload } from "./jingle-actions.js";
+import { sdpToSession, type ContentStub, type JingleBody, type JingleRequest, type JingleSession, type RemoteCandidate, type Senders } from "../jingle/index.js";
+import { addContents, agreedFromOffer, contentOf, modifySenders, sends, withInlineCandidates, withSender } from "./contents.js";
+import { isTieBreak, JingleErrors } from "./jingle-errors.js";
 import type { NegotiationState } from "./negotiation.js";
 import type { MediaPeer } from "./peer.js";
 import { StanzaError } from "../xmpp/errors.js";
@@ -35,19 +34,17 @@ export interface RenegotiationPort {
   requirePeer(): Promise<MediaPeer>;
   /** Runs a task on the call's one-action-at-a-time queue. */
   enqueue(task: () => Promise<void>): void;
-  /** Sends a <jingle/> of this session to the peer; resolves on result, rejects with StanzaError. */
-  sendJingle(action: string, children: Element[]): Promise<void>;
-  /** Sends a built <jingle/> to the peer; resolves on result, rejects with StanzaError. */
-  sendIq(jingle: Element): Promise<Element>;
+  /** Sends a Jingle request of this session to the peer; resolves on result, rejects with StanzaError. */
+  sendJingle(jingle: JingleBody): Promise<void>;
   /** The peer refused one of our iqs: reported, never swallowed. */
   iqFailed(action: string, error: unknown): void;
   /** The contents of a content-add/-accept; the codec's refusal becomes the iq error, the call goes on. */
-  readSession(jingle: Element): JingleSession;
+  readSession(request: JingleRequest): JingleSession;
   /** The candidates inline in agreed contents (counted against the session cap). */
   readCandidatesOf(session: JingleSession): RemoteCandidate[];
   addCandidates(candidates: readonly RemoteCandidate[]): Promise<void>;
-  /** Pending local candidates as a transport-info, if any is for one of `names`. */
-  candidatesFor(names: readonly string[]): Element | null;
+  /** Pending local candidates placed in our contents, if any is for one of `names`. */
+  candidatesFor(names: readonly string[]): JingleSession | null;
   emitVideo(state: VideoState): void;
 }
 
@@ -126,7 +123,7 @@ export class Renegotiation {
     const add = this.#upgrade.add;
     this.#upgrade = undefined;
     this.#emitVideo();
-    this.#port.sendJingle("content-reject", [...this.#stubs(add), reasonElement("decline")]).catch((e: unknown) => this.#port.iqFailed("content-reject", e));
+    this.#port.sendJingle({ action: "content-reject", stubs: this.#stubs(add), reason: "decline" }).catch((e: unknown) => this.#port.iqFailed("content-reject", e));
   }
 
   #emitVideo() {
@@ -139,8 +136,8 @@ export class Renegotiation {
   }
 
   /** Contents reduced to name, creator and senders (content-reject, content-modify). */
-  #stubs(session: JingleSession): Element[] {
-    return session.contents.map((c) => contentModifyElement(c.name, c.creator, c.senders));
+  #stubs(session: JingleSession): ContentStub[] {
+    return session.contents.map((c) => ({ name: c.name, creator: c.creator, senders: c.senders }));
   }
 
   #updateLocal(sdp: string, answer = false) {
@@ -157,8 +154,7 @@ export class Renegotiation {
     const added = local.contents.filter((c) => !this.#n.remoteMids.includes(c.name));
     this.#upgrade = { direction: "outgoing", names: added.map((c) => c.name), modified: new Map() };
     this.#updateLocal(offer);
-    const jingle = sessionToJingle({ contents: added, groups: local.groups }, { action: "content-add", sid: this.#n.sid, initiator: this.#port.initiator() });
-    this.#port.sendIq(jingle).catch((error: unknown) => {
+    this.#port.sendJingle({ action: "content-add", session: { contents: added, groups: local.groups } }).catch((error: unknown) => {
       // Tie-break: the initiator's crossing content-add wins and answers ours (XEP-0166 §10).
       if (isTieBreak(error)) return;
       this.#port.iqFailed("content-add", error);
@@ -180,10 +176,10 @@ export class Renegotiation {
   }
 
   /** The peer adds a content (XEP-0166 §7.2.1): checked now, put to our user (or taken as the answer to ours) in turn. */
-  receiveContentAdd(jingle: Element) {
+  receiveContentAdd(request: JingleRequest) {
     const agreed = this.#n.remote;
     if (!this.#port.active() || !agreed || this.#upgrade?.direction === "incoming") throw JingleErrors.outOfOrder();
-    const add = this.#port.readSession(jingle);
+    const add = this.#port.readSession(request);
     if (add.contents.length === 0 || add.contents.some((c) => this.#n.remoteMids.includes(c.name))) throw JingleErrors.badRequest("no new content (empty, or a name already in use)");
     const crossing = this.#upgrade?.direction === "outgoing";
     if (crossing && this.#n.role === "initiator") throw JingleErrors.tieBreak();
@@ -193,7 +189,7 @@ export class Renegotiation {
       if (crossing) await (await this.#port.requirePeer()).rollback();
       if (!video) {
         // One video content at most: the call screen shows one remote video (as Conversations).
-        await this.#port.sendJingle("content-reject", [...this.#stubs(add), reasonElement("unsupported-applications")]).catch((e: unknown) => this.#port.iqFailed("content-reject", e));
+        await this.#port.sendJingle({ action: "content-reject", stubs: this.#stubs(add), reason: "unsupported-applications" }).catch((e: unknown) => this.#port.iqFailed("content-reject", e));
         return;
       }
       this.#upgrade = { direction: "incoming", add };
@@ -218,18 +214,17 @@ export class Renegotiation {
     // What the peer offered, narrowed to what our answer took: later descriptions derive from it.
     this.#n.agree(addContents(agreed, agreedFromOffer(add, local.contents)));
     const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: add.contents.find((a) => a.name === c.name)?.creator ?? c.creator }));
-    const jingle = sessionToJingle({ contents: accepted, groups: local.groups }, { action: "content-accept", sid: this.#n.sid, initiator: this.#port.initiator() });
-    addCandidates(jingle, this.#port.candidatesFor(names));
-    this.#port.sendIq(jingle).catch((e: unknown) => this.#port.iqFailed("content-accept", e));
+    const session = withInlineCandidates({ contents: accepted, groups: local.groups }, this.#port.candidatesFor(names));
+    this.#port.sendJingle({ action: "content-accept", session }).catch((e: unknown) => this.#port.iqFailed("content-accept", e));
     await this.#port.addCandidates(this.#port.readCandidatesOf(add));
     this.#emitVideo();
   }
 
   /** The peer accepts our content-add (§7.2.2). */
-  receiveContentAccept(jingle: Element) {
+  receiveContentAccept(request: JingleRequest) {
     const upgrade = this.#upgrade;
     if (upgrade?.direction !== "outgoing" || !this.#n.remote) throw JingleErrors.outOfOrder();
-    const accepted = this.#port.readSession(jingle);
+    const accepted = this.#port.readSession(request);
     if (accepted.contents.map((c) => c.name).join() !== upgrade.names.join()) throw JingleErrors.outOfOrder();
     this.#port.enqueue(async () => {
       const agreed = this.#n.remote;
@@ -246,8 +241,8 @@ export class Renegotiation {
   }
 
   /** content-reject of our content-add, or content-remove: of a content-add not yet answered (its retraction, as Conversations uses it) or of an agreed content (treated as senders none). */
-  receiveContentReject(jingle: Element, action: "content-reject" | "content-remove") {
-    const names = jingle.getChildren("content").map((c) => c.attrs.name ?? "");
+  receiveContentReject(request: JingleRequest, action: "content-reject" | "content-remove") {
+    const names = request.stubs.map((c) => c.name);
     const upgrade = this.#upgrade;
     if (action === "content-reject") {
       // StanzaJS names no content in its content-reject (Session.onContentAdd()): it can only mean ours.
@@ -269,9 +264,9 @@ export class Renegotiation {
   }
 
   /** The peer changes who sends on an agreed content (§7.2.6), or on the content of our content-add it has not accepted yet. */
-  receiveContentModify(jingle: Element) {
+  receiveContentModify(request: JingleRequest) {
     if (!this.#port.active() || !this.#n.remote || this.#upgrade?.direction === "incoming") throw JingleErrors.outOfOrder();
-    const changes = jingle.getChildren("content").map((c) => ({ name: c.attrs.name ?? "", senders: c.attrs.senders ?? "both" }));
+    const changes = request.stubs;
     const valid = (s: string): s is Senders => ["both", "initiator", "responder", "none"].includes(s);
     const pending = this.#upgrade?.names ?? [];
     const known = (name: string) => (this.#upgrade ? pending.includes(name) : this.#n.remoteMids.includes(name));
@@ -325,15 +320,15 @@ export class Renegotiation {
     this.#n.agree(remote);
     this.#emitVideo();
     if (send && this.#mutedInstead.delete(name)) {
-      await this.#port.sendJingle("session-info", [sessionInfoPayload("unmute", this.#n.role, name)]).catch((e: unknown) => this.#port.iqFailed("session-info", e));
+      await this.#port.sendJingle({ action: "session-info", info: { kind: "unmute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
     }
-    await this.#port.sendJingle("content-modify", [contentModifyElement(name, content.creator, senders)]).catch(async (error: unknown) => {
+    await this.#port.sendJingle({ action: "content-modify", stubs: [{ name, creator: content.creator, senders }] }).catch(async (error: unknown) => {
       this.#port.iqFailed("content-modify", error);
       // Dino refuses senders='none' (bad-request "invalid role none") and turns its own camera off
       // with session-info <mute/> (XEP-0167 §7.2.6): say it that way, so its view of us is not frozen.
       if (!send && error instanceof StanzaError && error.condition === "bad-request") {
         this.#mutedInstead.add(name);
-        await this.#port.sendJingle("session-info", [sessionInfoPayload("mute", this.#n.role, name)]).catch((e: unknown) => this.#port.iqFailed("session-info", e));
+        await this.#port.sendJingle({ action: "session-info", info: { kind: "mute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
       }
     });
   }

@@ -1,33 +1,23 @@
-import type { Element } from "@xmpp/xml";
 import {
-  candidateToJingle,
   formatCandidateString,
-  jingleToCandidates,
-  jingleToSdp,
-  jingleToSession,
   JingleCodecError,
-  sdpToJingle,
+  placeCandidates,
   sdpToSession,
+  sessionCandidates,
+  sessionToSdp,
   type IceCandidateInit,
+  type JingleBody,
+  type JingleRequest,
   type JingleSession,
+  type OutgoingJingle,
   type RemoteCandidate,
 } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
 import { StanzaError } from "../xmpp/errors.js";
-import {
-  addCandidates,
-  codecStanzaError,
-  isJingleAction,
-  jingleElement,
-  JingleErrors,
-  jingleIq,
-  readReason,
-  readSessionInfo,
-  reasonElement,
-  sessionInfoPayload,
-} from "./jingle-actions.js";
-import { jmiMessage, type JmiMessage } from "./jmi.js";
+import type { JmiMessage, OutgoingJmi } from "../xmpp/jmi.js";
+import { withInlineCandidates } from "./contents.js";
+import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
 import { DEFAULT_ICE_RESTART_TIMEOUTS, IceRestart, type IceRestartTimeouts } from "./ice-restart.js";
 import { Renegotiation, type VideoState } from "./renegotiation.js";
 import { NegotiationState } from "./negotiation.js";
@@ -35,6 +25,7 @@ import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
 import {
   acceptsJingle,
   AWAITING_ACCEPT,
+  isJingleAction,
   canTransition,
   FAILURE_REASONS,
   IN_SESSION,
@@ -53,9 +44,10 @@ import {
 export interface CallSignaling {
   /** Our full JID. */
   readonly jid: string;
-  sendMessage(message: Element): Promise<void>;
-  /** Sends an iq set; resolves on result, rejects with StanzaError. */
-  sendIq(iq: Element): Promise<Element>;
+  /** A XEP-0353 message, written at the edge (xmpp/jmi.ts); resolves once sent. */
+  sendJmi(to: string, jmi: OutgoingJmi): Promise<void>;
+  /** A Jingle iq set, written at the edge (jingle/request.ts); resolves on result, rejects with StanzaError. */
+  sendJingle(to: string, jingle: OutgoingJingle): Promise<void>;
 }
 
 export interface CallTimeouts extends IceRestartTimeouts {
@@ -99,7 +91,7 @@ export interface CallSessionOptions {
   relayOnly?: boolean;
   timeouts?: Partial<CallTimeouts>;
   /** Incoming without JMI: the session-initiate that started the call. */
-  initiate?: Element;
+  initiate?: JingleRequest;
   /** Outgoing without JMI: `peer` is the full JID that gets session-initiate directly. */
   direct?: boolean;
 }
@@ -155,7 +147,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #gathered = false;
   #offer: Promise<string> | undefined;
   #batchTimer: ReturnType<typeof setTimeout> | undefined;
-  #pendingInitiate: Element | undefined;
+  #pendingInitiate: JingleRequest | undefined;
   #muted = new Set<CallMedia>();
   /** The call rings through XEP-0353 (otherwise a direct session-initiate, no JMI finish). */
   readonly #jmi: boolean;
@@ -192,16 +184,15 @@ export class CallSession extends TypedEmitter<CallEvents> {
       initiator: () => this.#initiator(),
       requirePeer: () => this.#requirePeer(),
       enqueue: (task: () => Promise<void>) => this.#enqueue(task),
-      sendIq: (jingle: Element) => this.#sendToPeer(jingle),
+      sendJingle: (jingle: JingleBody) => this.#sendToPeer(jingle),
       addCandidates: (candidates: readonly RemoteCandidate[]) => this.#addCandidates(candidates),
     };
     this.#renegotiation = new Renegotiation({
       ...common,
-      sendJingle: (action, children) => this.#sendJingle(action, children),
       iqFailed: (action, error) => this.emit("iqError", action, error),
       readSession: (jingle) => this.#readSession(jingle, false),
       readCandidatesOf: (session) => this.#readCandidatesOf(session),
-      candidatesFor: (names) => this.#candidatesElement(this.#n.takeLocal(names)),
+      candidatesFor: (names) => this.#placed(this.#n.takeLocal(names)),
       emitVideo: (state) => this.emit("video", state),
     });
     this.#iceRestart = new IceRestart({
@@ -279,7 +270,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#startPeer(true);
     this.#offer = this.#peer?.then((peer) => peer.offer());
     this.#offer?.catch(() => undefined);
-    await this.#signaling.sendMessage(jmiMessage(this.#peerJid, "propose", this.id, { media: this.media }));
+    await this.#signaling.sendJmi(this.#peerJid, { action: "propose", id: this.id, media: this.media });
   }
 
   /**
@@ -299,8 +290,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
   /** Incoming: tell the caller we ring (Conversations waits for it), arm the missed-call timer. */
   async ring(): Promise<void> {
     this.#arm(this.#timeouts.incomingMs, () => this.#end("failed", "timeout"));
-    if (this.#state === "incoming") await this.#send(jmiMessage(this.#peerJid, "ringing", this.id));
-    else await this.#sendJingle("session-info", [sessionInfoPayload("ringing")]).catch(() => undefined);
+    if (this.#state === "incoming") await this.#send(this.#peerJid, "ringing");
+    else await this.#sendToPeer({ action: "session-info", info: { kind: "ringing" } }).catch((e: unknown) => this.emit("iqError", "session-info", e));
   }
 
   // ——— User intents ———
@@ -313,8 +304,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
       // Open the camera while the caller builds its offer.
       this.#startPeer(withCamera);
       // XEP-0353 §3.2: accept to our own bare JID stops our other devices; proceed to the caller.
-      await this.#send(jmiMessage(bareJid(this.#signaling.jid), "accept", this.id));
-      await this.#send(jmiMessage(this.#peerJid, "proceed", this.id));
+      await this.#send(bareJid(this.#signaling.jid), "accept");
+      await this.#send(this.#peerJid, "proceed");
     } else if (this.#state === "incoming-session" && this.#pendingInitiate) {
       this.#startPeer(withCamera);
       this.#answerInitiate(this.#pendingInitiate);
@@ -325,11 +316,11 @@ export class CallSession extends TypedEmitter<CallEvents> {
   async reject(): Promise<void> {
     if (this.#state === "incoming") {
       this.#end("rejected", "decline");
-      await this.#send(jmiMessage(this.#peerJid, "reject", this.id, { reason: "decline" }));
-      await this.#send(jmiMessage(bareJid(this.#signaling.jid), "reject", this.id, { reason: "decline" }));
+      await this.#send(this.#peerJid, "reject", "decline");
+      await this.#send(bareJid(this.#signaling.jid), "reject", "decline");
     } else if (this.#state === "incoming-session") {
       this.#end("rejected", "decline");
-      await this.#sendJingle("session-terminate", [reasonElement("decline")]);
+      await this.#sendToPeer({ action: "session-terminate", reason: "decline" });
     }
   }
 
@@ -363,7 +354,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
     (await this.#peer)?.setMuted(media, muted);
     if (this.#signalled && !this.ended) {
       const content = this.#n.local.find((c) => c.description?.media === media);
-      await this.#sendJingle("session-info", [sessionInfoPayload(muted ? "mute" : "unmute", this.#role(), content?.name)]).catch(() => undefined);
+      const info = { kind: muted ? "mute" : "unmute", creator: this.#role(), name: content?.name } as const;
+      await this.#sendToPeer({ action: "session-info", info }).catch((e: unknown) => this.emit("iqError", "session-info", e));
     }
   }
 
@@ -407,7 +399,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (bareJid(message.from) !== this.peerBareJid) return;
     if (action === "proceed" && this.#state === "retracted") {
       // Our retract crossed their proceed: say it again to the device that answered.
-      void this.#send(jmiMessage(message.from, "retract", this.id, { reason: "cancel" }));
+      void this.#send(message.from, "retract", "cancel");
       return;
     }
     // Only the device in the call finishes it (XEP-0353 §3.5); the peer's other resources are not in it.
@@ -443,38 +435,38 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * A Jingle iq for this sid. Checks it synchronously and returns (ack) or throws the
    * StanzaError XEP-0166 prescribes; the work itself is queued.
    */
-  handleJingle(from: string, jingle: Element): void {
+  handleJingle(from: string, request: JingleRequest): void {
     // §6.7: once terminated, the session is unknown, whatever the action or who sends it.
     if (this.ended) throw JingleErrors.unknownSession();
     if (from !== this.#peerJid && !(this.#state === "proceeding" && bareJid(from) === this.peerBareJid)) {
       throw JingleErrors.unknownSession();
     }
-    const action = jingle.attrs.action ?? "";
+    const { action } = request;
     // §7.2: an action the XEP does not define is malformed.
     if (!isJingleAction(action)) throw JingleErrors.badRequest(`no Jingle action '${action}'`);
     if (!acceptsJingle(this.#state, action)) throw JingleErrors.outOfOrder();
     switch (action) {
       case "session-initiate":
         this.#peerJid = from;
-        this.#checkMedia(jingle);
-        return this.#answerInitiate(jingle);
+        this.#checkMedia(request);
+        return this.#answerInitiate(request);
       case "session-accept":
-        return this.#receiveAccept(jingle);
+        return this.#receiveAccept(request);
       case "transport-info":
-        return this.#receiveTransportInfo(jingle);
+        return this.#receiveTransportInfo(request);
       case "session-info":
-        return this.#receiveSessionInfo(jingle);
+        return this.#receiveSessionInfo(request);
       case "content-add":
-        return this.#renegotiation.receiveContentAdd(jingle);
+        return this.#renegotiation.receiveContentAdd(request);
       case "content-accept":
-        return this.#renegotiation.receiveContentAccept(jingle);
+        return this.#renegotiation.receiveContentAccept(request);
       case "content-reject":
       case "content-remove":
-        return this.#renegotiation.receiveContentReject(jingle, action);
+        return this.#renegotiation.receiveContentReject(request, action);
       case "content-modify":
-        return this.#renegotiation.receiveContentModify(jingle);
+        return this.#renegotiation.receiveContentModify(request);
       case "session-terminate":
-        return this.#receiveTerminate(jingle);
+        return this.#receiveTerminate(request);
       case "description-info":
         // §6.8: an informational payload this client does not act on.
         throw JingleErrors.unsupportedInfo();
@@ -484,25 +476,25 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  #receiveAccept(jingle: Element) {
-    const sdp = this.#remoteSdp(jingle);
-    const remote = this.#readSession(jingle, true);
+  #receiveAccept(request: JingleRequest) {
+    const sdp = this.#remoteSdp(request);
+    const remote = this.#readSession(request, true);
     this.#clearTimer();
     this.#transition("active");
     this.#enqueue(async () => {
       await (await this.#requirePeer()).applyAnswer(sdp);
       this.#n.established(this.#n.local, remote, false);
-      await this.#addCandidates(this.#readCandidates(jingle));
+      await this.#addCandidates(this.#readCandidates(request));
     });
   }
 
-  #receiveTransportInfo(jingle: Element) {
-    const candidates = this.#readTrickled(jingle);
-    switch (this.#iceRestart.classify(jingle, candidates.length)) {
+  #receiveTransportInfo(request: JingleRequest) {
+    const candidates = this.#readTrickled(request);
+    switch (this.#iceRestart.classify(request, candidates.length)) {
       case "restart-offer":
-        return this.#iceRestart.receiveOffer(jingle);
+        return this.#iceRestart.receiveOffer(request);
       case "restart-answer":
-        return this.#iceRestart.receiveAnswer(jingle, candidates);
+        return this.#iceRestart.receiveAnswer(request, candidates);
       case "stale":
         // Candidates of an ICE generation the restart replaced: acknowledged, of no use.
         return;
@@ -512,16 +504,15 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  #receiveSessionInfo(jingle: Element) {
-    const info = readSessionInfo(jingle);
+  #receiveSessionInfo({ info }: JingleRequest) {
     if (!info) throw JingleErrors.unsupportedInfo();
     if (info.kind === "mute" || info.kind === "unmute") this.emit("remoteMute", info.kind === "mute");
     // A device called without JMI rings (StanzaJS MediaSession.ring(), Dino calls.vala).
     if (info.kind === "ringing" && this.#state === "initiating") this.#transition("alerting");
   }
 
-  #receiveTerminate(jingle: Element) {
-    const reason = readReason(jingle) ?? "success";
+  #receiveTerminate(request: JingleRequest) {
+    const reason = request.reason ?? "success";
     // The peer ended it because something broke (XEP-0166 §7.4): a failed call on this side too.
     const declined = AWAITING_ACCEPT.includes(this.#state) && (reason === "decline" || reason === "busy");
     const to = declined ? "rejected" : FAILURE_REASONS.has(reason) ? "failed" : "finished";
@@ -577,10 +568,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
     const sdp = await (this.#offer ?? peer.offer());
     await this.#firstCandidates();
     if (this.ended) return;
-    const jingle = sdpToJingle(sdp, { role: "initiator", action: "session-initiate", sid: this.id, initiator: this.#signaling.jid });
-    this.#n.setLocal(sdpToSession(sdp, { role: "initiator" }).session.contents);
+    const offer = sdpToSession(sdp, { role: "initiator" }).session;
+    this.#n.setLocal(offer.contents);
     if (this.#state === "proceeded") this.#transition("initiated");
-    await this.#sendSignalled(jingle);
+    await this.#sendSignalled({ action: "session-initiate" as const, sid: this.id, initiator: this.#signaling.jid, session: offer });
   }
 
   /**
@@ -588,9 +579,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * them there), then trickles the rest without waiting for the ack: RFC 6120 §10.1 keeps
    * our stanzas to one peer in order, so a transport-info cannot overtake its session.
    */
-  async #sendSignalled(jingle: Element) {
-    addCandidates(jingle, this.#candidatesElement(this.#n.takeLocal()));
-    const sent = this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
+  async #sendSignalled(jingle: { action: "session-initiate" | "session-accept"; sid: string; initiator: string; responder?: string; session: JingleSession }) {
+    const session = withInlineCandidates(jingle.session, this.#placed(this.#n.takeLocal()));
+    const sent = this.#signaling.sendJingle(this.#peerJid, { ...jingle, session });
     this.#signalled = true;
     if (this.#n.hasPendingLocal) this.#scheduleFlush();
     await sent;
@@ -611,9 +602,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
     });
   }
 
-  #answerInitiate(jingle: Element) {
-    const sdp = this.#remoteSdp(jingle);
-    const offer = this.#readSession(jingle, true);
+  #answerInitiate(request: JingleRequest) {
+    const sdp = this.#remoteSdp(request);
+    const offer = this.#readSession(request, true);
     this.#clearTimer();
     this.#transition("accepting");
     this.#enqueue(async () => {
@@ -621,11 +612,11 @@ export class CallSession extends TypedEmitter<CallEvents> {
       const answer = await peer.answer(sdp);
       this.#n.established(sdpToSession(answer, { role: "responder" }).session.contents, offer, true);
       // The caller's candidates (inline and trickled while we rang) are applied while ours gather.
-      await Promise.all([this.#addCandidates(this.#readCandidates(jingle)), this.#firstCandidates()]);
+      await Promise.all([this.#addCandidates(this.#readCandidates(request)), this.#firstCandidates()]);
       if (this.ended) return;
-      const accept = sdpToJingle(answer, { role: "responder", action: "session-accept", sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid });
+      const session = sdpToSession(answer, { role: "responder", answer: true }).session;
       this.#transition("active");
-      await this.#sendSignalled(accept);
+      await this.#sendSignalled({ action: "session-accept" as const, sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid, session });
     });
   }
 
@@ -641,8 +632,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
 
   /** INTEROP: the media of session-initiate must be what was proposed. */
-  #checkMedia(jingle: Element) {
-    const offered = new Set(this.#readSession(jingle, true).contents.map((c) => c.description?.media).filter(Boolean));
+  #checkMedia(request: JingleRequest) {
+    const offered = new Set(this.#readSession(request, true).contents.map((c) => c.description?.media).filter(Boolean));
     const proposed = new Set(this.media);
     if (offered.size !== proposed.size || [...offered].some((m) => !proposed.has(m as CallMedia))) {
       this.#problem = "The caller started a different kind of call than it announced.";
@@ -652,17 +643,17 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
 
   /** The description of a session-initiate/accept: one the codec refuses ends the call. */
-  #remoteSdp(jingle: Element): string {
+  #remoteSdp(request: JingleRequest): string {
     try {
-      return jingleToSdp(jingle, { role: this.#role() });
+      return sessionToSdp(request.session(), { role: this.#role(), answer: request.action === "session-accept", sid: request.sid });
     } catch (error) {
       throw this.#codecError(error, true);
     }
   }
 
   /** Candidates inline in a session-initiate/accept the codec has already read (#remoteSdp). */
-  #readCandidates(jingle: Element): RemoteCandidate[] {
-    const candidates = jingleToCandidates(jingle, this.#n.remoteMids);
+  #readCandidates(request: JingleRequest): RemoteCandidate[] {
+    const candidates = sessionCandidates(request.session(), this.#n.remoteMids);
     this.#n.countRemote(candidates, false);
     return candidates;
   }
@@ -671,9 +662,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * The candidates of a transport-info. One the codec refuses is answered and the call goes on:
    * a transport we do not know is information we do not understand (§6.8), not a reason to end.
    */
-  #readTrickled(jingle: Element): RemoteCandidate[] {
+  #readTrickled(request: JingleRequest): RemoteCandidate[] {
     try {
-      return jingleToCandidates(jingle, this.#n.remoteMids);
+      return sessionCandidates(request.session(), this.#n.remoteMids);
     } catch (error) {
       if (error instanceof JingleCodecError && error.condition === "feature-not-implemented") throw JingleErrors.unsupportedInfo();
       throw codecStanzaError(error);
@@ -681,9 +672,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
 
   /** `ends`: a session-initiate/accept the codec refuses ends the call; a bad content-add/-accept is only refused. */
-  #readSession(jingle: Element, ends: boolean): JingleSession {
+  #readSession(request: JingleRequest, ends: boolean): JingleSession {
     try {
-      return jingleToSession(jingle);
+      return request.session();
     } catch (error) {
       throw this.#codecError(error, ends);
     }
@@ -720,10 +711,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#batchTimer ??= setTimeout(() => this.#flushCandidates(), this.#timeouts.trickleBatchMs);
   }
 
-  /** Local candidates as Jingle for the peer (null when none survives the TCP/mDNS filter). */
-  #candidatesElement(batch: readonly IceCandidateInit[]): Element | null {
-    if (batch.length === 0) return null;
-    return candidateToJingle(batch, { contents: this.#n.local, sid: this.id, initiator: this.#initiator() });
+  /** Local candidates placed in our contents (null when none survives the TCP/mDNS filter). */
+  #placed(batch: readonly IceCandidateInit[]): JingleSession | null {
+    return batch.length === 0 ? null : placeCandidates(batch, { contents: this.#n.local });
   }
 
   /**
@@ -737,8 +727,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (!this.#signalled || this.ended || this.#n.holding) return;
     const batch = this.#n.takeLocal();
     for (const mid of new Set(batch.map((c) => c.sdpMid))) {
-      const jingle = this.#candidatesElement(batch.filter((c) => c.sdpMid === mid));
-      if (jingle) void this.#sendToPeer(jingle).catch((error: unknown) => this.emit("iqError", "transport-info", error));
+      const session = this.#placed(batch.filter((c) => c.sdpMid === mid));
+      if (session) void this.#sendToPeer({ action: "transport-info", session }).catch((error: unknown) => this.emit("iqError", "transport-info", error));
     }
   }
 
@@ -758,7 +748,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   async #retract(reason: JingleReason) {
     if (!RINGING_OUT.includes(this.#state)) return;
     this.#end("retracted", reason);
-    await this.#send(jmiMessage(this.peerBareJid, "retract", this.id, { reason }));
+    await this.#send(this.peerBareJid, "retract", reason);
   }
 
   /** session-terminate (if the session was signalled) and JMI finish, then end locally. */
@@ -766,15 +756,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (this.ended) return;
     const inSession = IN_SESSION.includes(this.#state);
     this.#end(state, reason);
-    if (inSession) await this.#sendJingle("session-terminate", [reasonElement(reason)]).catch((error: unknown) => this.emit("iqError", "session-terminate", error));
+    if (inSession) await this.#sendToPeer({ action: "session-terminate", reason }).catch((error: unknown) => this.emit("iqError", "session-terminate", error));
     if (this.#jmi && this.#peerJid.includes("/")) {
-      await this.#send(jmiMessage(this.#peerJid, "finish", this.id, { reason }));
+      await this.#send(this.#peerJid, "finish", reason);
     }
-  }
-
-  async #sendJingle(action: string, children: Element[]) {
-    const jingle = jingleElement(action, this.id, { initiator: this.#initiator() }, ...children);
-    await this.#sendToPeer(jingle);
   }
 
   /**
@@ -783,12 +768,13 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * §10.5.4 service-unavailable for a full JID nobody holds) gets it again for a while; its
    * client comes back under the same full JID (XmppConnection re-binds its resource).
    */
-  async #sendToPeer(jingle: Element): Promise<Element> {
+  async #sendToPeer(body: JingleBody): Promise<void> {
+    const jingle = { ...body, sid: this.id, initiator: this.#initiator() } as OutgoingJingle;
     // Counted from when the peer was found away: the first attempt may itself have waited for our own reconnection.
     let deadline: number | undefined;
     for (;;) {
       try {
-        return await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
+        return await this.#signaling.sendJingle(this.#peerJid, jingle);
       } catch (error) {
         const away = error instanceof StanzaError && (error.condition === "service-unavailable" || error.condition === "recipient-unavailable");
         deadline ??= Date.now() + this.#timeouts.peerAwayMs;
@@ -798,8 +784,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  async #send(message: Element) {
-    await this.#signaling.sendMessage(message).catch(() => undefined);
+  /** A JMI message of this call; one that cannot be sent is lost with the connection (re-sent by it when it can). */
+  async #send(to: string, action: OutgoingJmi["action"], reason?: JingleReason) {
+    await this.#signaling.sendJmi(to, { action, id: this.id, reason }).catch(() => undefined);
   }
 
   #enqueue(task: () => Promise<void>) {

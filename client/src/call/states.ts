@@ -1,3 +1,7 @@
+import type { JingleAction, JingleReason, RtpMedia } from "../jingle/index.js";
+import type { JmiAction } from "../xmpp/jmi.js";
+
+export { isJingleAction, isJingleReason, JINGLE_ACTIONS, JINGLE_REASONS, type JingleAction, type JingleReason } from "../jingle/index.js";
 /**
  * The states of one call and the only transitions allowed between them, covering the
  * XEP-0353 ringing phase and the XEP-0166 session (modelled on Conversations'
@@ -66,18 +70,6 @@ export const AWAITING_ACCEPT: readonly CallState[] = ["initiated", "initiating",
 /** A Jingle session exists with the peer's device: ending the call takes a session-terminate. */
 export const IN_SESSION: readonly CallState[] = [...AWAITING_ACCEPT, "incoming-session", "accepting", "active"];
 
-/** XEP-0166 §7.2: the actions the protocol defines; any other is a bad-request. */
-export const JINGLE_ACTIONS = [
-  "content-accept", "content-add", "content-modify", "content-reject", "content-remove", "description-info",
-  "security-info", "session-accept", "session-info", "session-initiate", "session-terminate", "transport-accept",
-  "transport-info", "transport-reject", "transport-replace",
-] as const;
-export type JingleAction = (typeof JINGLE_ACTIONS)[number];
-
-export function isJingleAction(action: string | undefined): action is JingleAction {
-  return (JINGLE_ACTIONS as readonly string[]).includes(action ?? "");
-}
-
 /**
  * The states in which the peer's Jingle action is in order (otherwise `<out-of-order/>`, XEP-0166
  * §10). Actions not listed are taken in every state, or refused whatever the state
@@ -99,8 +91,7 @@ export function acceptsJingle(state: CallState, action: JingleAction): boolean {
   return JINGLE_ACCEPTED_IN[action]?.includes(state) ?? true;
 }
 
-/** XEP-0353 actions, and the states in which the peer's (or, for accept/proceed/reject, our own devices') one acts. */
-export type JmiAction = "propose" | "ringing" | "proceed" | "accept" | "reject" | "retract" | "finish";
+/** The states in which a XEP-0353 message from the peer's device acts on the call. */
 export const JMI_ACCEPTED_IN: Record<JmiAction, readonly CallState[]> = {
   propose: [],
   ringing: ["proposed"],
@@ -128,34 +119,8 @@ export function isTerminal(state: CallState): state is TerminalState {
   return VALID_TRANSITIONS[state].length === 0;
 }
 
-/** XEP-0166 §7.4 reasons we send and understand. */
-export type JingleReason =
-  | "success"
-  | "decline"
-  | "busy"
-  | "timeout"
-  | "cancel"
-  | "connectivity-error"
-  | "failed-application"
-  | "failed-transport"
-  | "general-error"
-  | "security-error"
-  | "gone"
-  | "media-error"
-  | "unsupported-applications"
-  | "unsupported-transports";
-
-export const JINGLE_REASONS: readonly JingleReason[] = [
-  "success", "decline", "busy", "timeout", "cancel", "connectivity-error", "failed-application", "failed-transport",
-  "general-error", "security-error", "gone", "media-error", "unsupported-applications", "unsupported-transports",
-];
-
-export function isJingleReason(name: string): name is JingleReason {
-  return (JINGLE_REASONS as readonly string[]).includes(name);
-}
-
 /** The media of a call (XEP-0353 propose descriptions / XEP-0167 contents). */
-export type CallMedia = "audio" | "video";
+export type CallMedia = RtpMedia;
 
 export type CallDirection = "outgoing" | "incoming";
 

@@ -3,9 +3,10 @@ import { xml } from "@xmpp/xml";
 import { FakeNetwork, until } from "./fakes.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import type { CallSession } from "../../../client/src/call/session.js";
-import type { JmiMessage } from "../../../client/src/call/jmi.js";
+import type { JmiMessage } from "../../../client/src/xmpp/jmi.js";
 import { historyFromJmi } from "../../../client/src/call/history.js";
 import { deriveCallPhase } from "../../../client/src/call/view.js";
+import { deliverJingle } from "../../../client/src/app/call-stanzas.js";
 
 function setup(opts: { bobDevices?: number; timeouts?: Record<string, number> } = {}) {
   const net = new FakeNetwork();
@@ -243,7 +244,7 @@ describe("XEP-0166 errors", () => {
   it("a third party's session-terminate for an existing session gets unknown-session and leaves the call up", async () => {
     const { bob, call } = await activeCall();
     const forged = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-terminate", sid: call.id }, xml("reason", {}, xml("success")));
-    const error = (() => { try { bob.manager.handleJingle("eve@evil/x", forged); } catch (e) { return e; } })();
+    const error = (() => { try { deliverJingle(bob.manager, "eve@evil/x", forged); } catch (e) { return e; } })();
     expect(error).toBeInstanceOf(StanzaError);
     expect(error).toMatchObject({ condition: "item-not-found", application: { name: "unknown-session" } });
     expect(incoming(bob)!.state).toBe("active");
@@ -252,20 +253,20 @@ describe("XEP-0166 errors", () => {
   it("an action for an unknown sid gets item-not-found with unknown-session", () => {
     const { bob } = setup();
     const ti = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "transport-info", sid: "nope" });
-    expect(() => bob.manager.handleJingle("alice@x/web", ti)).toThrowError(expect.objectContaining({ condition: "item-not-found", application: expect.objectContaining({ name: "unknown-session" }) }));
+    expect(() => deliverJingle(bob.manager, "alice@x/web", ti)).toThrowError(expect.objectContaining({ condition: "item-not-found", application: expect.objectContaining({ name: "unknown-session" }) }));
   });
 
   it("a second session-accept is out-of-order", async () => {
     const { alice, call } = await activeCall();
     const again = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-accept", sid: call.id });
-    expect(() => alice.manager.handleJingle("bob@x/dev1", again)).toThrowError(expect.objectContaining({ condition: "unexpected-request", application: expect.objectContaining({ name: "out-of-order" }) }));
+    expect(() => deliverJingle(alice.manager, "bob@x/dev1", again)).toThrowError(expect.objectContaining({ condition: "unexpected-request", application: expect.objectContaining({ name: "out-of-order" }) }));
     expect(call.state).toBe("active");
   });
 
   it("a session-info it does not understand gets unsupported-info", async () => {
     const { alice, call } = await activeCall();
     const info = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-info", sid: call.id }, xml("hold-music", { xmlns: "urn:example" }));
-    expect(() => alice.manager.handleJingle("bob@x/dev1", info)).toThrowError(expect.objectContaining({ condition: "feature-not-implemented", application: expect.objectContaining({ name: "unsupported-info" }) }));
+    expect(() => deliverJingle(alice.manager, "bob@x/dev1", info)).toThrowError(expect.objectContaining({ condition: "feature-not-implemented", application: expect.objectContaining({ name: "unsupported-info" }) }));
   });
 
   it("a malformed session-initiate gets bad-request", async () => {
@@ -277,7 +278,7 @@ describe("XEP-0166 errors", () => {
     await incoming(bob)!.accept();
     const broken = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-initiate", sid: incoming(bob)!.id },
       xml("content", { creator: "initiator", name: "0" }, xml("description", { xmlns: "urn:xmpp:jingle:apps:rtp:1", media: "audio" })));
-    expect(() => bob.manager.handleJingle("alice@x/web", broken)).toThrowError(expect.objectContaining({ condition: "bad-request" }));
+    expect(() => deliverJingle(bob.manager, "alice@x/web", broken)).toThrowError(expect.objectContaining({ condition: "bad-request" }));
   });
 
   it("a session-initiate with other media than proposed is refused and ends the call with security-error", async () => {
