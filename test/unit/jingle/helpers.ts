@@ -42,7 +42,7 @@ export function semantics(sdp: string) {
       const fp = (m["fingerprint"] ?? p["fingerprint"]) as Loose | undefined;
       const sctpmap = m["sctpmap"] as Loose | undefined;
       return {
-        mid: String(m["mid"]),
+        mid: m["mid"] === undefined ? undefined : String(m["mid"]),
         type: m["type"],
         direction: isRtp ? (m["direction"] ?? p["direction"] ?? "sendrecv") : undefined,
         codecs: isRtp
