@@ -183,6 +183,8 @@ interface VerLookup {
   promises: Map<string, Promise<Features>>;
   tried: Set<string>;
   running: boolean;
+  /** The resource being asked, and how to stop waiting for it once it went offline. */
+  asking?: { jid: string; giveUp: () => void };
 }
 
 /**
@@ -238,6 +240,8 @@ export class Disco extends TypedEmitter<DiscoEvents> {
     this.#byJid.delete(jid);
     this.#inflight.delete(jid);
     for (const lookup of this.#lookups.values()) {
+      // Asking a resource that is gone would only run into the timeout: the next one is asked now.
+      if (lookup.asking?.jid === jid) lookup.asking.giveUp();
       lookup.waiting.get(jid)?.(undefined);
       lookup.waiting.delete(jid);
       lookup.promises.delete(jid);
@@ -273,7 +277,9 @@ export class Disco extends TypedEmitter<DiscoEvents> {
       const jid = [...lookup.waiting.keys()].filter((j) => !lookup.tried.has(j)).at(-1);
       if (jid === undefined) break;
       lookup.tried.add(jid);
-      const info = await this.#ask(jid, `${lookup.node}#${ver}`);
+      const offline = new Promise<undefined>((resolve) => (lookup.asking = { jid, giveUp: () => resolve(undefined) }));
+      const info = await Promise.race([this.#ask(jid, `${lookup.node}#${ver}`), offline]);
+      lookup.asking = undefined;
       if (!info) continue;
       if (!info.hasForms && (await capsHash(info)) === ver) {
         this.#byVer.set(ver, info.features);

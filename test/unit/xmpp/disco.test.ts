@@ -242,6 +242,19 @@ describe("learning contacts' features", () => {
     expect(disco.featuresOf("bob@x/1")).toBeUndefined();
   });
 
+  it("asks the next resource at once when the one being asked goes offline, without waiting for the timeout", async () => {
+    const ver = await capsHash(info);
+    const { port, queries } = fakePort((q, to) => (to === "bob@x/old" ? new Promise<undefined>(() => undefined) : answerWith(q.attrs.node)));
+    const disco = new Disco(port);
+    const caps = { node: "n", ver, hash: "sha-1" };
+    void disco.learn("bob@x/old", caps);
+    const live = disco.learn("bob@x/new", caps);
+    disco.forget("bob@x/old");
+    expect(await live).toEqual(info.features);
+    expect(queries.map((q) => q.to)).toEqual(["bob@x/old", "bob@x/new"]);
+    expect(disco.featuresOf("bob@x/old")).toBeUndefined();
+  });
+
   it("queries plain disco#info for a resource without caps", async () => {
     const { port, queries } = fakePort(() => answerWith());
     const disco = new Disco(port);
