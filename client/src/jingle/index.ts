@@ -4,6 +4,7 @@ export {
   isAnswerAction, sessionIdFromSid,
   type SdpToJingleOptions, type JingleToSdpOptions, type SdpToSessionOptions, type SessionToSdpOptions,
 } from "./codec.js";
+export { alignAnswerToOffer } from "./align.js";
 export {
   candidateToJingle, jingleToCandidates, jingleToCredentials, credentialsToJingle,
   placeCandidates, sessionCandidates, sessionCredentials, credentialsSession,

@@ -305,8 +305,14 @@ export function checkSentDescription(jingle: Element, kind: "offer" | "answer"):
       if (!description.getChild("rtcp-mux", NS_RTP)) problems.push(`${where}: no <rtcp-mux/>`);
       for (const pt of description.getChildren("payload-type")) {
         if (pt.attrs.name?.toLowerCase() === "opus" && pt.attrs.channels !== "2") problems.push(`${where}: opus without channels='2'`);
-        for (const p of pt.getChildren("parameter")) {
-          if (!p.attrs.name || /\s/.test(p.attrs.name) || p.attrs.value === undefined) problems.push(`${where}: parameter Conversations throws on (${p.toString()})`);
+        // Conversations (SessionDescription.java l. 225-231): a lone parameter needs only a value
+        // (RED's `111/111`, DTMF's `0-15`); among several, each needs a name and a value.
+        const params = pt.getChildren("parameter");
+        for (const p of params) {
+          const nameless = params.length === 1 && p.attrs.name === undefined;
+          if ((!nameless && !p.attrs.name) || /\s/.test(p.attrs.name ?? "") || p.attrs.value === undefined || /\s/.test(p.attrs.value)) {
+            problems.push(`${where}: parameter Conversations throws on (${p.toString()})`);
+          }
         }
       }
     }
