@@ -1,4 +1,5 @@
 import {
+  alignAnswerToOffer,
   sdpToSession,
   type JingleBody,
   type JingleRequest,
@@ -536,7 +537,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
       // The caller's candidates (inline and trickled while we rang) are applied while ours gather.
       await Promise.all([this.#addCandidates(this.#read.inline(request)), this.#trickle.firstCandidates()]);
       if (this.ended) return;
-      const session = sdpToSession(answer, { role: "responder", answer: true }).session;
+      // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
+      const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);
       this.#transition("active");
       await this.#sendSignalled({ action: "session-accept" as const, sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid, session });
     });
