@@ -20,7 +20,6 @@ export {
   JingleCodecError,
   type JingleCodecReason, type StanzaErrorCondition, type JingleTerminateReason, type JingleCodecLocation,
 } from "./errors.js";
-export * from "./namespaces.js";
 export * from "./model.js";
 export type { SdpReadResult } from "./sdp-read.js";
 export type { JingleAttributes } from "./xml-write.js";

@@ -15,7 +15,7 @@ import { checkContentName } from "./names.js";
 import {
   NS_JINGLE, NS_JINGLE_DTLS, NS_JINGLE_DTLS_SCTP, NS_JINGLE_GROUPING, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP,
   NS_JINGLE_RTP_FB, NS_JINGLE_RTP_HDREXT, NS_JINGLE_RTP_MSID, NS_JINGLE_RTP_SSMA,
-} from "./namespaces.js";
+} from "../namespaces.js";
 
 export interface XmlReadOptions {
   /** Every content must carry a description (session-initiate, session-accept, content-add…). */

@@ -8,7 +8,7 @@ import type { IceTransport, JingleContent, JingleSession, Parameter, PayloadType
 import {
   NS_JINGLE, NS_JINGLE_DTLS, NS_JINGLE_DTLS_SCTP, NS_JINGLE_GROUPING, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP,
   NS_JINGLE_RTP_FB, NS_JINGLE_RTP_HDREXT, NS_JINGLE_RTP_MSID, NS_JINGLE_RTP_SSMA,
-} from "./namespaces.js";
+} from "../namespaces.js";
 
 export interface JingleAttributes {
   /** XEP-0166 §7.2 action, e.g. session-initiate, session-accept, transport-info. */

@@ -4,7 +4,7 @@ import { bareJid, XmppConnection, type ConnectionOptions, type ConnectionState }
 import { callability, Disco, mayDiscover, type Callability } from "./disco.js";
 import { TypedEmitter } from "./emitter.js";
 import { IceServerSource } from "./extdisco.js";
-import { NS_CARBONS } from "./ns.js";
+import { NS_CARBONS } from "../namespaces.js";
 import {
   applyPresence,
   contactAvailability,

@@ -9,15 +9,15 @@ import {
   NS_JINGLE_DTLS,
   NS_JINGLE_GROUPING,
   NS_JINGLE_ICE_UDP,
-  NS_JINGLE_RTCP_FB,
+  NS_JINGLE_RTP_FB,
   NS_JINGLE_RTP,
   NS_JINGLE_RTP_AUDIO,
   NS_JINGLE_RTP_HDREXT,
   NS_JINGLE_RTP_VIDEO,
-  NS_JINGLE_SSMA,
+  NS_JINGLE_RTP_SSMA,
   NS_JMI,
   NS_PING,
-} from "./ns.js";
+} from "../namespaces.js";
 import type { CapsInfo } from "./presence.js";
 
 export interface Identity {
@@ -52,10 +52,10 @@ export const OWN_INFO: DiscoInfo = {
     NS_JINGLE_DTLS,
     NS_JINGLE_RTP_AUDIO,
     NS_JINGLE_RTP_VIDEO,
-    NS_JINGLE_RTCP_FB,
+    NS_JINGLE_RTP_FB,
     NS_JINGLE_RTP_HDREXT,
     NS_JINGLE_GROUPING,
-    NS_JINGLE_SSMA,
+    NS_JINGLE_RTP_SSMA,
     NS_JMI,
   ],
 };

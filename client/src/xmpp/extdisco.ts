@@ -1,7 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import { TypedEmitter } from "./emitter.js";
-import { NS_EXTDISCO } from "./ns.js";
+import { NS_EXTDISCO } from "../namespaces.js";
 
 /** XEP-0215 §3: one `<service/>`. */
 export interface ExternalService {

@@ -2,9 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "sdp-transform";
 import {
-  jingleToSdp, jingleToSession, parseJingleXml, sdpToJingle, sdpToSession, NS_JINGLE_RTP_SSMA,
+  jingleToSdp, jingleToSession, parseJingleXml, sdpToJingle, sdpToSession,
 } from "../../../client/src/jingle/index.js";
 import { fixture, sdpFixtures } from "./helpers.js";
+import { NS_JINGLE_RTP_SSMA } from "../../../client/src/namespaces.js";
 
 const jingle = (inner: string, action = "session-initiate") =>
   parseJingleXml(`<jingle xmlns='urn:xmpp:jingle:1' action='${action}' sid='s1'>${inner}</jingle>`);
