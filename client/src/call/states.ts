@@ -85,6 +85,8 @@ export const JINGLE_ACCEPTED_IN: Partial<Record<JingleAction, readonly CallState
   "content-reject": ["active"],
   "content-remove": ["active"],
   "content-modify": ["active"],
+  // Once a device proceeded or a session-initiate was sent or received (XEP-0353 §3.5, XEP-0166 §7.2.16).
+  "session-terminate": [...IN_SESSION, "proceeded", "proceeding"],
 };
 
 export function acceptsJingle(state: CallState, action: JingleAction): boolean {

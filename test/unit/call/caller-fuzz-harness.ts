@@ -13,7 +13,7 @@ import parse from "@xmpp/xml/lib/parse.js";
 import { CallManager } from "../../../client/src/call/manager.js";
 import { jmiMessage, readJmi } from "../../../client/src/xmpp/jmi.js";
 import type { CallSession } from "../../../client/src/call/session.js";
-import { canTransition, type CallMedia, type CallState } from "../../../client/src/call/states.js";
+import type { CallMedia, CallState } from "../../../client/src/call/states.js";
 import { jingleToCandidates, sdpToJingle } from "../../../client/src/jingle/index.js";
 import { Prng } from "../../support/fuzz/prng.js";
 import { cloneElement, mutateElement } from "../../support/fuzz/xml-mutators.js";
@@ -24,7 +24,7 @@ import { ANSWER_AV, shapeSdp } from "./fakes.js";
 import { answerProblem, InstantPeer } from "./fuzz-peer.js";
 import { deliverIq, hostileIq, hostileJmi, hostileSid, jingleSeedsOf, mutationsFor, type CaseContext, type IqCase } from "./fuzz-harness.js";
 import {
-  AWAITING_ACCEPT, bareOf, expectedAnswer, firstGeneration, NS_JINGLE, NS_JINGLE_RTP_INFO, readDescription, sameAnswer, terminatedState, terminateReason,
+  AWAITING_ACCEPT, bareOf, ENDABLE_BY_PEER, expectedAnswer, firstGeneration, NS_JINGLE, NS_JINGLE_RTP_INFO, readDescription, sameAnswer, terminatedState, terminateReason,
   track, UNKNOWN_SESSION, type Answer, type Expected, type IceGeneration, type SessionView,
 } from "./fuzz-oracle.js";
 import { deliverMessage } from "../../../client/src/app/call-stanzas.js";
@@ -282,7 +282,7 @@ export function jmiEffect(w: CallerWorld, stanza: Element): Effect {
       return ringing ? { ...same, state: "rejected", reason: m.reason ?? "decline" } : same;
     case "finish":
       // §3.5: only the device in the call ends it.
-      return m.from === call.peerJid && canTransition(call.state, "finished") ? { ...same, state: "finished", reason: m.reason ?? "success" } : same;
+      return m.from === call.peerJid && ENDABLE_BY_PEER.has(call.state) ? { ...same, state: "finished", reason: m.reason ?? "success" } : same;
     default:
       return same;
   }
