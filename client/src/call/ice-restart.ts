@@ -1,4 +1,4 @@
-// Recovering a call whose network path broke (issue 8, "Network change"): an ICE restart (RFC 8445
+// Recovering a call whose network path broke: an ICE restart (RFC 8445
 // §9, JSEP §4.1.3.1) signalled as Conversations does it with Jingle transport-info (docs/interop.md,
 // "ICE restart"). New ufrag/pwd and no candidate is the offer; new ufrag/pwd with candidates is the
 // answer to ours; an offer crossing ours is refused by the initiator with <tie-break/> (XEP-0166

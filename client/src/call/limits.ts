@@ -1,4 +1,4 @@
-// Caps on what one peer may make the call layer hold over time (issue 8, "Limits"). The codec
+// Caps on what one peer may make the call layer hold over time. The codec
 // caps a single stanza (../jingle/limits.ts); these cap what many stanzas add up to.
 import { LIMITS } from "../jingle/limits.js";
 

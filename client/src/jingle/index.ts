@@ -1,4 +1,4 @@
-// Public API of the pure SDP ⇄ Jingle codec (issue #3). No I/O, no DOM, no XMPP connection.
+// Public API of the pure SDP ⇄ Jingle codec. No I/O, no DOM, no XMPP connection.
 export {
   sdpToJingle, jingleToSdp, sdpToSession, sessionToJingle, jingleToSession, sessionToSdp,
   isAnswerAction, sessionIdFromSid,
