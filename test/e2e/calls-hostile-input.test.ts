@@ -11,7 +11,7 @@
 // (fuzz-oracle.ts) for the stanza as the page received it (read from its WebSocket); bob's page
 // sends the senders nothing but those answers and what its policy prescribes (a contact's new
 // session-initiate is acked, then session-terminate <busy/>; a propose gets a JMI reject, busy
-// for contacts, decline for a stranger): no candidates, no session-accept, no proceed; alice's
+// for contacts, nothing for a stranger): no candidates, no session-accept, no proceed; alice's
 // page sends them nothing; no page error, console error or unhandled rejection in either page;
 // both stay "Connected" and keep decoding video during the attack and after it; then bob's mute
 // reaches alice, his hang-up ends the call on both sides with success, and they can call again.
@@ -185,7 +185,7 @@ interface Refusal {
   to: string;
   id: string;
   /** session-terminate with <busy/> (XEP-0166 §6.3.1), or a JMI reject with this reason (XEP-0353 §3.2). */
-  what: "session-terminate busy" | "reject busy" | "reject decline";
+  what: "session-terminate busy" | "reject busy";
 }
 
 /**
@@ -214,9 +214,10 @@ function judge(sent: readonly SentCase[], bobIn: readonly Element[], bobOut: rea
       // ejabberd refuses a message it cannot read (a mangled type): bob never sees it.
       if (got.length === 0) undelivered++;
       const m = got[0] && readJmi(got[0], bareOf(call.us));
-      // A call from someone else's device while bob is in one (XEP-0353 §3.2): declined, busy to contacts.
-      if (m?.action === "propose" && m.from.includes("/") && !m.sentCarbon && bareOf(m.from) !== bareOf(call.us) && m.delayedAt === undefined && m.id !== call.sid && m.id !== call.endedSid) {
-        refusals.push({ to: m.from, id: m.id, what: trusted.has(bareOf(m.from)) ? "reject busy" : "reject decline" });
+      // A contact's call from another device while bob is in one (XEP-0353 §3.2): reject busy. A
+      // stranger's is dropped unanswered: an answer would tell him bob is online, and his resource.
+      if (m?.action === "propose" && m.from.includes("/") && !m.sentCarbon && bareOf(m.from) !== bareOf(call.us) && m.delayedAt === undefined && m.id !== call.sid && m.id !== call.endedSid && trusted.has(bareOf(m.from))) {
+        refusals.push({ to: m.from, id: m.id, what: "reject busy" });
       }
       continue;
     }

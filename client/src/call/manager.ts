@@ -191,10 +191,12 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   }
 
   #incomingPropose(message: JmiMessage) {
-    const reply = (reason: "busy" | "decline") => {
+    const reply = (reason: "busy") => {
       void this.#o.signaling.sendJmi(message.from, { action: "reject", id: message.id, reason }).catch(() => undefined);
     };
-    if (!this.mayRing(message.from)) return reply("decline");
+    // A stranger's propose is dropped unanswered: a reject from this device would tell him we are
+    // online and under which resource (presence is for contacts).
+    if (!this.mayRing(message.from)) return;
     if (this.current) return reply("busy");
     const media: CallMedia[] = message.media.length > 0 ? message.media : ["audio"];
     const call = this.#create({ id: message.id, direction: "incoming", peer: message.from, media });

@@ -265,9 +265,10 @@ export function jmiEffect(w: CallerWorld, stanza: Element): Effect {
   if (!m || m.from === US || !m.from.includes("/")) return same;
   const ownDevice = m.sentCarbon || bareOf(m.from) === bareOf(US);
   if (m.id !== call.id) {
-    // A call from someone else while we are in one (XEP-0353 §3.2): declined, busy to contacts.
-    const refused = m.action === "propose" && !ownDevice && m.delayedAt === undefined && !w.endedSids.has(m.id);
-    return refused ? { ...same, sends: [sent("reject", m.from, TRUSTED.has(bareOf(m.from)) ? "busy" : "decline", m.id)] } : same;
+    // A contact's call while we are in one (XEP-0353 §3.2): reject busy. A stranger's gets no answer
+    // (it would tell him we are online, and our resource).
+    const refused = m.action === "propose" && !ownDevice && m.delayedAt === undefined && !w.endedSids.has(m.id) && TRUSTED.has(bareOf(m.from));
+    return refused ? { ...same, sends: [sent("reject", m.from, "busy", m.id)] } : same;
   }
   // Only the callee's devices act on the call.
   if (ownDevice || bareOf(m.from) !== CALLEE) return same;
