@@ -25,6 +25,7 @@ import {
   isJingleAction,
   canTransition,
   FAILURE_REASONS,
+  HANG_UP,
   IN_SESSION,
   InvalidTransitionError,
   isTerminal,
@@ -264,23 +265,16 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  /** Ends the call from our side, whatever its phase. */
+  /** Ends the call from our side, whatever its phase (states.ts HANG_UP says how). */
   async hangUp(): Promise<void> {
-    switch (this.#state) {
-      case "proposed":
-      case "ringing":
+    switch (HANG_UP[this.#state]) {
+      case "retract":
         return this.#retract("cancel");
-      case "incoming":
-      case "incoming-session":
+      case "decline":
         return this.reject();
-      case "proceeded":
-      case "initiated":
-      case "initiating":
-      case "alerting":
-      case "proceeding":
-      case "accepting":
+      case "cancel":
         return this.#terminate("cancel", "finished");
-      case "active":
+      case "success":
         return this.#terminate("success", "finished");
       default:
         return;

@@ -107,6 +107,31 @@ export const JMI_ACCEPTED_IN: Record<JmiAction, readonly CallState[]> = {
 /** Our other device answered or declined (XEP-0353 §3.2, via carbons): only while we ring. */
 export const OWN_DEVICE_JMI_ACCEPTED_IN: readonly CallState[] = ["incoming"];
 
+/**
+ * How our user's hang-up ends the call in each state: retract a ringing proposal (XEP-0353 §3.3),
+ * decline one ringing here, cancel a session not yet answered, end an answered one with success
+ * (XEP-0166 §7.4); nothing once it has ended.
+ */
+export const HANG_UP: Record<CallState, "retract" | "decline" | "cancel" | "success" | undefined> = {
+  proposed: "retract",
+  ringing: "retract",
+  incoming: "decline",
+  "incoming-session": "decline",
+  proceeded: "cancel",
+  initiated: "cancel",
+  initiating: "cancel",
+  alerting: "cancel",
+  proceeding: "cancel",
+  accepting: "cancel",
+  active: "success",
+  retracted: undefined,
+  rejected: undefined,
+  "answered-elsewhere": undefined,
+  "rejected-elsewhere": undefined,
+  finished: undefined,
+  failed: undefined,
+};
+
 /** Reasons a peer's session-terminate gives when the call broke rather than ended (XEP-0166 §7.4). */
 export const FAILURE_REASONS: ReadonlySet<JingleReason> = new Set<JingleReason>([
   "connectivity-error", "failed-application", "failed-transport", "general-error", "media-error", "security-error",
