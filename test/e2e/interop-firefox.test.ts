@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { BrowserKind } from "../support/chromium.ts";
 import { callStatus, startCallWorld, type CallWorld } from "../support/call-page.ts";
-import { audioEnergyOver, explained, mediaFlows, msToNextFrames, videoSending } from "../support/call-media.ts";
+import { armNextFrame, audioEnergyOver, explained, mediaFlows, msToArmedFrame, pageClock, videoSending } from "../support/call-media.ts";
 
 let world: CallWorld;
 
@@ -47,7 +47,7 @@ async function audioCall({ a, b, bob }: Pair): Promise<void> {
 
 const figures: string[] = [];
 afterAll(() => {
-  if (figures.length) console.log(`First remote frame after turning the camera on (ms, measured by the peer):\n  ${figures.join("\n  ")}`);
+  if (figures.length) console.log(`First video frame presented by the peer (requestVideoFrameCallback), ms:\n  ${figures.join("\n  ")}`);
 });
 
 /**
@@ -62,14 +62,15 @@ async function upgradeSequence(label: string, pair: Pair, adderIs: "alice" | "bo
   const otherIs = adderIs === "alice" ? "bob" : "alice";
   await audioCall(pair);
 
-  let since = Date.now();
   await adder.getByRole("button", { name: "Add video" }).click();
   await explained(`${adderIs} adds video`, pages, async () => {
     await expect.poll(() => other.getByRole("status", { name: "Call notice" }).textContent(), { timeout: 10_000 }).toMatch(/wants to turn on video/);
   });
+  await armNextFrame(other);
+  let since = await pageClock(other);
   await other.getByRole("button", { name: "Accept video" }).click();
-  const firstAdd = await explained(`${otherIs} accepts ${adderIs}'s video`, pages, () => msToNextFrames(other, since));
-  figures.push(`${label}: content-add by ${adderIs}, at ${otherIs}: ${firstAdd}`);
+  const firstAdd = await explained(`${otherIs} accepts ${adderIs}'s video`, pages, () => msToArmedFrame(other, since));
+  figures.push(`${label}: ${adderIs}'s content-add, from ${otherIs}'s accept to ${otherIs}'s first frame: ${firstAdd}`);
   await mediaFlows(`${otherIs} accepted ${adderIs}'s video`, pages, ["alice", "bob"]);
 
   for (const [who, page, peer, peerIs] of [[adderIs, adder, other, otherIs], [otherIs, other, adder, adderIs]] as const) {
@@ -77,10 +78,11 @@ async function upgradeSequence(label: string, pair: Pair, adderIs: "alice" | "bo
     await explained(`${who} stops video`, pages, () => expect.poll(() => videoSending(page), { timeout: 10_000 }).toBe(false));
     // The peer still sends its camera: only `who` goes on decoding frames.
     await mediaFlows(`${who} stopped video`, pages, [who]);
-    since = Date.now();
+    await armNextFrame(peer);
+    since = await pageClock(page);
     await page.getByRole("button", { name: "Add video" }).click();
-    const again = await explained(`${who} re-adds video`, pages, () => msToNextFrames(peer, since));
-    figures.push(`${label}: re-enabled by ${who}, at ${peerIs}: ${again}`);
+    const again = await explained(`${who} re-adds video`, pages, () => msToArmedFrame(peer, since));
+    figures.push(`${label}: ${who} re-adds video, from the click to ${peerIs}'s first frame: ${again}`);
     await mediaFlows(`${who} re-added video`, pages, ["alice", "bob"]);
   }
 

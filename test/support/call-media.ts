@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
-import { audioGrows, audioReceived, callStatus, framesDecoded, framesGrow, iceConnected } from "./call-page.ts";
+import { audioGrows, audioReceived, callStatus, framesGrow, iceConnected } from "./call-page.ts";
 
 /** Checks on a running call between two app pages, in any browser: what "the call works" means after each step. */
 
@@ -42,11 +42,27 @@ export async function mediaFlows(step: string, pages: Record<string, Page>, vide
   });
 }
 
-/** Milliseconds until the page decodes its next video frames (a figure to print, never to assert on). */
-export async function msToNextFrames(page: Page, since: number, timeoutMs = 20_000): Promise<number> {
-  const before = await framesDecoded(page);
-  await expect.poll(() => framesDecoded(page), { timeout: timeoutMs, interval: 50 }).toBeGreaterThan(before);
-  return Date.now() - since;
+/**
+ * Arms requestVideoFrameCallback on the page's remote <video>: the next frame it presents is
+ * recorded (the precise "first frame" signal; getStats lags, and Firefox restarts framesDecoded).
+ */
+export async function armNextFrame(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__nextFrame = 0;
+    const video = document.querySelector("video.remote");
+    if (!video) throw new Error("no remote video on the call screen");
+    video.requestVideoFrameCallback((now, meta) => { window.__nextFrame = performance.timeOrigin + (meta.presentationTime ?? now); });
+  })()`);
+}
+
+/** The page's clock (epoch ms): pages on one host share it, so one page's event can be timed against another's. */
+export const pageClock = (page: Page): Promise<number> => page.evaluate("performance.timeOrigin + performance.now()");
+
+/** Milliseconds from `since` (pageClock) to the frame armNextFrame caught: a figure to print, never to assert on. */
+export async function msToArmedFrame(page: Page, since: number, timeoutMs = 15_000): Promise<number> {
+  const at = () => page.evaluate<number>("window.__nextFrame");
+  await expect.poll(at, { timeout: timeoutMs, interval: 50, message: "no new video frame presented" }).toBeGreaterThan(0);
+  return Math.round((await at()) - since);
 }
 
 /** Audio energy the page received over `ms` (inbound-rtp totalAudioEnergy growth): ~0 while the peer's microphone is muted. */

@@ -191,10 +191,22 @@ export async function framesDecoded(page: Page): Promise<number> {
   });
 }
 
-/** Waits until the page has decoded more than `more` video frames beyond those it had. */
+/**
+ * Waits until the page has decoded more than `more` video frames beyond those it had. Firefox
+ * restarts an inbound-rtp's framesDecoded at 0 when a receiver starts again (video stopped and
+ * re-added): a drop counts as a restart, so progress is the sum of increases since the call.
+ */
 export async function framesGrow(page: Page, message: string, options: { more?: number; timeoutMs?: number } = {}): Promise<void> {
-  const before = await framesDecoded(page);
-  await expect.poll(() => framesDecoded(page), { timeout: options.timeoutMs ?? 15_000, message }).toBeGreaterThan(before + (options.more ?? 10));
+  let last = await framesDecoded(page);
+  let progress = 0;
+  await expect
+    .poll(async () => {
+      const now = await framesDecoded(page);
+      progress += now >= last ? now - last : now;
+      last = now;
+      return progress;
+    }, { timeout: options.timeoutMs ?? 15_000, message })
+    .toBeGreaterThan(options.more ?? 10);
 }
 
 /** ICE connection states of the page's peer connections. */
