@@ -6,8 +6,13 @@ export {
 } from "./codec.js";
 export {
   candidateToJingle, jingleToCandidates, jingleToCredentials, credentialsToJingle,
+  placeCandidates, sessionCandidates, sessionCredentials, credentialsSession,
   type IceCandidateInit, type IceCredentials, type TrickleContext, type TrickleContent, type RemoteCandidate,
 } from "./trickle.js";
+export {
+  readJingleRequest, writeJingleRequest, isJingleAction, isJingleReason, JINGLE_ACTIONS, JINGLE_REASONS,
+  type JingleRequest, type OutgoingJingle, type JingleBody, type JingleAction, type JingleReason, type SessionInfo, type ContentStub, type RtpMedia,
+} from "./request.js";
 export { parseCandidateString, formatCandidateString, keepCandidate, type CandidateFilter } from "./candidate.js";
 export { parseJingleXml, findJingle } from "./xml-text.js";
 export {
