@@ -27,11 +27,12 @@ export const FIREFOX_PREFS: Record<string, string | number | boolean> = {
   // Fake camera (a moving pattern) and microphone (a tone), no permission prompt.
   "media.navigator.streams.fake": true,
   "media.navigator.permission.disabled": true,
-  // Host candidates on 127.0.0.1 (the only interface of a loopback-only test), unobfuscated
-  // (no mDNS .local names, which the peer could not resolve).
+  // Host candidates on 127.0.0.1 only (loopback is all a test may use: Firefox would otherwise
+  // gather, and bind sockets, on every interface of the machine), unobfuscated (no mDNS .local
+  // names, which the peer could not resolve).
   "media.peerconnection.ice.loopback": true,
+  "media.peerconnection.ice.force_interface": "lo",
   "media.peerconnection.ice.obfuscate_host_addresses": false,
-  "media.peerconnection.ice.link_local": true,
   // Autoplay of the remote <video>/<audio> without a user gesture, as Chromium's flags allow.
   "media.autoplay.default": 0,
   "media.autoplay.blocking_policy": 0,
