@@ -15,11 +15,10 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { startTestServer, type TestAccount, type TestServer } from "../test/support/ejabberd.ts";
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer, type WireFrame } from "../test/support/app-server.ts";
 import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.ts";
+import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
 const GOALS = { timeRatio: 1.2, stanzas: 16, bytesRatio: 1.5 };
-const NS_JMI = "urn:xmpp:jingle-message:0";
-const NS_JINGLE = "urn:xmpp:jingle:1";
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -9,7 +9,7 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { xml, type Element } from "@xmpp/xml";
 import { jmiMessage } from "../client/src/xmpp/jmi.ts";
 import { sdpToJingle } from "../client/src/jingle/index.ts";
-import { NS_HINTS, NS_JINGLE, NS_JMI } from "../client/src/xmpp/ns.ts";
+import { NS_HINTS, NS_JINGLE, NS_JMI, NS_ROSTER } from "../client/src/namespaces.ts";
 import { createSecureContext } from "node:tls";
 import WebSocket from "ws";
 import { loadClient, type LoadClient, type SaslMechanismName } from "./load-client.ts";
@@ -17,7 +17,6 @@ import type { FromWorker, LoadAccount, LoadPair, ToWorker } from "./load-protoco
 
 /** Not a XEP: a private payload carrying the send time of a latency probe. */
 const NS_PROBE = "urn:xmpp-webrtc-calls:bench:probe";
-const NS_ROSTER = "jabber:iq:roster";
 const STEP_TIMEOUT_MS = 10_000;
 const FIXTURES = join(import.meta.dirname, "../test/fixtures/sdp");
 

@@ -42,13 +42,13 @@ import { fuzzRun } from "../support/fuzz/run-config.ts";
 import { cloneElement, mutateElement } from "../support/fuzz/xml-mutators.ts";
 import { hostileIq, hostileJmi, mutationsFor, type CaseContext } from "../unit/call/fuzz-harness.ts";
 import { bareOf, expectedAnswer, NS_JINGLE, sameAnswer, type Answer, type SessionView } from "../unit/call/fuzz-oracle.ts";
+import { NS_JMI } from "../../client/src/namespaces.ts";
 
 const RUN = fuzzRun("CALL_E2E_FUZZ", { seed: 1, cases: 1200 });
 /** Bob's answers echo each case through his 50 kB/s shaper (≈ 15 ms a case, see the finding below): the attack's time allowed. */
 const ATTACK_MS = 30_000 + RUN.cases * 30;
 /** Stanzas past this stay at unit level (see above); Chromium's session-initiate is 12.5 kB. */
 const MAX_BYTES = 16_000;
-const NS_JMI = "urn:xmpp:jingle-message:0";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures");
 const fixture = (file: string) => readFileSync(join(FIXTURES, file), "utf8").trim();

@@ -3,7 +3,7 @@ import { xml } from "@xmpp/xml";
 import type { Element } from "@xmpp/xml";
 import { jmiMessage } from "../../client/src/xmpp/jmi.ts";
 import { XmppConnection } from "../../client/src/xmpp/connection.ts";
-import { NS_JMI } from "../../client/src/xmpp/ns.ts";
+import { NS_JMI } from "../../client/src/namespaces.ts";
 import { startTcpBalancer, startTestCluster, type TcpBalancer, type TestCluster } from "../support/cluster.ts";
 import { installWebSocket } from "../support/xmpp.ts";
 

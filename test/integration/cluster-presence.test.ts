@@ -5,7 +5,7 @@ import { xml } from "@xmpp/xml";
 import type { Client } from "@xmpp/client";
 import { jmiMessage } from "../../client/src/xmpp/jmi.ts";
 import { sdpToJingle } from "../../client/src/jingle/index.ts";
-import { NS_JINGLE, NS_JMI } from "../../client/src/xmpp/ns.ts";
+import { NS_JINGLE, NS_JMI } from "../../client/src/namespaces.ts";
 import { connectToEndpoint, nextStanza, startTestCluster, type TestCluster } from "../support/cluster.ts";
 
 const OFFER = readFileSync(join(import.meta.dirname, "../fixtures/sdp/chromium-audio-video-offer.sdp"), "utf8");

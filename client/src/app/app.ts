@@ -81,7 +81,10 @@ export class App {
       const { local, domain } = splitJid(values.jid);
       if (!local || !domain) throw new TypeError("Enter your address as name@domain, for example alice@localhost.");
       const service = values.service || (await discoverWebSocketEndpoint(domain, { origin: location.origin }));
-      const account = await XmppAccount.signIn({ service, jid: `${local}@${domain}`, password: values.password });
+      const account = await XmppAccount.signIn(
+        { service, jid: `${local}@${domain}`, password: values.password },
+        { allowStrangers: () => this.#settings.allowStrangers },
+      );
       remember(values.remember ? { jid: values.jid, service: values.service } : undefined);
       this.#attach(account);
       this.#signIn = { busy: false, error: "" };

@@ -1,5 +1,5 @@
 import type { XmppAccount } from "../xmpp/account.js";
-import { NS_JINGLE } from "../xmpp/ns.js";
+import { NS_JINGLE } from "../namespaces.js";
 import { CallManager } from "../call/manager.js";
 import type { PeerFactory } from "../call/peer.js";
 import { deliverJingle, deliverMessage, stanzaSignaling } from "./call-stanzas.js";

@@ -1,5 +1,5 @@
 import { bareJid } from "../xmpp/connection.js";
-import type { JmiLogEntry, JmiMessage } from "../xmpp/jmi.js";
+import type { JmiLogEntry } from "../xmpp/jmi.js";
 import type { CallMedia } from "./states.js";
 
 export type { JmiLogEntry } from "../xmpp/jmi.js";

@@ -1,7 +1,7 @@
 // XEP-0166 §10 errors as the call layer answers with them (the XML is written at the iq edge).
 import { JingleCodecError } from "../jingle/index.js";
 import { StanzaError, type StanzaErrorType } from "../xmpp/errors.js";
-import { NS_JINGLE_ERRORS } from "../xmpp/ns.js";
+import { NS_JINGLE_ERRORS } from "../namespaces.js";
 
 /** Whether an iq error carries the XEP-0166 §10 `<tie-break/>` condition. */
 export function isTieBreak(error: unknown): boolean {

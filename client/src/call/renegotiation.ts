@@ -2,7 +2,7 @@
 // §7.2 content-add/-accept/-reject/-remove/-modify, XEP-0167). What was agreed lives in the call's
 // NegotiationState; this module decides how it changes, through a small port to the session. The
 // contents arithmetic itself is pure, in contents.ts.
-import { sdpToSession, type ContentStub, type JingleBody, type JingleRequest, type JingleSession, type RemoteCandidate, type Senders } from "../jingle/index.js";
+import { alignAnswerToOffer, sdpToSession, type ContentStub, type JingleBody, type JingleRequest, type JingleSession, type RemoteCandidate, type Senders } from "../jingle/index.js";
 import { addContents, agreedFromOffer, contentOf, modifySenders, sends, withInlineCandidates, withSender } from "./contents.js";
 import { isTieBreak, JingleErrors } from "./jingle-errors.js";
 import type { NegotiationState } from "./negotiation.js";
@@ -214,7 +214,8 @@ export class Renegotiation {
     // What the peer offered, narrowed to what our answer took: later descriptions derive from it.
     this.#n.agree(addContents(agreed, agreedFromOffer(add, local.contents)));
     const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: add.contents.find((a) => a.name === c.name)?.creator ?? c.creator }));
-    const session = withInlineCandidates({ contents: accepted, groups: local.groups }, this.#port.candidatesFor(names));
+    const answered = alignAnswerToOffer({ contents: accepted, groups: local.groups }, add);
+    const session = withInlineCandidates(answered, this.#port.candidatesFor(names));
     this.#port.sendJingle({ action: "content-accept", session }).catch((e: unknown) => this.#port.iqFailed("content-accept", e));
     await this.#port.addCandidates(this.#port.readCandidatesOf(add));
     this.#emitVideo();

@@ -1,11 +1,6 @@
 import {
-  formatCandidateString,
-  JingleCodecError,
-  placeCandidates,
+  alignAnswerToOffer,
   sdpToSession,
-  sessionCandidates,
-  sessionToSdp,
-  type IceCandidateInit,
   type JingleBody,
   type JingleRequest,
   type JingleSession,
@@ -14,13 +9,15 @@ import {
 } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
-import { StanzaError } from "../xmpp/errors.js";
 import type { JmiMessage, OutgoingJmi } from "../xmpp/jmi.js";
-import { withInlineCandidates } from "./contents.js";
-import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
-import { DEFAULT_ICE_RESTART_TIMEOUTS, IceRestart, type IceRestartTimeouts } from "./ice-restart.js";
+import { JingleErrors } from "./jingle-errors.js";
+import { IceRestart } from "./ice-restart.js";
+import { LocalTrickle } from "./local-trickle.js";
+import { RemoteReader } from "./remote-reader.js";
+import { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
 import { Renegotiation, type VideoState } from "./renegotiation.js";
 import { NegotiationState } from "./negotiation.js";
+import { sendWhilePeerAway } from "./peer-away.js";
 import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
 import {
   acceptsJingle,
@@ -40,79 +37,8 @@ import {
   type JingleReason,
 } from "./states.js";
 
-/** What a call needs from the XMPP connection (a port: tests pass a fake). */
-export interface CallSignaling {
-  /** Our full JID. */
-  readonly jid: string;
-  /** A XEP-0353 message, written at the edge (xmpp/jmi.ts); resolves once sent. */
-  sendJmi(to: string, jmi: OutgoingJmi): Promise<void>;
-  /** A Jingle iq set, written at the edge (jingle/request.ts); resolves on result, rejects with StanzaError. */
-  sendJingle(to: string, jingle: OutgoingJingle): Promise<void>;
-}
-
-export interface CallTimeouts extends IceRestartTimeouts {
-  /** Outgoing: ringing without answer before we retract (missed call for the callee). */
-  ringMs: number;
-  /** Incoming: ringing before we give up on a caller that never retracts. */
-  incomingMs: number;
-  /** After proceed, how long we wait for session-initiate. */
-  proceedMs: number;
-  /**
-   * Local candidates gathered within this window go out in one transport-info. The first
-   * candidates ride in session-initiate/accept; later ones are relay candidates (TURN over
-   * UDP, TCP, TLS arrive tens of ms apart), so a wider window saves stanzas, not setup time.
-   */
-  trickleBatchMs: number;
-  /**
-   * An established call's iq to a peer device without a session is sent again for this long…
-   * (longer than a reconnecting client's backoff may keep it away: ours reaches 30-60 s).
-   */
-  peerAwayMs: number;
-  /** …every this many ms (its client reconnecting, e.g. after a server restart). */
-  peerAwayRetryMs: number;
-}
-
-/** After the first local candidate, how long more arrive in the same burst (one per m-line and interface). */
-const FIRST_CANDIDATES_SETTLE_MS = 5;
-/** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
-const FIRST_CANDIDATES_MAX_MS = 20;
-
-export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, peerAwayMs: 90_000, peerAwayRetryMs: 2_000, ...DEFAULT_ICE_RESTART_TIMEOUTS };
-
-export interface CallSessionOptions {
-  id: string;
-  direction: CallDirection;
-  /** Bare JID for an outgoing call; the caller's full JID for an incoming one. */
-  peer: string;
-  media: readonly CallMedia[];
-  signaling: CallSignaling;
-  createPeer: PeerFactory;
-  iceServers: () => readonly RTCIceServer[];
-  relayOnly?: boolean;
-  timeouts?: Partial<CallTimeouts>;
-  /** Incoming without JMI: the session-initiate that started the call. */
-  initiate?: JingleRequest;
-  /** Outgoing without JMI: `peer` is the full JID that gets session-initiate directly. */
-  direct?: boolean;
-}
-
+export { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
 export type { VideoState } from "./renegotiation.js";
-
-/** A call's events; closed, so a misspelt event name fails the type check. */
-export type CallEvents = {
-  state: [state: CallState];
-  ice: [state: IceState];
-  /** The media path broke after the call had connected (true) and is being restored, or is back (false). */
-  recovering: [recovering: boolean];
-  /** The peer muted/unmuted (XEP-0167 §7.2). */
-  remoteMute: [muted: boolean];
-  /** Something the user should read (media denied, connection failed…). */
-  problem: [message: string];
-  /** Video was added, accepted, refused or stopped (see `video`, `notice`). */
-  video: [state: VideoState];
-  /** The peer refused one of our Jingle iqs (for the log: the call acts on it where it matters). */
-  iqError: [action: string, error: unknown];
-};
 
 /**
  * One call, from ringing (XEP-0353) to the end of its Jingle RTP session (XEP-0166/0167).
@@ -141,12 +67,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** What was agreed with the peer and the candidates waiting on either side. */
   readonly #n: NegotiationState;
-  /** Our session-initiate/accept is out: local candidates may follow in transport-info. */
-  #signalled = false;
-  #firstCandidate: (() => void) | undefined;
-  #gathered = false;
+  readonly #trickle: LocalTrickle;
+  readonly #read: RemoteReader;
   #offer: Promise<string> | undefined;
-  #batchTimer: ReturnType<typeof setTimeout> | undefined;
   #pendingInitiate: JingleRequest | undefined;
   #muted = new Set<CallMedia>();
   /** The call rings through XEP-0353 (otherwise a direct session-initiate, no JMI finish). */
@@ -174,9 +97,25 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#n = new NegotiationState({
       role: this.#role(),
       sid: this.id,
-      onSendable: () => this.#scheduleFlush(),
+      onSendable: () => this.#trickle.schedule(),
       onAgreed: () => this.#iceRestart.remoteChanged(),
     });
+    this.#read = new RemoteReader(this.#n, (reason, problem) => {
+      this.#problem = problem;
+      this.#enqueue(() => this.#terminate(reason, "failed"));
+    });
+    this.#trickle = new LocalTrickle({
+      negotiation: this.#n,
+      batchMs: this.#timeouts.trickleBatchMs,
+      ended: () => this.ended,
+      send: (jingle) => this.#sendToPeer(jingle),
+      failed: (error) => this.emit("iqError", "transport-info", error),
+    });
+    [this.#renegotiation, this.#iceRestart] = this.#collaborators();
+  }
+
+  /** Renegotiation and ICE restart, on the call's negotiation state and a few of its methods. */
+  #collaborators(): [Renegotiation, IceRestart] {
     const common = {
       negotiation: this.#n,
       active: () => this.#state === "active",
@@ -187,19 +126,19 @@ export class CallSession extends TypedEmitter<CallEvents> {
       sendJingle: (jingle: JingleBody) => this.#sendToPeer(jingle),
       addCandidates: (candidates: readonly RemoteCandidate[]) => this.#addCandidates(candidates),
     };
-    this.#renegotiation = new Renegotiation({
+    const renegotiation = new Renegotiation({
       ...common,
       iqFailed: (action, error) => this.emit("iqError", action, error),
-      readSession: (jingle) => this.#readSession(jingle, false),
-      readCandidatesOf: (session) => this.#readCandidatesOf(session),
-      candidatesFor: (names) => this.#placed(this.#n.takeLocal(names)),
+      readSession: (request) => this.#read.session(request, false),
+      readCandidatesOf: (session) => this.#read.inlineIn(session),
+      candidatesFor: (names) => this.#trickle.placed(this.#n.takeLocal(names)),
       emitVideo: (state) => this.emit("video", state),
     });
-    this.#iceRestart = new IceRestart({
+    const iceRestart = new IceRestart({
       ...common,
       timeouts: this.#timeouts,
       connectedOnce: () => this.#connectedAt !== undefined,
-      negotiating: () => this.#renegotiation.video.request !== undefined,
+      negotiating: () => renegotiation.video.request !== undefined,
       iceServers: () => this.#iceServers(),
       recovering: (lost) => this.emit("recovering", lost),
       giveUp: () => {
@@ -208,6 +147,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
         void this.#terminate("connectivity-error", "failed");
       },
     });
+    return [renegotiation, iceRestart];
   }
 
   get state(): CallState {
@@ -352,7 +292,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (muted) this.#muted.add(media);
     else this.#muted.delete(media);
     (await this.#peer)?.setMuted(media, muted);
-    if (this.#signalled && !this.ended) {
+    if (this.#trickle.isSignalled && !this.ended) {
       const content = this.#n.local.find((c) => c.description?.media === media);
       const info = { kind: muted ? "mute" : "unmute", creator: this.#role(), name: content?.name } as const;
       await this.#sendToPeer({ action: "session-info", info }).catch((e: unknown) => this.emit("iqError", "session-info", e));
@@ -477,19 +417,19 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
 
   #receiveAccept(request: JingleRequest) {
-    const sdp = this.#remoteSdp(request);
-    const remote = this.#readSession(request, true);
+    const sdp = this.#read.sdp(request);
+    const remote = this.#read.session(request, true);
     this.#clearTimer();
     this.#transition("active");
     this.#enqueue(async () => {
       await (await this.#requirePeer()).applyAnswer(sdp);
       this.#n.established(this.#n.local, remote, false);
-      await this.#addCandidates(this.#readCandidates(request));
+      await this.#addCandidates(this.#read.inline(request));
     });
   }
 
   #receiveTransportInfo(request: JingleRequest) {
-    const candidates = this.#readTrickled(request);
+    const candidates = this.#read.trickled(request);
     switch (this.#iceRestart.classify(request, candidates.length)) {
       case "restart-offer":
         return this.#iceRestart.receiveOffer(request);
@@ -536,7 +476,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       relayOnly: this.#relayOnly,
       media: this.media,
       listeners: {
-        onCandidate: (c) => this.#onLocalCandidate(c),
+        onCandidate: (c) => this.#trickle.onCandidate(c),
         onIceState: (s) => this.#onIceState(s),
       },
     });
@@ -566,7 +506,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   async #initiate() {
     const peer = await this.#requirePeer();
     const sdp = await (this.#offer ?? peer.offer());
-    await this.#firstCandidates();
+    await this.#trickle.firstCandidates();
     if (this.ended) return;
     const offer = sdpToSession(sdp, { role: "initiator" }).session;
     this.#n.setLocal(offer.contents);
@@ -580,31 +520,14 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * our stanzas to one peer in order, so a transport-info cannot overtake its session.
    */
   async #sendSignalled(jingle: { action: "session-initiate" | "session-accept"; sid: string; initiator: string; responder?: string; session: JingleSession }) {
-    const session = withInlineCandidates(jingle.session, this.#placed(this.#n.takeLocal()));
-    const sent = this.#signaling.sendJingle(this.#peerJid, { ...jingle, session });
-    this.#signalled = true;
-    if (this.#n.hasPendingLocal) this.#scheduleFlush();
+    const sent = this.#signaling.sendJingle(this.#peerJid, { ...jingle, session: this.#trickle.withInline(jingle.session) });
+    this.#trickle.signalled();
     await sent;
   }
 
-  /** Resolves once the first local candidates are in (host ones come within milliseconds), or after the batch window. */
-  #firstCandidates(): Promise<void> {
-    if (this.#gathered) return Promise.resolve();
-    if (this.#n.hasPendingLocal) return new Promise((resolve) => setTimeout(resolve, FIRST_CANDIDATES_SETTLE_MS));
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#firstCandidate = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, FIRST_CANDIDATES_MAX_MS);
-      this.#firstCandidate = () => setTimeout(done, FIRST_CANDIDATES_SETTLE_MS);
-    });
-  }
-
   #answerInitiate(request: JingleRequest) {
-    const sdp = this.#remoteSdp(request);
-    const offer = this.#readSession(request, true);
+    const sdp = this.#read.sdp(request);
+    const offer = this.#read.session(request, true);
     this.#clearTimer();
     this.#transition("accepting");
     this.#enqueue(async () => {
@@ -612,71 +535,23 @@ export class CallSession extends TypedEmitter<CallEvents> {
       const answer = await peer.answer(sdp);
       this.#n.established(sdpToSession(answer, { role: "responder" }).session.contents, offer, true);
       // The caller's candidates (inline and trickled while we rang) are applied while ours gather.
-      await Promise.all([this.#addCandidates(this.#readCandidates(request)), this.#firstCandidates()]);
+      await Promise.all([this.#addCandidates(this.#read.inline(request)), this.#trickle.firstCandidates()]);
       if (this.ended) return;
-      const session = sdpToSession(answer, { role: "responder", answer: true }).session;
+      // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
+      const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);
       this.#transition("active");
       await this.#sendSignalled({ action: "session-accept" as const, sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid, session });
     });
   }
 
-  /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */
-  #readCandidatesOf(session: JingleSession): RemoteCandidate[] {
-    const candidates = session.contents.flatMap((c) =>
-      (c.transport?.candidates ?? [])
-        .filter((k) => k.component === 1)
-        .map((k) => ({ candidate: formatCandidateString(k), sdpMid: c.name, sdpMLineIndex: null, usernameFragment: c.transport?.ufrag ?? null })),
-    );
-    this.#n.countRemote(candidates, false);
-    return candidates;
-  }
-
   /** INTEROP: the media of session-initiate must be what was proposed. */
   #checkMedia(request: JingleRequest) {
-    const offered = new Set(this.#readSession(request, true).contents.map((c) => c.description?.media).filter(Boolean));
+    const offered = new Set(this.#read.session(request, true).contents.map((c) => c.description?.media).filter(Boolean));
     const proposed = new Set(this.media);
     if (offered.size !== proposed.size || [...offered].some((m) => !proposed.has(m as CallMedia))) {
       this.#problem = "The caller started a different kind of call than it announced.";
       this.#enqueue(() => this.#terminate("security-error", "failed"));
       throw JingleErrors.badRequest("media differs from the proposal");
-    }
-  }
-
-  /** The description of a session-initiate/accept: one the codec refuses ends the call. */
-  #remoteSdp(request: JingleRequest): string {
-    try {
-      return sessionToSdp(request.session(), { role: this.#role(), answer: request.action === "session-accept", sid: request.sid });
-    } catch (error) {
-      throw this.#codecError(error, true);
-    }
-  }
-
-  /** Candidates inline in a session-initiate/accept the codec has already read (#remoteSdp). */
-  #readCandidates(request: JingleRequest): RemoteCandidate[] {
-    const candidates = sessionCandidates(request.session(), this.#n.remoteMids);
-    this.#n.countRemote(candidates, false);
-    return candidates;
-  }
-
-  /**
-   * The candidates of a transport-info. One the codec refuses is answered and the call goes on:
-   * a transport we do not know is information we do not understand (§6.8), not a reason to end.
-   */
-  #readTrickled(request: JingleRequest): RemoteCandidate[] {
-    try {
-      return sessionCandidates(request.session(), this.#n.remoteMids);
-    } catch (error) {
-      if (error instanceof JingleCodecError && error.condition === "feature-not-implemented") throw JingleErrors.unsupportedInfo();
-      throw codecStanzaError(error);
-    }
-  }
-
-  /** `ends`: a session-initiate/accept the codec refuses ends the call; a bad content-add/-accept is only refused. */
-  #readSession(request: JingleRequest, ends: boolean): JingleSession {
-    try {
-      return request.session();
-    } catch (error) {
-      throw this.#codecError(error, ends);
     }
   }
 
@@ -687,49 +562,6 @@ export class CallSession extends TypedEmitter<CallEvents> {
     const peer = await this.#requirePeer();
     // A candidate the browser refuses (a stale generation, an address it cannot use) is one path fewer, not an error.
     await Promise.all(ready.map((c) => peer.addCandidate(c).catch(() => undefined)));
-  }
-
-  /** The iq error for a codec refusal; with `ends` (session-initiate/accept only) the codec's reason also ends the call (§6.3.3). */
-  #codecError(error: unknown, ends: boolean): StanzaError {
-    if (ends && error instanceof JingleCodecError && error.terminateReason) {
-      const reason = error.terminateReason;
-      this.#problem = `The other side sent a description this client cannot use (${error.reason}).`;
-      this.#enqueue(() => this.#terminate(reason, "failed"));
-    }
-    return codecStanzaError(error);
-  }
-
-  #onLocalCandidate(candidate: IceCandidateInit | null) {
-    if (this.ended) return;
-    if (candidate) this.#n.gathered(candidate);
-    else this.#gathered = true;
-    this.#firstCandidate?.();
-    if (candidate && this.#signalled) this.#scheduleFlush();
-  }
-
-  #scheduleFlush() {
-    this.#batchTimer ??= setTimeout(() => this.#flushCandidates(), this.#timeouts.trickleBatchMs);
-  }
-
-  /** Local candidates placed in our contents (null when none survives the TCP/mDNS filter). */
-  #placed(batch: readonly IceCandidateInit[]): JingleSession | null {
-    return batch.length === 0 ? null : placeCandidates(batch, { contents: this.#n.local });
-  }
-
-  /**
-   * XEP-0176 §6.1: the candidates of one short window go out, one transport-info per content:
-   * Dino processes a single content per transport-info and refuses the whole iq otherwise
-   * (feature-not-implemented), and every client takes one.
-   */
-  #flushCandidates() {
-    clearTimeout(this.#batchTimer);
-    this.#batchTimer = undefined;
-    if (!this.#signalled || this.ended || this.#n.holding) return;
-    const batch = this.#n.takeLocal();
-    for (const mid of new Set(batch.map((c) => c.sdpMid))) {
-      const session = this.#placed(batch.filter((c) => c.sdpMid === mid));
-      if (session) void this.#sendToPeer({ action: "transport-info", session }).catch((error: unknown) => this.emit("iqError", "transport-info", error));
-    }
   }
 
   #onIceState(state: IceState) {
@@ -762,26 +594,11 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  /**
-   * Sends a Jingle iq to the peer. Once the session is established, a peer whose device is
-   * momentarily without a session (both clients reconnecting after a server restart: RFC 6120
-   * §10.5.4 service-unavailable for a full JID nobody holds) gets it again for a while; its
-   * client comes back under the same full JID (XmppConnection re-binds its resource).
-   */
+  /** Sends a Jingle request of this session to the peer's device (again while it is away, peer-away.ts). */
   async #sendToPeer(body: JingleBody): Promise<void> {
     const jingle = { ...body, sid: this.id, initiator: this.#initiator() } as OutgoingJingle;
-    // Counted from when the peer was found away: the first attempt may itself have waited for our own reconnection.
-    let deadline: number | undefined;
-    for (;;) {
-      try {
-        return await this.#signaling.sendJingle(this.#peerJid, jingle);
-      } catch (error) {
-        const away = error instanceof StanzaError && (error.condition === "service-unavailable" || error.condition === "recipient-unavailable");
-        deadline ??= Date.now() + this.#timeouts.peerAwayMs;
-        if (!away || !this.#established || Date.now() + this.#timeouts.peerAwayRetryMs > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, this.#timeouts.peerAwayRetryMs));
-      }
-    }
+    const { peerAwayMs: awayMs, peerAwayRetryMs: retryMs } = this.#timeouts;
+    await sendWhilePeerAway(() => this.#signaling.sendJingle(this.#peerJid, jingle), { awayMs, retryMs, established: () => this.#established });
   }
 
   /** A JMI message of this call; one that cannot be sent is lost with the connection (re-sent by it when it can). */
@@ -814,7 +631,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#transition(state);
     this.#endedAt = Date.now();
     this.#clearTimer();
-    clearTimeout(this.#batchTimer);
+    this.#trickle.stop();
     this.#iceRestart.stop();
     void this.#peer?.then((p) => p.close(), () => undefined);
   }

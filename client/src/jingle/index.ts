@@ -4,6 +4,7 @@ export {
   isAnswerAction, sessionIdFromSid,
   type SdpToJingleOptions, type JingleToSdpOptions, type SdpToSessionOptions, type SessionToSdpOptions,
 } from "./codec.js";
+export { alignAnswerToOffer } from "./align.js";
 export {
   candidateToJingle, jingleToCandidates, jingleToCredentials, credentialsToJingle,
   placeCandidates, sessionCandidates, sessionCredentials, credentialsSession,
@@ -19,7 +20,6 @@ export {
   JingleCodecError,
   type JingleCodecReason, type StanzaErrorCondition, type JingleTerminateReason, type JingleCodecLocation,
 } from "./errors.js";
-export * from "./namespaces.js";
 export * from "./model.js";
 export type { SdpReadResult } from "./sdp-read.js";
 export type { JingleAttributes } from "./xml-write.js";

@@ -7,7 +7,7 @@ import { hasForbiddenChars } from "./limits.js";
 import {
   NS_JINGLE_RTP,
   NS_JINGLE_RTP_HDREXT,
-} from "./namespaces.js";
+} from "../namespaces.js";
 
 /** How a value is normalised on the way in (both from SDP and from XML). */
 export type ValueKind = "string" | "int" | "lower";

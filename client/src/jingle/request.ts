@@ -5,7 +5,7 @@ import { Element } from "@xmpp/xml";
 import { jingleToSession } from "./codec.js";
 import { writeTransport, writeJingle } from "./xml-write.js";
 import type { JingleRole, JingleSession } from "./model.js";
-import { NS_JINGLE, NS_JINGLE_RTP_INFO } from "./namespaces.js";
+import { NS_JINGLE, NS_JINGLE_RTP_INFO } from "../namespaces.js";
 
 /** XEP-0166 §7.2: the actions the protocol defines; any other is a bad-request. */
 export const JINGLE_ACTIONS = [

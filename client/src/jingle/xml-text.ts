@@ -4,7 +4,7 @@ import type { Element } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
 import { JingleCodecError } from "./errors.js";
 import { exceeded, LIMITS } from "./limits.js";
-import { NS_JINGLE } from "./namespaces.js";
+import { NS_JINGLE } from "../namespaces.js";
 
 export function parseJingleXml(text: string): Element {
   // Twice the stanza cap: the markup around the values (a <carbons> wrapper, the <iq>) counts here.

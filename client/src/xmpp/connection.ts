@@ -4,7 +4,7 @@ import { xml } from "@xmpp/xml";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { TypedEmitter } from "./emitter.js";
 import { AuthenticationError, StanzaError, toTypedError } from "./errors.js";
-import { NS_BIND, NS_PING } from "./ns.js";
+import { NS_BIND, NS_PING } from "../namespaces.js";
 
 /** What the user sees of the connection. */
 export type ConnectionState = "offline" | "connecting" | "online" | "reconnecting";

@@ -1,8 +1,8 @@
 import parse from "@xmpp/xml/lib/parse.js";
+import { NS_XRD } from "../namespaces.js";
 
 /** XEP-0156 §3: the link relation of a WebSocket endpoint (RFC 7395 §4). */
 export const REL_WEBSOCKET = "urn:xmpp:alt-connections:websocket";
-const NS_XRD = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
 
 /** Reads the WebSocket URLs from a host-meta XRD document (XEP-0156 §3.2); [] if none or not XRD. */
 export function parseHostMeta(xrd: string): string[] {

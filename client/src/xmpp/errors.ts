@@ -1,5 +1,5 @@
 import type { Element } from "@xmpp/xml";
-import { NS_STANZAS } from "./ns.js";
+import { NS_STANZAS } from "../namespaces.js";
 
 /** RFC 6120 §8.3.2: the error types. */
 export type StanzaErrorType = "auth" | "cancel" | "continue" | "modify" | "wait";

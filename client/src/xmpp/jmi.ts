@@ -5,7 +5,7 @@ import { xml } from "@xmpp/xml";
 import { isJingleReason, type JingleReason, type RtpMedia } from "../jingle/index.js";
 import { bareJid } from "./connection.js";
 import type { ArchivedMessage } from "./mam.js";
-import { NS_CARBONS, NS_FORWARD, NS_HINTS, NS_JINGLE, NS_JINGLE_RTP, NS_JMI, NS_RECEIPTS } from "./ns.js";
+import { NS_CARBONS, NS_FORWARD, NS_HINTS, NS_JINGLE, NS_JINGLE_RTP, NS_JMI, NS_RECEIPTS } from "../namespaces.js";
 
 type CallMedia = RtpMedia;
 /** XEP-0353 §3 actions. */

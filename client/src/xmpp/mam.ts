@@ -1,7 +1,7 @@
 // XEP-0313 v1.1 Message Archive Management: reading one's own archive. No call logic here.
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
-import { NS_DATA_FORMS, NS_DELAY, NS_FORWARD, NS_MAM, NS_RSM } from "./ns.js";
+import { NS_DATA_FORMS, NS_DELAY, NS_FORWARD, NS_MAM, NS_RSM } from "../namespaces.js";
 
 /** One archived message with the archive's timestamp (XEP-0313 §4.2: the forwarded delay). */
 export interface ArchivedMessage {

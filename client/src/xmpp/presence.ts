@@ -1,6 +1,6 @@
 import type { Element } from "@xmpp/xml";
 import { bareJid, splitJid } from "./connection.js";
-import { NS_CAPS } from "./ns.js";
+import { NS_CAPS } from "../namespaces.js";
 
 /** What a user sees of a resource's or contact's availability (RFC 6121 §4.7.2.1 `show`). */
 export type Availability = "online" | "away" | "dnd" | "offline";

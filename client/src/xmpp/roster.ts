@@ -3,7 +3,7 @@ import { xml } from "@xmpp/xml";
 import { bareJid } from "./connection.js";
 import { TypedEmitter } from "./emitter.js";
 import { StanzaError } from "./errors.js";
-import { NS_ROSTER } from "./ns.js";
+import { NS_ROSTER } from "../namespaces.js";
 
 /** RFC 6121 §2.1.2.5. */
 export type Subscription = "none" | "to" | "from" | "both";

@@ -9,8 +9,8 @@ import { jmiMessage } from "../../../client/src/xmpp/jmi.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { FakeNetwork, until } from "./fakes.js";
 import { deliverJingle, deliverMessage } from "../../../client/src/app/call-stanzas.js";
+import { NS_JINGLE } from "../../../client/src/namespaces.js";
 
-const NS_JINGLE = "urn:xmpp:jingle:1";
 
 /** Alice calls bob, whose device is offline: the call stays proposed. */
 async function proposed() {

@@ -24,11 +24,12 @@ import { ANSWER_AV, shapeSdp } from "./fakes.js";
 import { answerProblem, InstantPeer } from "./fuzz-peer.js";
 import { deliverIq, hostileIq, hostileJmi, hostileSid, jingleSeedsOf, mutationsFor, type CaseContext, type IqCase } from "./fuzz-harness.js";
 import {
-  AWAITING_ACCEPT, bareOf, expectedAnswer, firstGeneration, NS_JINGLE, NS_RTP_INFO, readDescription, sameAnswer, terminatedState, terminateReason,
+  AWAITING_ACCEPT, bareOf, expectedAnswer, firstGeneration, NS_JINGLE, NS_JINGLE_RTP_INFO, readDescription, sameAnswer, terminatedState, terminateReason,
   track, UNKNOWN_SESSION, type Answer, type Expected, type IceGeneration, type SessionView,
 } from "./fuzz-oracle.js";
 import { deliverMessage } from "../../../client/src/app/call-stanzas.js";
 import { stanzaSignaling } from "../../../client/src/app/call-stanzas.js";
+import { NS_JINGLE_ICE_UDP, NS_JMI } from "../../../client/src/namespaces.js";
 
 export const US = "alice@x/web";
 export const CALLEE = "bob@x";
@@ -37,8 +38,6 @@ export const DEVICE = "bob@x/dev1";
 /** The callee's other device and bare JID, a trusted contact, a stranger, our own other device and bare JID. */
 export const CALLER_THIRD_PARTIES = ["bob@x/dev2", "bob@x", "carol@x/web", "eve@evil/x", "alice@x/phone", "alice@x"];
 const TRUSTED: ReadonlySet<string> = new Set(["bob@x", "carol@x"]);
-const NS_JMI = "urn:xmpp:jingle-message:0";
-const NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1";
 
 /**
  * The phases of an outgoing call: through XEP-0353, then session-initiate; or session-initiate
@@ -167,7 +166,7 @@ export async function callerIn(phase: Phase, media: readonly CallMedia[]): Promi
   if (phase === "proceeded" || phase === "initiated" || phase === "active") deliverMessage(w.manager, deviceMessage("proceed", w.call.id));
   if (phase === "proceeded") return w;
   await settle();
-  if (phase === "alerting") deliverIq(w, DEVICE, xml("jingle", { xmlns: NS_JINGLE, action: "session-info", sid: w.call.id }, xml("ringing", { xmlns: NS_RTP_INFO })));
+  if (phase === "alerting") deliverIq(w, DEVICE, xml("jingle", { xmlns: NS_JINGLE, action: "session-info", sid: w.call.id }, xml("ringing", { xmlns: NS_JINGLE_RTP_INFO })));
   if (phase === "active") {
     const accept = browserAnswer(w.call.id, media);
     deliverIq(w, DEVICE, accept);
@@ -327,7 +326,7 @@ function peerInfo(ctx: CaseContext, r: Prng): IqCase {
   const payload = r.pick(["ringing", "ringing", "active", "mute", "unmute", "hold"]);
   const from = r.weighted<string>([[80, ctx.peer], [20, r.pick(ctx.thirdParties)]]);
   const jingle = xml("jingle", { xmlns: NS_JINGLE, action: "session-info", sid: r.chance(0.85) ? ctx.sid : hostileSid(ctx, r) },
-    xml(payload, { xmlns: r.chance(0.9) ? NS_RTP_INFO : "urn:example" }));
+    xml(payload, { xmlns: r.chance(0.9) ? NS_JINGLE_RTP_INFO : "urn:example" }));
   return { from, jingle, labels: [`info(${payload})`] };
 }
 
@@ -343,14 +342,14 @@ function restartOffer(ctx: CaseContext, r: Prng): IqCase {
   const labels = ["ice-restart"];
   const names = r.chance(0.7) ? ["0", "1"] : [r.pick(["0", "1"])];
   const jingle = xml("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid: r.chance(0.85) ? ctx.sid : hostileSid(ctx, r) },
-    ...names.map((name) => xml("content", { creator: "initiator", name }, xml("transport", { xmlns: NS_ICE, ufrag: `r${n}`, pwd: `restart-pwd-${n}` }))));
+    ...names.map((name) => xml("content", { creator: "initiator", name }, xml("transport", { xmlns: NS_JINGLE_ICE_UDP, ufrag: `r${n}`, pwd: `restart-pwd-${n}` }))));
   const from = r.weighted<string>([[80, ctx.peer], [20, r.pick(ctx.thirdParties)]]);
   if (r.chance(0.1)) {
-    for (const t of jingle.getChildren("content").map((c) => c.getChild("transport", NS_ICE)!)) delete t.attrs["pwd"];
+    for (const t of jingle.getChildren("content").map((c) => c.getChild("transport", NS_JINGLE_ICE_UDP)!)) delete t.attrs["pwd"];
     labels.push("no-pwd");
   }
   if (r.chance(0.15)) {
-    jingle.getChildren("content")[0]!.getChild("transport", NS_ICE)!.append(
+    jingle.getChildren("content")[0]!.getChild("transport", NS_JINGLE_ICE_UDP)!.append(
       xml("candidate", { component: "1", foundation: "1", generation: "0", id: `r${n}`, ip: "192.0.2.8", network: "0", port: "40100", priority: "1", protocol: "udp", type: "host" }));
     labels.push("with-candidate");
   }

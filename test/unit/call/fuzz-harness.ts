@@ -15,7 +15,7 @@ import type { Prng } from "../../support/fuzz/prng.js";
 import { allElements, BOGUS_ACTIONS, cloneElement, JINGLE_ACTIONS, mutateElement, XML_MUTATIONS } from "../../support/fuzz/xml-mutators.js";
 import { JMI_SEEDS } from "../../support/fuzz/jmi-seeds.js";
 import { hostileToken, hugeString } from "../../support/fuzz/values.js";
-import { bareOf, firstGeneration, NS_JINGLE, NS_RTP_INFO, trickled, type Answer, type IceGeneration, type SessionView } from "./fuzz-oracle.js";
+import { bareOf, firstGeneration, NS_JINGLE, NS_JINGLE_RTP_INFO, trickled, type Answer, type IceGeneration, type SessionView } from "./fuzz-oracle.js";
 import { deliverJingle } from "../../../client/src/app/call-stanzas.js";
 
 export { NS_JINGLE } from "./fuzz-oracle.js";
@@ -157,7 +157,7 @@ export function hostileIq(ctx: CaseContext, r: Prng): IqCase {
           xml("candidate", { component: "1", foundation: "1", generation: "0", id: "x", ip: "192.0.2.7", network: "0", port: "40000", priority: "1", protocol: "udp", type: "host" }))));
   } else if (base === 2) {
     const payload = r.pick(["ringing", "active", "mute", "unmute", "hold", "x-unknown"]);
-    jingle = xml("jingle", { xmlns: NS_JINGLE, action: "session-info", sid: "" }, r.chance(0.2) ? undefined : xml(payload, { xmlns: r.chance(0.8) ? NS_RTP_INFO : "urn:example" }));
+    jingle = xml("jingle", { xmlns: NS_JINGLE, action: "session-info", sid: "" }, r.chance(0.2) ? undefined : xml(payload, { xmlns: r.chance(0.8) ? NS_JINGLE_RTP_INFO : "urn:example" }));
   } else jingle = xml("jingle", { xmlns: NS_JINGLE, action: r.pick(JINGLE_ACTIONS), sid: "" });
   labels.push(`${base === 0 ? "fixture" : "built"}:${jingle.attrs["action"]}`);
   jingle.attrs["sid"] = hostileSid(ctx, r);

@@ -7,9 +7,9 @@ import { jingleToCandidates, jingleToCredentials, jingleToSdp, JingleCodecError,
 import { CALL_LIMITS } from "../../../client/src/call/limits.js";
 import { canTransition, type CallState } from "../../../client/src/call/states.js";
 import { JINGLE_ACTIONS } from "../../support/fuzz/xml-mutators.js";
+import { NS_JINGLE, NS_JINGLE_RTP_INFO } from "../../../client/src/namespaces.js";
+export { NS_JINGLE, NS_JINGLE_RTP_INFO };
 
-export const NS_JINGLE = "urn:xmpp:jingle:1";
-export const NS_RTP_INFO = "urn:xmpp:jingle:apps:rtp:info:1";
 
 export type Answer = { type: "result" } | { type: "error"; condition: string; application?: string };
 
@@ -175,7 +175,7 @@ export function expectedAnswer(view: SessionView, from: string, jingle: Element)
       // §7.2.14: an empty session-info is a ping; §6.8: a payload not understood gets unsupported-info.
       const payload = jingle.getChildElements()[0];
       if (!payload) return { answer: { type: "result" } };
-      const understood = payload.getNS() === NS_RTP_INFO && UNDERSTOOD_INFO.has(payload.name);
+      const understood = payload.getNS() === NS_JINGLE_RTP_INFO && UNDERSTOOD_INFO.has(payload.name);
       return { answer: understood ? { type: "result" } : UNSUPPORTED_INFO };
     }
     case "session-terminate":

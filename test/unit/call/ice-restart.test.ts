@@ -9,9 +9,8 @@ import type { CallSession, CallTimeouts } from "../../../client/src/call/session
 import { deriveCallPhase } from "../../../client/src/call/view.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { candidatesContent, FakeNetwork, jingleAnswer, ufragOf, until, type Device } from "./fakes.js";
+import { NS_JINGLE, NS_JINGLE_ICE_UDP } from "../../../client/src/namespaces.js";
 
-const NS_JINGLE = "urn:xmpp:jingle:1";
-const NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1";
 
 // Short, but with room for a loaded CI machine: an attempt must not time out before the fake reconnects.
 const FAST: Partial<CallTimeouts> = { iceDisconnectedMs: 30, iceResponderDelayMs: 60, iceRestartAttemptMs: 2_000, iceGiveUpMs: 5_000, peerAwayMs: 100, peerAwayRetryMs: 20 };
@@ -38,13 +37,13 @@ function transportInfos(net: FakeNetwork, from: string): Element[] {
     .filter((j) => j.attrs.action === "transport-info");
 }
 
-const candidateCount = (jingle: Element) => jingle.getChildren("content").reduce((n, c) => n + (c.getChild("transport", NS_ICE)?.getChildren("candidate").length ?? 0), 0);
+const candidateCount = (jingle: Element) => jingle.getChildren("content").reduce((n, c) => n + (c.getChild("transport", NS_JINGLE_ICE_UDP)?.getChildren("candidate").length ?? 0), 0);
 const restartOffers = (net: FakeNetwork, from: string) => transportInfos(net, from).filter((j) => candidateCount(j) === 0);
 
 const answer = jingleAnswer;
 
 const restartOffer = (sid: string, ufrag: string, pwd: string | undefined) =>
-  xml("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid }, xml("content", { creator: "initiator", name: "0" }, xml("transport", { xmlns: NS_ICE, ufrag, pwd })));
+  xml("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid }, xml("content", { creator: "initiator", name: "0" }, xml("transport", { xmlns: NS_JINGLE_ICE_UDP, ufrag, pwd })));
 
 const bothRecovered = (a: CallSession, b: CallSession) => a.iceState === "connected" && b.iceState === "connected" && !a.recovering && !b.recovering;
 
@@ -123,7 +122,7 @@ describe("ICE restart after the network path broke", () => {
     const withCandidates = entries.filter((e) => e.i > offer.i && e.s.from === "alice@x/web" && e.jingle?.attrs.action === "transport-info" && candidateCount(e.jingle) > 0);
     expect(withCandidates.length).toBeGreaterThan(0);
     expect(withCandidates.every((e) => e.i > ack.i)).toBe(true);
-    expect(withCandidates.every((e) => e.jingle!.getChildren("content").every((c) => c.getChild("transport", NS_ICE)?.attrs.ufrag === newUfrag))).toBe(true);
+    expect(withCandidates.every((e) => e.jingle!.getChildren("content").every((c) => c.getChild("transport", NS_JINGLE_ICE_UDP)?.attrs.ufrag === newUfrag))).toBe(true);
     expect(oldUfrag).not.toBe(newUfrag);
   });
 
@@ -134,7 +133,7 @@ describe("ICE restart after the network path broke", () => {
     await until(() => peerOf(alice).calls.includes("rollback"), "rolled back");
     await new Promise((r) => setTimeout(r, 50));
     const newUfrag = ufragOf(peerOf(alice).localDescription);
-    const sentAfter = transportInfos(net, "alice@x/web").filter((j) => j.getChildren("content").some((c) => c.getChild("transport", NS_ICE)?.attrs.ufrag === newUfrag));
+    const sentAfter = transportInfos(net, "alice@x/web").filter((j) => j.getChildren("content").some((c) => c.getChild("transport", NS_JINGLE_ICE_UDP)?.attrs.ufrag === newUfrag));
     // The offer itself (sent again while bob was away), never a candidate of it.
     expect(sentAfter.length).toBeGreaterThan(0);
     expect(sentAfter.every((j) => candidateCount(j) === 0)).toBe(true);

@@ -13,9 +13,8 @@ import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { candidatesContent, FakeNetwork, jingleAnswer, until } from "./fakes.js";
 import { deliverMessage } from "../../../client/src/app/call-stanzas.js";
 import { readJingleRequest } from "../../../client/src/jingle/index.js";
+import { NS_JINGLE, NS_JINGLE_ERRORS } from "../../../client/src/namespaces.js";
 
-const NS_JINGLE = "urn:xmpp:jingle:1";
-const NS_ERRORS = "urn:xmpp:jingle:errors:1";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -84,14 +83,14 @@ describe("informational actions not understood (§6.8)", () => {
   it("a description-info gets feature-not-implemented with unsupported-info and the call goes on", async () => {
     const { alice, call } = await activeCall();
     const error = answer(alice, "bob@x/dev1", jingle({ action: "description-info", sid: call.id }));
-    expect(error).toMatchObject({ condition: "feature-not-implemented", type: "modify", application: { name: "unsupported-info", xmlns: NS_ERRORS } });
+    expect(error).toMatchObject({ condition: "feature-not-implemented", type: "modify", application: { name: "unsupported-info", xmlns: NS_JINGLE_ERRORS } });
     expect(call.state).toBe("active");
   });
 
   it("a transport-info with a transport in a foreign namespace gets unsupported-info and does not end the call", async () => {
     const { net, alice, call } = await activeCall();
     const error = answer(alice, "bob@x/dev1", jingle({ action: "transport-info", sid: call.id }, candidates(1, 0, "urn:xmpp:jingle:transports:raw-udp:1")));
-    expect(error).toMatchObject({ condition: "feature-not-implemented", type: "modify", application: { name: "unsupported-info", xmlns: NS_ERRORS } });
+    expect(error).toMatchObject({ condition: "feature-not-implemented", type: "modify", application: { name: "unsupported-info", xmlns: NS_JINGLE_ERRORS } });
     await new Promise((r) => setTimeout(r, 20));
     expect(call.state).toBe("active");
     expect(terminates(net, "alice@x/web")).toEqual([]);
@@ -156,7 +155,7 @@ describe("a session that has ended (§6.7)", () => {
     const { alice, call } = await activeCall();
     await call.hangUp();
     const error = answer(alice, "bob@x/dev1", jingle({ action, sid: call.id }, xml("reason", {}, xml("success"))));
-    expect(error).toMatchObject({ condition: "item-not-found", type: "cancel", application: { name: "unknown-session", xmlns: NS_ERRORS } });
+    expect(error).toMatchObject({ condition: "item-not-found", type: "cancel", application: { name: "unknown-session", xmlns: NS_JINGLE_ERRORS } });
   });
 
   it("a propose reusing the sid of a call no longer listed does not ring", async () => {

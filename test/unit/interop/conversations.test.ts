@@ -5,8 +5,9 @@ import type { Element } from "@xmpp/xml";
 import { until } from "../call/fakes.js";
 import { OWN_INFO, callability } from "../../../client/src/xmpp/disco.js";
 import {
-  InteropHarness, NS_ICE, NS_JMI, checkRemoteSdp, checkSentCandidates, checkSentDescription, interopFixture, keepMedia, mediaOf, sdpFixture,
+  InteropHarness, NS_JMI, checkRemoteSdp, checkSentCandidates, checkSentDescription, interopFixture, keepMedia, mediaOf, sdpFixture,
 } from "./harness.js";
+import { NS_JINGLE_ICE_UDP } from "../../../client/src/namespaces.js";
 
 const CONVERSATIONS = "juliet@example.org/Conversations.Vyxr";
 const fx = (file: string, id?: string) => interopFixture("conversations", file, id);
@@ -174,7 +175,7 @@ describe("being callable from Conversations", () => {
 });
 
 describe("ICE restart as Conversations does it (JingleRtpConnection.checkForIceRestart / initiateIceRestart)", () => {
-  const transportsOf = (jingle: Element) => jingle.getChildren("content").map((c) => c.getChild("transport", NS_ICE)!);
+  const transportsOf = (jingle: Element) => jingle.getChildren("content").map((c) => c.getChild("transport", NS_JINGLE_ICE_UDP)!);
   const ufragOf = (sdp: string) => /^a=ice-ufrag:(.*)$/m.exec(sdp)?.[1];
   const setupOf = (sdp: string) => [...sdp.matchAll(/^a=setup:(.*)$/gm)].map((m) => m[1]);
 

@@ -53,6 +53,16 @@ describe("Dino calls us (XEP-0353, audio+video, no BUNDLE)", () => {
     expect(checkSentDescription(jingle, "answer")).toEqual([]);
   });
 
+  it("our session-accept restates its Opus parameters exactly (Chromium's answer adds minptime=10, which Dino takes for a different payload type)", async () => {
+    const h = await accepted();
+    await until(() => h.jingle("session-accept").length === 1, "session-accept sent");
+    const params = (j: Element) =>
+      j.getChildren("content")[0]!.getChildElements().find((d) => d.name === "description")!.getChildren("payload-type").find((p) => p.attrs.id === "111")!
+        .getChildren("parameter").map((p) => `${p.attrs.name}=${p.attrs.value}`).sort();
+    const offered = fx("session-initiate-audio-video.xml").getChild("jingle", "urn:xmpp:jingle:1")!;
+    expect(params(h.jingle("session-accept")[0]!.jingle)).toEqual(params(offered));
+  });
+
   it("its srflx transport-info (rel-addr/rel-port) reaches the browser for the right content; ICE connects", async () => {
     const h = await accepted();
     expect(h.iq(fx("transport-info.xml"))).toBeUndefined();

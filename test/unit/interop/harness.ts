@@ -16,13 +16,10 @@ import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { mediaLines, shapeSdp, ufragOf, withIceGeneration } from "../call/fakes.js";
 import { deliverJingle, deliverMessage } from "../../../client/src/app/call-stanzas.js";
 import { stanzaSignaling } from "../../../client/src/app/call-stanzas.js";
+import { NS_JINGLE, NS_JINGLE_DTLS, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP, NS_JMI } from "../../../client/src/namespaces.js";
+export { NS_JINGLE, NS_JMI };
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
-export const NS_JINGLE = "urn:xmpp:jingle:1";
-export const NS_JMI = "urn:xmpp:jingle-message:0";
-export const NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1";
-export const NS_RTP = "urn:xmpp:jingle:apps:rtp:1";
-export const NS_DTLS = "urn:xmpp:jingle:apps:dtls:0";
 export const OUR_JID = "romeo@example.net/web";
 
 export function sdpFixture(file: string): string {
@@ -252,7 +249,7 @@ export class InteropHarness {
 
 /** Every <transport/> under a <jingle/>, with its content. */
 export function transports(jingle: Element): Array<{ content: Element; transport: Element }> {
-  return jingle.getChildren("content").flatMap((content) => content.getChildren("transport", NS_ICE).map((transport) => ({ content, transport })));
+  return jingle.getChildren("content").flatMap((content) => content.getChildren("transport", NS_JINGLE_ICE_UDP).map((transport) => ({ content, transport })));
 }
 
 export function candidates(jingle: Element): Element[] {
@@ -299,24 +296,30 @@ export function checkSentDescription(jingle: Element, kind: "offer" | "answer"):
     if (!name || /\s/.test(name) || name.length > 16) problems.push(`${where}: name Conversations refuses`);
     const senders = content.attrs.senders ?? "both";
     if (!["both", "initiator", "responder", "none"].includes(senders)) problems.push(`${where}: senders '${senders}'`);
-    const description = content.getChild("description", NS_RTP);
+    const description = content.getChild("description", NS_JINGLE_RTP);
     if (!description) problems.push(`${where}: no RTP description`);
     else {
-      if (!description.getChild("rtcp-mux", NS_RTP)) problems.push(`${where}: no <rtcp-mux/>`);
+      if (!description.getChild("rtcp-mux", NS_JINGLE_RTP)) problems.push(`${where}: no <rtcp-mux/>`);
       for (const pt of description.getChildren("payload-type")) {
         if (pt.attrs.name?.toLowerCase() === "opus" && pt.attrs.channels !== "2") problems.push(`${where}: opus without channels='2'`);
-        for (const p of pt.getChildren("parameter")) {
-          if (!p.attrs.name || /\s/.test(p.attrs.name) || p.attrs.value === undefined) problems.push(`${where}: parameter Conversations throws on (${p.toString()})`);
+        // Conversations (SessionDescription.java l. 225-231): a lone parameter needs only a value
+        // (RED's `111/111`, DTMF's `0-15`); among several, each needs a name and a value.
+        const params = pt.getChildren("parameter");
+        for (const p of params) {
+          const nameless = params.length === 1 && p.attrs.name === undefined;
+          if ((!nameless && !p.attrs.name) || /\s/.test(p.attrs.name ?? "") || p.attrs.value === undefined || /\s/.test(p.attrs.value)) {
+            problems.push(`${where}: parameter Conversations throws on (${p.toString()})`);
+          }
         }
       }
     }
-    const transport = content.getChild("transport", NS_ICE);
+    const transport = content.getChild("transport", NS_JINGLE_ICE_UDP);
     if (!transport) {
       problems.push(`${where}: no ICE-UDP transport`);
       continue;
     }
     if (!transport.attrs.ufrag || !transport.attrs.pwd) problems.push(`${where}: transport without ufrag/pwd`);
-    const fp = transport.getChild("fingerprint", NS_DTLS);
+    const fp = transport.getChild("fingerprint", NS_JINGLE_DTLS);
     if (!fp?.attrs.hash || !fp.getText().trim()) problems.push(`${where}: no DTLS fingerprint`);
     else if (kind === "offer" && fp.attrs.setup !== "actpass") problems.push(`${where}: offer setup '${String(fp.attrs.setup)}' (Conversations requires actpass)`);
     else if (kind === "answer" && fp.attrs.setup !== "active" && fp.attrs.setup !== "passive") problems.push(`${where}: answer setup '${String(fp.attrs.setup)}'`);
@@ -340,5 +343,5 @@ export function checkSentCandidates(jingle: Element): string[] {
 
 /** The media of a <jingle/>'s contents, sorted. */
 export function mediaOf(jingle: Element): string[] {
-  return jingle.getChildren("content").map((c) => c.getChild("description", NS_RTP)?.attrs.media ?? "").sort();
+  return jingle.getChildren("content").map((c) => c.getChild("description", NS_JINGLE_RTP)?.attrs.media ?? "").sort();
 }

@@ -2,7 +2,8 @@
 // placed in XEP-0320's session-initiate so that they can be converted to SDP.
 import { describe, expect, it } from "vitest";
 import { Element } from "@xmpp/xml";
-import { jingleToCandidates, jingleToSdp, parseJingleXml, NS_JINGLE } from "../../../client/src/jingle/index.js";
+import { jingleToCandidates, jingleToSdp, parseJingleXml } from "../../../client/src/jingle/index.js";
+import { NS_JINGLE } from "../../../client/src/namespaces.js";
 import parse from "@xmpp/xml/lib/parse.js";
 import { fixture } from "./helpers.js";
 

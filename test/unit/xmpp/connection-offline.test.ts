@@ -2,8 +2,8 @@ import { EventEmitter } from "node:events";
 import { describe, expect, it, vi } from "vitest";
 import { xml } from "@xmpp/xml";
 import type { Element } from "@xmpp/xml";
+import { NS_BIND } from "../../../client/src/namespaces.js";
 
-const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
 type ResourceOption = string | (() => string | undefined) | undefined;
 
 /**

@@ -1,5 +1,6 @@
-// XML namespaces of the Jingle family, each with the XEP (and version read) that defines it.
-// One module so that the codec, the session layer and disco#info all spell them the same way.
+// Every XML namespace the client speaks, each with the specification (and version read) that
+// defines it: one module, so the codec, the call layer, the XMPP services and the tests all
+// spell them the same way.
 
 /** XEP-0166 Jingle 1.1.2: the <jingle/> element, <content/> and <reason/>. */
 export const NS_JINGLE = "urn:xmpp:jingle:1";
@@ -30,9 +31,44 @@ export const NS_JINGLE_ICE_UDP = "urn:xmpp:jingle:transports:ice-udp:1";
 export const NS_JINGLE_DTLS = "urn:xmpp:jingle:apps:dtls:0";
 /** XEP-0343 Signaling WebRTC datachannels in Jingle 0.3.1: <sctpmap/>. */
 export const NS_JINGLE_DTLS_SCTP = "urn:xmpp:jingle:transports:dtls-sctp:1";
-/** XEP-0262 / XEP-0167 §7 SDES: <encryption><crypto/></encryption> (read only to be stripped). */
+/** XEP-0167 §7: session-info payloads (<ringing/>, <active/>, <mute/>, <unmute/>, <hold/>). */
 export const NS_JINGLE_RTP_INFO = "urn:xmpp:jingle:apps:rtp:info:1";
 /** XEP-0176 §2: the disco feature for the obsolete raw-udp transport (not supported here). */
 export const NS_JINGLE_RAW_UDP = "urn:xmpp:jingle:transports:raw-udp:1";
-/** XEP-0353 Jingle Message Initiation (propose/proceed/accept…), here for completeness of one module. */
-export const NS_JINGLE_MESSAGE = "urn:xmpp:jingle-message:0";
+/** XEP-0353 Jingle Message Initiation 0.6: <propose/>, <ringing/>, <proceed/>, <accept/>, <reject/>, <retract/>, <finish/>. */
+export const NS_JMI = "urn:xmpp:jingle-message:0";
+
+// XMPP beyond Jingle.
+
+/** RFC 6120 §8.3.3: stanza error conditions. */
+export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+/** RFC 6121 §2: roster management. */
+export const NS_ROSTER = "jabber:iq:roster";
+/** XEP-0030: Service Discovery, info. */
+export const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
+/** XEP-0115: Entity Capabilities. */
+export const NS_CAPS = "http://jabber.org/protocol/caps";
+/** XEP-0215 v1.0: External Service Discovery. */
+export const NS_EXTDISCO = "urn:xmpp:extdisco:2";
+/** XEP-0280: Message Carbons. */
+export const NS_CARBONS = "urn:xmpp:carbons:2";
+/** XEP-0297: Stanza Forwarding (carbons wrap messages in it). */
+export const NS_FORWARD = "urn:xmpp:forward:0";
+/** XEP-0334: Message Processing Hints. */
+export const NS_HINTS = "urn:xmpp:hints";
+/** XEP-0184: Message Delivery Receipts. */
+export const NS_RECEIPTS = "urn:xmpp:receipts";
+/** XEP-0203: Delayed Delivery. */
+export const NS_DELAY = "urn:xmpp:delay";
+/** XEP-0199: XMPP Ping. */
+export const NS_PING = "urn:xmpp:ping";
+/** XEP-0313 v1.1: Message Archive Management. */
+export const NS_MAM = "urn:xmpp:mam:2";
+/** XEP-0059: Result Set Management (MAM pages). */
+export const NS_RSM = "http://jabber.org/protocol/rsm";
+/** XEP-0004: Data Forms (MAM query filters). */
+export const NS_DATA_FORMS = "jabber:x:data";
+/** RFC 6120 §7 resource binding. */
+export const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
+/** XEP-0156 §3.2: host-meta as XRD (XML). */
+export const NS_XRD = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
