@@ -17,6 +17,7 @@ packages=(ejabberd erlang-base openssl)
 # coturn is the alternative TURN under test; docker-compose validates docker-compose.yml
 # offline; iproute2 and iptables build the NAT test hosts.
 [ "$purpose" = "test" ] && packages+=(chromium coturn docker-compose iproute2 iptables)
+[ "$purpose" = "test" ] && packages+=(firefox-esr) # the web app in Firefox, driven over WebDriver BiDi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -2,20 +2,23 @@ import { createServer } from "node:net";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { startAppServer, wireFrames, type AppServer } from "./app-server.ts";
-import { launchChromium, type LaunchedBrowser } from "./chromium.ts";
+import { launchChromium, type BrowserKind, type LaunchedBrowser } from "./chromium.ts";
 import { startTestServer, type TestAccount, type TestServer } from "./ejabberd.ts";
+import { launchFirefox } from "./firefox.ts";
 
-/** Driving the web app's call screens in Chromium, for browser tests that make calls. */
+/** Driving the web app's call screens in Chromium or Firefox, for browser tests that make calls. */
 
 export interface PageOptions {
   /** Scripts the page runs before the app's own (WIRE_TAP_SCRIPT, cutScript…). */
   initScripts?: string[];
   viewport?: { width: number; height: number };
+  /** The browser of this device: Chromium unless said otherwise. */
+  browser?: BrowserKind;
 }
 
 /** Opens the app at appUrl in a fresh browser (one device), signed out; the browser is added to `browsers`. */
 async function openAppPage(appUrl: string, browsers: LaunchedBrowser[], options: PageOptions = {}): Promise<Page> {
-  const browser = await launchChromium();
+  const browser = options.browser === "firefox" ? await launchFirefox() : await launchChromium();
   browsers.push(browser);
   for (const script of options.initScripts ?? []) await browser.context.addInitScript(script);
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -170,13 +173,17 @@ export function refuseWebSockets(page: Page, ms: number): Promise<void> {
   return page.evaluate((ms) => (window as unknown as { __refuseWebSockets(ms: number): void }).__refuseWebSockets(ms), ms);
 }
 
-/** Video frames decoded so far on the page's open peer connections. */
+/**
+ * Video frames decoded so far on the page's open peer connections. A getStats() still pending
+ * when its connection closes never settles in Firefox 153: each call counts as empty after 3 s,
+ * so a poll fails with its own message instead of hanging the test.
+ */
 export async function framesDecoded(page: Page): Promise<number> {
   return page.evaluate(async () => {
     let frames = 0;
     for (const pc of globalThis.__peerConnections ?? []) {
       if (pc.connectionState === "closed") continue;
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number }) => {
+      (await Promise.race([pc.getStats(), new Promise<RTCStatsReport>((resolve) => setTimeout(() => resolve(new Map() as RTCStatsReport), 3_000))])).forEach((r: { type: string; kind?: string; framesDecoded?: number }) => {
         if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded ?? 0;
       });
     }
@@ -184,13 +191,70 @@ export async function framesDecoded(page: Page): Promise<number> {
   });
 }
 
-/** Waits until the page has decoded more than `more` video frames beyond those it had. */
+/**
+ * Waits until the page has decoded more than `more` video frames beyond those it had. Firefox
+ * restarts an inbound-rtp's framesDecoded at 0 when a receiver starts again (video stopped and
+ * re-added): a drop counts as a restart, so progress is the sum of increases since the call.
+ */
 export async function framesGrow(page: Page, message: string, options: { more?: number; timeoutMs?: number } = {}): Promise<void> {
-  const before = await framesDecoded(page);
-  await expect.poll(() => framesDecoded(page), { timeout: options.timeoutMs ?? 15_000, message }).toBeGreaterThan(before + (options.more ?? 10));
+  let last = await framesDecoded(page);
+  let progress = 0;
+  await expect
+    .poll(async () => {
+      const now = await framesDecoded(page);
+      progress += now >= last ? now - last : now;
+      last = now;
+      return progress;
+    }, { timeout: options.timeoutMs ?? 15_000, message })
+    .toBeGreaterThan(options.more ?? 10);
 }
 
 /** ICE connection states of the page's peer connections. */
 export function iceStates(page: Page): Promise<string[]> {
   return page.evaluate(() => (globalThis.__peerConnections ?? []).map((pc: RTCPeerConnection) => pc.iceConnectionState));
+}
+
+/**
+ * Audio received so far on the page's open peer connections: RTP packets, decoded samples and energy
+ * (Chromium and Firefox both report `totalSamplesReceived`; packets alone would also count
+ * comfort noise of a muted peer, samples alone a concealed gap).
+ */
+export async function audioReceived(page: Page): Promise<{ packets: number; samples: number; energy: number }> {
+  return page.evaluate(async () => {
+    let packets = 0;
+    let samples = 0;
+    let energy = 0;
+    for (const pc of globalThis.__peerConnections ?? []) {
+      if (pc.connectionState === "closed") continue;
+      // As in framesDecoded: a getStats() that never settles counts as empty.
+      (await Promise.race([pc.getStats(), new Promise<RTCStatsReport>((resolve) => setTimeout(() => resolve(new Map() as RTCStatsReport), 3_000))])).forEach((r: { type: string; kind?: string; packetsReceived?: number; totalSamplesReceived?: number; totalAudioEnergy?: number }) => {
+        if (r.type === "inbound-rtp" && r.kind === "audio") {
+          packets += r.packetsReceived ?? 0;
+          samples += r.totalSamplesReceived ?? 0;
+          energy += r.totalAudioEnergy ?? 0;
+        }
+      });
+    }
+    return { packets, samples, energy };
+  });
+}
+
+/** Waits until the page has received more than `morePackets` audio packets (and more samples) beyond those it had. */
+export async function audioGrows(page: Page, message: string, options: { morePackets?: number; timeoutMs?: number } = {}): Promise<void> {
+  const before = await audioReceived(page);
+  await expect
+    .poll(async () => {
+      const now = await audioReceived(page);
+      return now.packets > before.packets + (options.morePackets ?? 25) && now.samples > before.samples;
+    }, { timeout: options.timeoutMs ?? 15_000, message })
+    .toBe(true);
+}
+
+/** Waits until every open peer connection of the page is ICE-connected (or completed), and there is one. */
+export async function iceConnected(page: Page, message: string, timeoutMs = 15_000): Promise<void> {
+  const open = async () => (await iceStates(page)).filter((s) => s !== "closed");
+  await expect.poll(async () => {
+    const states = await open();
+    return states.length > 0 && states.every((s) => s === "connected" || s === "completed");
+  }, { timeout: timeoutMs, message }).toBe(true);
 }

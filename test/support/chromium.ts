@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { PEER_REGISTRY_SCRIPT } from "./peer-registry.ts";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -20,9 +21,26 @@ export const CHROMIUM_ARGS = [
   "--allow-loopback-in-peer-connection",
 ];
 
+/** Which browser a test device runs: Debian's Chromium or Debian's Firefox ESR (test/support/firefox.ts). */
+export type BrowserKind = "chromium" | "firefox";
+
 export interface LaunchedBrowser {
+  readonly kind: BrowserKind;
   context: BrowserContext;
   close(): Promise<void>;
+}
+
+/** Closes the peer connections of every page of the context (recorded by PEER_REGISTRY_SCRIPT), then the context. */
+export async function closeContext(context: BrowserContext): Promise<void> {
+  // Peer connections first so TURN allocations are released (see CONVENTIONS).
+  for (const page of context.pages()) {
+    await page
+      .evaluate(() => {
+        for (const pc of globalThis.__peerConnections ?? []) pc.close();
+      })
+      .catch(() => undefined);
+  }
+  await context.close().catch(() => undefined);
 }
 
 export interface LaunchOptions {
@@ -45,19 +63,18 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     permissions: ["camera", "microphone"],
   });
+  try {
+    await context.addInitScript(PEER_REGISTRY_SCRIPT);
+  } catch (error) {
+    await context.close().catch(() => undefined);
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
   return {
+    kind: "chromium",
     context,
     async close() {
-      // Close peer connections first so TURN allocations are released (see CONVENTIONS).
-      for (const page of context.pages()) {
-        await page
-          .evaluate(() => {
-            const pcs = (globalThis as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
-            for (const pc of pcs) pc.close();
-          })
-          .catch(() => undefined);
-      }
-      await context.close().catch(() => undefined);
+      await closeContext(context);
       rmSync(profile, { recursive: true, force: true });
     },
   };

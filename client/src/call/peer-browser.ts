@@ -7,11 +7,6 @@ export interface BrowserStreams {
   remote: MediaStream;
 }
 
-declare global {
-  // Test harness hook: every peer connection, so a test can close them before the page (TURN allocations).
-  var __peerConnections: RTCPeerConnection[] | undefined;
-}
-
 async function openMedia(media: readonly CallMedia[]): Promise<MediaStream> {
   try {
     return await navigator.mediaDevices.getUserMedia({ audio: media.includes("audio"), video: media.includes("video") });
@@ -34,7 +29,6 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
       iceTransportPolicy: options.relayOnly ? "relay" : "all",
       bundlePolicy: "balanced",
     });
-    (globalThis.__peerConnections ??= []).push(pc);
     const remote = new MediaStream();
     for (const track of local.getTracks()) pc.addTrack(track, local);
     pc.addEventListener("track", (event) => {
