@@ -12,6 +12,7 @@ import { EjabberdInstance } from "../../scripts/lib/ejabberd.ts";
 import type { EjabberdSettings } from "../../scripts/lib/ejabberd-config.ts";
 import { randomSecret } from "../../scripts/lib/secrets.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.ts";
+import { PEER_REGISTRY_SCRIPT } from "./peer-registry.ts";
 
 /*
  * A small Internet in network namespaces, for ICE tests that need real NATs:
@@ -338,6 +339,7 @@ export async function launchChromiumIn(home: Pick<Home, "ns">, contextOptions: B
       args: CHROMIUM_ARGS.filter((arg) => arg !== "--allow-loopback-in-peer-connection"),
     });
     const context = await browser.newContext({ permissions: ["camera", "microphone"], ...contextOptions });
+    await context.addInitScript(PEER_REGISTRY_SCRIPT);
     const page = await context.newPage();
     const origin = `https://${home.ns}.invalid/`;
     await page.route(origin, (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>NAT test peer</title>" }));

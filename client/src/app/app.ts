@@ -5,7 +5,7 @@ import { historyFromJmi, mergeJmiLogs, type CallRecord, type JmiLogEntry } from 
 import { jmiFromArchive } from "../xmpp/jmi.js";
 import { queryArchive } from "../xmpp/mam.js";
 import type { CallManager } from "../call/manager.js";
-import { browserPeerFactory } from "../call/peer-browser.js";
+import { browserPeerFactory } from "../platform/peer-browser.js";
 import type { CallSession } from "../call/session.js";
 import type { CallMedia } from "../call/states.js";
 import { chooseCallTarget } from "../call/target.js";

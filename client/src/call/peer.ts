@@ -13,7 +13,7 @@ export interface PeerListeners {
 /**
  * The platform behind a port (as mediasoup-client's HandlerInterface): what a call needs
  * from a peer connection plus local media. The browser implements it with RTCPeerConnection
- * (peer-browser.ts); unit tests use a fake and run whole flows in Node.
+ * (platform/peer-browser.ts); unit tests use a fake and run whole flows in Node.
  */
 export interface MediaPeer {
   /** Creates the offer, applies it locally, returns its SDP (without waiting for candidates). */

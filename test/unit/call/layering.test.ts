@@ -20,6 +20,11 @@ describe("client/src/call/ layering", () => {
     expect(offending).toEqual([]);
   });
 
+  it("no module of the call layer touches the DOM at run time (the browser peer lives in platform/)", () => {
+    const offending = sources.filter(({ text }) => /\b(new RTCPeerConnection|navigator\.|document\.|window\.)/.test(text)).map(({ file }) => file);
+    expect(offending).toEqual([]);
+  });
+
   it("the import check sees the imports (it would catch one)", () => {
     expect(importsOf('import type { Element } from "@xmpp/xml";\nimport {\n  a,\n} from "../jingle/index.js";')).toEqual(["@xmpp/xml", "../jingle/index.js"]);
   });

@@ -1,6 +1,8 @@
+// The MediaPeer port (call/peer.ts) on the browser: RTCPeerConnection, getUserMedia, the tracks
+// the call screen shows. The only DOM-bound part of a call; the call layer never imports it.
 import type { RemoteCandidate } from "../jingle/index.js";
-import { MediaAccessError, type IceState, type MediaPeer, type PeerFactory, type PeerOptions } from "./peer.js";
-import type { CallMedia } from "./states.js";
+import { MediaAccessError, type IceState, type MediaPeer, type PeerFactory, type PeerOptions } from "../call/peer.js";
+import type { CallMedia } from "../call/states.js";
 
 export interface BrowserStreams {
   local: MediaStream;
