@@ -11,8 +11,10 @@ export interface ListenerPorts {
   c2s: number;
   c2sTls: number;
   https: number;
-  /** Plain HTTP, always bound to 127.0.0.1: same-origin /ws proxy target and mod_http_api. */
+  /** Plain HTTP, always bound to 127.0.0.1: the same-origin /ws proxy target, nothing else. */
   httpLoopback: number;
+  /** mod_http_api alone, always bound to 127.0.0.1; never behind a proxy. */
+  api: number;
   /** STUN/TURN over UDP and TCP. */
   stun: number;
   /** TURN over TLS. */
@@ -108,6 +110,7 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
     C2S_TLS_PORT: ports.c2sTls,
     HTTPS_PORT: ports.https,
     HTTP_LOOPBACK_PORT: ports.httpLoopback,
+    API_PORT: ports.api,
     STUN_PORT: ports.stun,
     TURNS_PORT: ports.turns,
     TURN_IPV4_ADDRESS: settings.turnIpv4Address,

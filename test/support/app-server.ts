@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, preview, type Plugin, type PreviewServer } from "vite";
-import { hostMetaPlugin } from "../../scripts/lib/web-app.ts";
+import { hostMetaPlugin, websocketProxy } from "../../scripts/lib/web-app.ts";
 
 const PROJECT_DIR = join(import.meta.dirname, "..", "..");
 
@@ -39,7 +39,7 @@ export async function startAppServer(wsTarget: string): Promise<AppServer> {
     preview: {
       host: "127.0.0.1",
       port: 0,
-      proxy: { "/ws": { target: `${target.protocol}//${target.host}`, ws: true } },
+      proxy: websocketProxy(`${target.protocol}//${target.host}`),
     },
     plugins: [hostMetaPlugin() as Plugin],
   });

@@ -46,7 +46,7 @@ async function freeNodePorts(): Promise<NodePorts> {
   const [turnMin, turnMax] = await freeUdpRange(50);
   return {
     listeners: {
-      c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https: await freeTcpPort(), httpLoopback: await freeTcpPort(),
+      c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https: await freeTcpPort(), httpLoopback: await freeTcpPort(), api: await freeTcpPort(),
       stun: await freeTcpUdpPort(), turns: await freeTcpPort(), turnMin, turnMax,
     },
     dist: await freeTcpPort(),

@@ -70,6 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     c2sTls: await freeTcpPort(),
     https: await freeTcpPort(),
     httpLoopback: await freeTcpPort(),
+    api: await freeTcpPort(),
     stun: await freeTcpUdpPort(),
     turns: await freeTcpPort(),
     turnMin,
