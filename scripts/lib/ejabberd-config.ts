@@ -137,10 +137,13 @@ export function renderInstanceConfig(settings: EjabberdSettings, templatePath = 
   return header + JSON.stringify({ define_macro: templateMacros(settings), include_config_file: [templatePath] }, null, 2) + "\n";
 }
 
-/** Erlang VM arguments: a fixed cookie and distribution pinned to loopback. */
-export function renderVmArgs(cookie: string, distPort: number): string {
+/**
+ * Erlang VM arguments: distribution pinned to loopback. The cookie is not here: erl
+ * expands -args_file onto its command line, which every local user can read; it is in
+ * the instance's .erlang.cookie (erlang-cookie.ts).
+ */
+export function renderVmArgs(distPort: number): string {
   return [
-    `-setcookie ${cookie}`,
     `-kernel inet_dist_use_interface {127,0,0,1} inet_dist_listen_min ${distPort} inet_dist_listen_max ${distPort}`,
     "",
   ].join("\n");

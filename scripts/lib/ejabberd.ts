@@ -3,6 +3,7 @@ import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, read
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { renderInstanceConfig, renderVmArgs, type EjabberdSettings } from "./ejabberd-config.ts";
+import { erlangCookieHome } from "./erlang-cookie.ts";
 import { PortInUseError, SetupError } from "./errors.ts";
 import { tcpPortIsFree, udpPortIsFree } from "./ports.ts";
 import { processIsAlive, terminate } from "./processes.ts";
@@ -138,12 +139,14 @@ export class EjabberdInstance {
     const spool = join(dir, "spool");
     const logs = join(dir, "logs");
     writeFileSync(join(dir, "ejabberd.yml"), renderInstanceConfig(settings), { mode: 0o600 });
-    writeFileSync(join(dir, "vm.args"), renderVmArgs(options.cookie, options.distPort), { mode: 0o600 });
+    writeFileSync(join(dir, "vm.args"), renderVmArgs(options.distPort), { mode: 0o600 });
+    const cookieHome = erlangCookieHome(dir, options.cookie);
     writeFileSync(join(dir, "inetrc"), "");
     rmSync(join(logs, "ejabberd.log"), { force: true });
 
     const env = {
       ...process.env,
+      ...cookieHome,
       ERL_LIBS: erlLibs(),
       ERL_EPMD_PORT: String(options.epmdPort),
       ERL_EPMD_ADDRESS: "127.0.0.1",

@@ -57,11 +57,11 @@ async function freeNodePorts(): Promise<NodePorts> {
  * Starts a real ejabberd cluster of `size` nodes (Debian's ejabberd, the project's
  * template) on free loopback ports in a temporary folder, joined through one shared epmd.
  */
-export async function startTestCluster(size: number, domain = "localhost"): Promise<TestCluster> {
+export async function startTestCluster(size: number, domain = "localhost", cookie = randomSecret(18)): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), "calls-cluster-"));
   const turnSecret = randomSecret();
   const cluster = Cluster.open({
-    dir, domain, turnSecret, cookie: randomSecret(18), epmdPort: await freeTcpPort(), allocatePorts: () => freeNodePorts(),
+    dir, domain, turnSecret, cookie, epmdPort: await freeTcpPort(), allocatePorts: () => freeNodePorts(),
   });
   try {
     await cluster.start(size);

@@ -52,6 +52,8 @@ export interface TestServerOptions {
   turnSecret?: string;
   registration?: boolean;
   credentialsLifetime?: string;
+  /** The Erlang cookie (random by default). */
+  cookie?: string;
 }
 
 let accountCounter = 0;
@@ -95,7 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dir: join(dataDir, "ejabberd"),
     settings,
     nodeName: `calls-test-${randomBytes(4).toString("hex")}@localhost`,
-    cookie: randomSecret(18),
+    cookie: options.cookie ?? randomSecret(18),
     epmdPort: await freeTcpPort(),
     distPort: await freeTcpPort(),
   };
