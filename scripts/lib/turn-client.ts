@@ -20,6 +20,8 @@ export interface StunServer {
   ca?: string;
   servername?: string;
   timeoutMs?: number;
+  /** The local address to send from (a host with several addresses). */
+  localAddress?: string;
 }
 
 export interface TurnServer extends StunServer {
@@ -74,10 +76,12 @@ class StunConnection {
         this.udp = socket;
         socket.on("message", (msg) => this.deliver(msg));
         socket.on("error", fail);
-        socket.connect(server.port, server.host, () => {
+        const connectUdp = (): void => socket.connect(server.port, server.host, () => {
           clearTimeout(timer);
           resolve();
         });
+        if (server.localAddress) socket.bind(0, server.localAddress, connectUdp);
+        else connectUdp();
         return;
       }
       const onConnect = (): void => {
@@ -86,7 +90,7 @@ class StunConnection {
       };
       const socket = server.transport === "tls"
         ? tlsConnect({ host: server.host, port: server.port, servername: tlsServername(server), ca: server.ca ? [server.ca] : undefined }, onConnect)
-        : tcpConnect(server.port, server.host, onConnect);
+        : tcpConnect({ port: server.port, host: server.host, localAddress: server.localAddress }, onConnect);
       this.stream = socket;
       socket.on("error", fail);
       socket.on("data", (chunk: Buffer) => {

@@ -14,7 +14,7 @@ import { namespaceRunId } from "./netns.ts";
  * The shipped coturn configuration, live, on a two-host network of documentation addresses:
  *
  *   turn ns: t0 203.0.113.10/24, 2001:db8::10/64  (coturn, server-config/coturn/turnserver.conf)
- *      └── veth ──  net ns: n0 203.0.113.20 (client) and 203.0.113.77 (a public peer),
+ *      └── veth ──  net ns: n0 203.0.113.20, .21 (clients) and 203.0.113.77 (a public peer),
  *                           2001:db8::20 and 2001:db8::77
  *
  * No link to the machine's own interfaces: nothing routes out. 203.0.113.10 is the address
@@ -27,6 +27,8 @@ export const SHIPPED_COTURN_CONF = join(ROOT, "server-config/coturn/turnserver.c
 export const TURN_ADDRESS = "203.0.113.10";
 export const TURN_ADDRESS6 = "2001:db8::10";
 export const CLIENT_ADDRESS = "203.0.113.20";
+/** A second client host on the same network, for per-source limits. */
+export const OTHER_CLIENT_ADDRESS = "203.0.113.21";
 export const PUBLIC_PEER = "203.0.113.77";
 export const PUBLIC_PEER6 = "2001:db8::77";
 
@@ -43,6 +45,8 @@ export interface TurnWorld {
   clientNs: string;
   turnNs: string;
   secret: string;
+  /** Runs a command in the TURN host's namespace (e.g. its firewall script). */
+  onTurnHost(command: string, args: string[], env?: Record<string, string>): string;
   /** coturn's log, to explain a failure. */
   log(): string;
   credentials(): { username: string; password: string };
@@ -90,7 +94,7 @@ export async function createTurnWorld(shippedConf = SHIPPED_COTURN_CONF): Promis
     ip("-n", turnNs, "link", "add", "t0", "type", "veth", "peer", "name", "n0", "netns", clientNs);
     ip("-n", turnNs, "addr", "add", `${TURN_ADDRESS}/24`, "dev", "t0");
     ip("-n", turnNs, "addr", "add", `${TURN_ADDRESS6}/64`, "dev", "t0", "nodad");
-    for (const address of [CLIENT_ADDRESS, PUBLIC_PEER]) ip("-n", clientNs, "addr", "add", `${address}/24`, "dev", "n0");
+    for (const address of [CLIENT_ADDRESS, OTHER_CLIENT_ADDRESS, PUBLIC_PEER]) ip("-n", clientNs, "addr", "add", `${address}/24`, "dev", "n0");
     for (const address of ["2001:db8::20", PUBLIC_PEER6]) ip("-n", clientNs, "addr", "add", `${address}/64`, "dev", "n0", "nodad");
     ip("-n", turnNs, "link", "set", "t0", "up");
     ip("-n", clientNs, "link", "set", "n0", "up");
@@ -113,6 +117,7 @@ export async function createTurnWorld(shippedConf = SHIPPED_COTURN_CONF): Promis
     let counter = 0;
     return {
       clientNs, turnNs, secret, log,
+      onTurnHost: (command, args, env = {}) => execFileSync("ip", ["netns", "exec", turnNs, command, ...args], { encoding: "utf8", env: { ...process.env, ...env } }),
       // Each credential a new username, as each XEP-0215 request gives one.
       credentials: () => turnRestCredentials(secret, `probe${++counter}`, new Date(Date.now() + 3600_000)),
       destroy,
