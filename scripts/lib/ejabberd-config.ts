@@ -124,6 +124,7 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
     OFFER_LOCAL_TURN: settings.externalTurn === undefined,
     TURN_SERVICES: announcedServices(settings),
     REGISTER_ACCESS: settings.registration ? { allow: "all" } : { deny: "all" },
+    REGISTER_RULE: settings.registration ? "register" : "none",
     WEBSOCKET_URL: settings.websocketUrl,
   };
 }
