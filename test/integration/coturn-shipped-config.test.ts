@@ -63,6 +63,20 @@ const result = await allocate({ host: input.server, port: 3478, transport: "tcp"
 process.stdout.write(JSON.stringify({ result }));
 `;
 
+// TLS handshakes against turns: on 5349, one per cipher list: "ok" or the error code.
+const TLS_PROBE = `
+import { connect } from "node:tls";
+const { server, cipherLists } = JSON.parse(process.argv[2]);
+const results = [];
+for (const ciphers of cipherLists) {
+  results.push(await new Promise((resolve) => {
+    const socket = connect({ host: server, port: 5349, ciphers, minVersion: "TLSv1.2", maxVersion: "TLSv1.2", rejectUnauthorized: false }, () => { socket.destroy(); resolve("ok"); });
+    socket.on("error", (e) => resolve(e.code ?? e.message));
+  }));
+}
+process.stdout.write(JSON.stringify(results));
+`;
+
 const PRIVATE_IPV4 = [
   "127.0.0.1", "127.1.2.3", "0.0.0.0", "0.1.2.3", "10.0.0.1", "172.16.0.1", "172.31.255.254", "192.168.1.1",
   "100.64.0.1", "169.254.169.254", "192.0.0.8", "198.18.0.1", "224.0.0.251", "239.255.255.250", "240.0.0.1", "255.255.255.255",
@@ -99,6 +113,14 @@ describe.skipIf(unavailable !== undefined)("the shipped coturn configuration, li
     expect(result.delivered?.data).toBe("relayed-hello");
     expect(result.relayed.startsWith(`${TURN_ADDRESS6}:`)).toBe(true);
     for (const address of PRIVATE_IPV6) expect(result.permissions[address], address).toBe("403");
+  });
+
+  it("serves turns: with ECDHE AEAD suites only, refusing CBC with SHA-1", async () => {
+    const results = await runProbe<string[]>(world.clientNs, TLS_PROBE, {
+      server: TURN_ADDRESS, cipherLists: ["ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:AES128-SHA:AES256-SHA"],
+    });
+    expect(results[0]).toBe("ok");
+    expect(results[1]).not.toBe("ok");
   });
 
   it("refuses a TCP relay allocation (RFC 6062), so CONNECT can reach nothing", async () => {
