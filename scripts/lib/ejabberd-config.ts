@@ -90,11 +90,22 @@ export function productionTurnBlacklist(): string[] {
 }
 
 const LOOPBACK_ADDRESSES = new Set(["127.0.0.1", "::1", "localhost"]);
+const LOOPBACK_RANGES = new Set(["127.0.0.0/8", "::1/128"]);
+
+/**
+ * The local profile's TURN blacklist: the production list without loopback, which is a
+ * local setup's only network (ejabberd applies the list to the client's own address too,
+ * so loopback clients need loopback off it). Private networks, link-local (cloud metadata
+ * at 169.254.169.254) and multicast stay refused.
+ */
+export function localTurnBlacklist(): string[] {
+  return productionTurnBlacklist().filter((cidr) => !LOOPBACK_RANGES.has(cidr));
+}
 
 /**
  * The macros the template expects. The local profile allows TURN to relay to
- * loopback (the only network a local test has); production refuses loopback and
- * private ranges and must not bind a loopback-only address by mistake.
+ * loopback (the only network a local test has) and nowhere else production refuses;
+ * production refuses loopback too and must not bind a loopback-only address by mistake.
  */
 export function templateMacros(settings: EjabberdSettings): Record<string, unknown> {
   if (settings.profile === "local" && !LOOPBACK_ADDRESSES.has(settings.listenIp)) {
@@ -116,9 +127,9 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
     TURN_IPV4_ADDRESS: settings.turnIpv4Address,
     TURN_MIN_PORT: ports.turnMin,
     TURN_MAX_PORT: ports.turnMax,
-    // ejabberd's default blacklist is loopback, which it also applies to the client's
-    // own address: a loopback-only local setup needs an empty list (EJABBERD.md).
-    TURN_BLACKLIST: settings.profile === "local" ? [] : productionTurnBlacklist(),
+    // ejabberd applies the blacklist to the client's own address too (EJABBERD.md): the
+    // local profile lets loopback through, and nothing else the production list refuses.
+    TURN_BLACKLIST: settings.profile === "local" ? localTurnBlacklist() : productionTurnBlacklist(),
     TURN_SECRET: settings.turnSecret,
     TURN_CREDENTIALS_LIFETIME: settings.credentialsLifetime,
     OFFER_LOCAL_TURN: settings.externalTurn === undefined,

@@ -64,11 +64,11 @@ describe("the production TURN blacklist", () => {
     });
   });
 
-  it("applies to production only; the local profile relays on loopback, its only network", () => {
+  it("applies to production whole; the local profile lets loopback through, its only network, and nothing else", () => {
     const settings = { profile: "production", domain: "example.org", listenIp: "::", turnIpv4Address: "203.0.113.10" } as EjabberdSettings;
     const base = { ...settings, ports: { c2s: 1, c2sTls: 2, https: 3, httpLoopback: 4, api: 9, stun: 5, turns: 6, turnMin: 7, turnMax: 8 }, turnSecret: "s", credentialsLifetime: "1h", registration: false, certFile: "c", caFile: "a", websocketUrl: "wss://example.org/ws" };
     expect(templateMacros(base).TURN_BLACKLIST).toEqual(blacklist);
-    expect(templateMacros({ ...base, profile: "local", listenIp: "127.0.0.1" }).TURN_BLACKLIST).toEqual([]);
+    expect(templateMacros({ ...base, profile: "local", listenIp: "127.0.0.1" }).TURN_BLACKLIST).toEqual(blacklist.filter((cidr) => cidr !== "127.0.0.0/8" && cidr !== "::1/128"));
     expect(() => templateMacros({ ...base, profile: "local", listenIp: "0.0.0.0" })).toThrow(/loopback only/);
   });
 });
