@@ -41,6 +41,11 @@ export interface EjabberdSettings {
   /** Where XEP-0156 host-meta sends clients. */
   websocketUrl: string;
   /**
+   * The client listeners expect the PROXY protocol (a TCP balancer in front, as in
+   * docker-compose.cluster.yml); off by default.
+   */
+  proxyProtocol?: boolean;
+  /**
    * TURN on other machines (coturn with the same shared secret): announced through
    * XEP-0215 instead of ejabberd's own listeners.
    */
@@ -137,6 +142,7 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
     REGISTER_ACCESS: settings.registration ? { allow: "all" } : { deny: "all" },
     REGISTER_RULE: settings.registration ? "register" : "none",
     WEBSOCKET_URL: settings.websocketUrl,
+    USE_PROXY_PROTOCOL: settings.proxyProtocol ?? false,
   };
 }
 

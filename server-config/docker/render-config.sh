@@ -41,6 +41,7 @@ else
   TURN_SERVICES:
     - {host: \"$XMPP_DOMAIN\", port: ${TURNS_PORT:-5349}, type: turns, transport: tcp, restricted: true}"
 fi
+case "${PROXY_PROTOCOL:-false}" in true|false) ;; *) echo "PROXY_PROTOCOL '$PROXY_PROTOCOL' is not true or false" >&2; exit 1;; esac
 if [ "${REGISTRATION:-0}" = "1" ]; then register="allow: all"; register_rule=register; else register="deny: all"; register_rule=none; fi
 
 cat > "$CONF_DIR/ejabberd.yml" <<YAML
@@ -70,6 +71,7 @@ $turn_services
     $register
   REGISTER_RULE: $register_rule
   WEBSOCKET_URL: "wss://$XMPP_DOMAIN:${HTTPS_PORT:-5443}/ws"
+  USE_PROXY_PROTOCOL: ${PROXY_PROTOCOL:-false}
 include_config_file:
   - "$TEMPLATE"
 YAML

@@ -54,6 +54,8 @@ export interface TestServerOptions {
   credentialsLifetime?: string;
   /** The Erlang cookie (random by default). */
   cookie?: string;
+  /** Client listeners expect the PROXY protocol (a balancer in front). */
+  proxyProtocol?: boolean;
 }
 
 let accountCounter = 0;
@@ -92,6 +94,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     caFile: certs.caFile,
     websocketUrl: `wss://${domain}:${ports.https}/ws`,
     externalTurn: options.externalTurn,
+    proxyProtocol: options.proxyProtocol,
   };
   const instanceOptions: InstanceOptions = {
     dir: join(dataDir, "ejabberd"),
