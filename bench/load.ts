@@ -185,7 +185,7 @@ class Generator {
 async function freeNodePorts(): Promise<NodePorts> {
   const [turnMin, turnMax] = await freeUdpRange(20);
   return {
-    listeners: { c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https: await freeTcpPort(), httpLoopback: await freeTcpPort(), stun: await freeTcpUdpPort(), turns: await freeTcpPort(), turnMin, turnMax },
+    listeners: { c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https: await freeTcpPort(), httpLoopback: await freeTcpPort(), api: await freeTcpPort(), stun: await freeTcpUdpPort(), turns: await freeTcpPort(), turnMin, turnMax },
     dist: await freeTcpPort(),
   };
 }

@@ -13,8 +13,8 @@ const USAGE = `usage: npm run cluster -- <command>
   status         members, their endpoints and sessions
   add            start one more node and join it to the cluster
   remove NODE    take a node out of the cluster for good (NODE: its index or node name)
-Ports: epmd on CALLS_CLUSTER_BASE_PORT (default 5700); node i uses BASE+10i … BASE+10i+6
-(c2s, c2s TLS, HTTPS/WebSocket, loopback HTTP, STUN/TURN, TURNS, Erlang distribution) and
+Ports: epmd on CALLS_CLUSTER_BASE_PORT (default 5700); node i uses BASE+10i … BASE+10i+7
+(c2s, c2s TLS, HTTPS/WebSocket, loopback HTTP, STUN/TURN, TURNS, Erlang distribution, loopback API) and
 the TURN relay range CALLS_CLUSTER_TURN_BASE+100(i-1) … +99 (default base 50000).`;
 
 function envNumber(name: string, fallback: number): number {
@@ -42,7 +42,7 @@ function localClusterOptions(): ClusterOptions {
       const p = base + 10 * index;
       const turnMin = turnBase + 100 * (index - 1);
       return {
-        listeners: { c2s: p, c2sTls: p + 1, https: p + 2, httpLoopback: p + 3, stun: p + 4, turns: p + 5, turnMin, turnMax: turnMin + 99 },
+        listeners: { c2s: p, c2sTls: p + 1, https: p + 2, httpLoopback: p + 3, api: p + 7, stun: p + 4, turns: p + 5, turnMin, turnMax: turnMin + 99 },
         dist: p + 6,
       };
     },

@@ -1,12 +1,19 @@
 // coturn as the alternative TURN server, for local testing (see README):
-//   npm run coturn -- start | stop | status
+//   npm run coturn -- start | stop | status | denied-peers
 // It shares the local deployment's TURN secret, so the credentials ejabberd hands out
 // (XEP-0215) work on it; start ejabberd with CALLS_EXTERNAL_TURN to announce it.
 import { CoturnInstance } from "./lib/coturn.ts";
+import { coturnDeniedPeerLines } from "./lib/coturn-peers.ts";
+import { productionTurnBlacklist } from "./lib/ejabberd-config.ts";
 import { SetupError } from "./lib/errors.ts";
 import { localCoturn, localDeployment } from "./lib/local-settings.ts";
 
 async function main(command: string | undefined): Promise<void> {
+  if (command === "denied-peers") {
+    // The production blacklist as coturn's denied-peer-ip lines (server-config/coturn/turnserver.conf).
+    process.stdout.write(coturnDeniedPeerLines(productionTurnBlacklist()));
+    return;
+  }
   const options = localCoturn(localDeployment());
   switch (command) {
     case "start": {
@@ -31,7 +38,7 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     default:
-      console.log("usage: npm run coturn -- start | stop | status");
+      console.log("usage: npm run coturn -- start | stop | status | denied-peers");
       if (command !== undefined) process.exitCode = 2;
   }
 }

@@ -1,13 +1,12 @@
 // npm start: the local ejabberd (loopback only), two demo accounts that are each
 // other's contacts, and the web app with hot reload. Ctrl-C stops all it started.
-import { createServer, type Plugin, type ViteDevServer } from "vite";
-import { join } from "node:path";
+import type { ViteDevServer } from "vite";
+import { startDevServer } from "./lib/dev-server.ts";
 import { EjabberdInstance } from "./lib/ejabberd.ts";
 import { SetupError } from "./lib/errors.ts";
-import { localDeployment, PROJECT_DIR } from "./lib/local-settings.ts";
+import { localDeployment } from "./lib/local-settings.ts";
 import { provisionContacts } from "./lib/provision.ts";
 import { tcpPortIsFree } from "./lib/ports.ts";
-import { hostMetaPlugin } from "./lib/web-app.ts";
 
 async function main(): Promise<void> {
   const deployment = localDeployment();
@@ -42,18 +41,8 @@ async function main(): Promise<void> {
 
   try {
     await provisionContacts(server, deployment.demoPasswords);
-    web = await createServer({
-      configFile: join(PROJECT_DIR, "vite.config.ts"),
-      server: {
-        host: "127.0.0.1",
-        port: deployment.webPort,
-        strictPort: true,
-        // The browser speaks to ejabberd same-origin; the hop to ejabberd stays on loopback.
-        proxy: { "/ws": { target: `ws://127.0.0.1:${settings.ports.httpLoopback}`, ws: true } },
-      },
-      plugins: [hostMetaPlugin() as Plugin],
-    });
-    await web.listen();
+    // The browser speaks to ejabberd same-origin; the hop to ejabberd stays on loopback.
+    web = await startDevServer({ port: deployment.webPort, wsTarget: `ws://127.0.0.1:${settings.ports.httpLoopback}` });
   } catch (error) {
     await web?.close();
     if (startedHere) await server.stop();

@@ -38,7 +38,7 @@ export function ensureLocalCertificates(dir: string, domain: string): Certificat
   const extFile = join(dir, "server.ext");
 
   const paths = { caFile, serverPemFile, certFile: serverCert, keyFile: serverKey };
-  if (existsSync(serverPemFile) && existsSync(caFile) && certificateIsUsable(serverCert, domain)) return paths;
+  if (existsSync(serverPemFile) && existsSync(caFile) && certificateIsUsable(serverCert, domain) && caIsConstrained(caFile)) return paths;
 
   const names = [domain, `conference.${domain}`, `pubsub.${domain}`];
   const altNames = names.map((name) => `DNS:${name}`);
@@ -46,7 +46,8 @@ export function ensureLocalCertificates(dir: string, domain: string): Certificat
 
   openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
     "-keyout", caKey, "-out", caFile, "-days", "825", "-subj", `/CN=XMPP calls local CA for ${domain}`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    "-addext", caNameConstraints(domain)], dir);
   openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
     "-keyout", serverKey, "-out", serverCsr, "-subj", `/CN=${domain}`], dir);
   writeFileSync(extFile, [
@@ -62,6 +63,27 @@ export function ensureLocalCertificates(dir: string, domain: string): Certificat
   writeFileSync(serverPemFile, readFileSync(serverCert, "utf8") + readFileSync(serverKey, "utf8"));
   for (const secret of [caKey, serverKey, serverPemFile]) chmodSync(secret, 0o600);
   return paths;
+}
+
+/**
+ * RFC 5280 §4.2.1.10: the CA can sign for the domain (and its subdomains) only, and for
+ * loopback addresses when the domain is localhost. People are told to trust this CA in a
+ * browser; a leaked ca.key must not impersonate any other site.
+ */
+export function caNameConstraints(domain: string): string {
+  const ips = domain === "localhost"
+    ? ["permitted;IP:127.0.0.0/255.0.0.0", "permitted;IP:0:0:0:0:0:0:0:1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF"]
+    : ["excluded;IP:0.0.0.0/0.0.0.0", "excluded;IP:0:0:0:0:0:0:0:0/0:0:0:0:0:0:0:0"];
+  return `nameConstraints=critical,permitted;DNS:${domain},${ips.join(",")}`;
+}
+
+/** CAs made before name constraints were added are replaced (with a new server certificate). */
+function caIsConstrained(caFile: string): boolean {
+  try {
+    return execFileSync("openssl", ["x509", "-in", caFile, "-noout", "-ext", "nameConstraints"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).includes("Permitted");
+  } catch {
+    return false;
+  }
 }
 
 function certificateIsUsable(certFile: string, domain: string): boolean {

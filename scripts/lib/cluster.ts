@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ensureLocalCertificates } from "./certs.ts";
 import type { EjabberdSettings, ListenerPorts } from "./ejabberd-config.ts";
 import { EjabberdInstance } from "./ejabberd.ts";
+import { erlangCookieHome } from "./erlang-cookie.ts";
 import { SetupError } from "./errors.ts";
 import { tcpPortIsFree } from "./ports.ts";
 import { processIsAlive, terminate, waitForExit } from "./processes.ts";
@@ -301,12 +302,14 @@ export class Cluster {
   /** Runs an ejabberdctl command on a node through a hidden Erlang VM (≈ 0.25 s). */
   ctl(nodeName: string, args: string[]): Promise<{ code: number; output: string }> {
     const argsFile = join(this.dir, "ctl.args");
-    writeFileSync(argsFile, `-setcookie ${this.#options.cookie}\n-kernel inet_dist_use_interface {127,0,0,1}\n`, { mode: 0o600 });
+    writeFileSync(argsFile, "-kernel inet_dist_use_interface {127,0,0,1}\n", { mode: 0o600 });
+    // The cookie from a file, never on the control VM's command line.
+    const cookieHome = erlangCookieHome(join(this.dir, "ctl-home"), this.#options.cookie);
     const child = spawn("erl", [
       "-sname", `ctl-${randomBytes(4).toString("hex")}@localhost`, "-hidden", "-noinput", "-args_file", argsFile,
       "-s", "ejabberd_ctl", "-extra", nodeName, ...args,
     ], {
-      env: { ...process.env, ERL_LIBS: ERL_LIBS(), ERL_EPMD_PORT: String(this.#record.epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" },
+      env: { ...process.env, ...cookieHome, ERL_LIBS: ERL_LIBS(), ERL_EPMD_PORT: String(this.#record.epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

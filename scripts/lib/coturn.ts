@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { coturnDeniedPeerRanges } from "./coturn-peers.ts";
+import { localTurnBlacklist, productionTurnBlacklist } from "./ejabberd-config.ts";
 import { SetupError } from "./errors.ts";
 import { tcpPortIsFree } from "./ports.ts";
 import { processIsAlive, terminate } from "./processes.ts";
@@ -47,8 +49,10 @@ export class CoturnInstance {
       `cert=${options.certFile}`,
       `pkey=${options.keyFile}`,
       "no-tlsv1", "no-tlsv1_1", "no-dtls", "fingerprint", "no-cli", "no-rfc5780",
-      "no-multicast-peers",
+      "no-multicast-peers", "no-tcp-relay",
       ...(options.allowLoopbackPeers ? ["allow-loopback-peers"] : []),
+      // Loopback is a local setup's only network; every other range production refuses stays refused.
+      ...coturnDeniedPeerRanges(options.allowLoopbackPeers ? localTurnBlacklist() : productionTurnBlacklist()).map((range) => `denied-peer-ip=${range}`),
       `pidfile=${join(options.dir, "turnserver.pid")}`,
       `log-file=${join(options.dir, "turnserver.log")}`,
       "simple-log",

@@ -11,8 +11,10 @@ export interface ListenerPorts {
   c2s: number;
   c2sTls: number;
   https: number;
-  /** Plain HTTP, always bound to 127.0.0.1: same-origin /ws proxy target and mod_http_api. */
+  /** Plain HTTP, always bound to 127.0.0.1: the same-origin /ws proxy target, nothing else. */
   httpLoopback: number;
+  /** mod_http_api alone, always bound to 127.0.0.1; never behind a proxy. */
+  api: number;
   /** STUN/TURN over UDP and TCP. */
   stun: number;
   /** TURN over TLS. */
@@ -38,6 +40,11 @@ export interface EjabberdSettings {
   caFile: string;
   /** Where XEP-0156 host-meta sends clients. */
   websocketUrl: string;
+  /**
+   * The client listeners expect the PROXY protocol (a TCP balancer in front, as in
+   * docker-compose.cluster.yml); off by default.
+   */
+  proxyProtocol?: boolean;
   /**
    * TURN on other machines (coturn with the same shared secret): announced through
    * XEP-0215 instead of ejabberd's own listeners.
@@ -88,11 +95,22 @@ export function productionTurnBlacklist(): string[] {
 }
 
 const LOOPBACK_ADDRESSES = new Set(["127.0.0.1", "::1", "localhost"]);
+const LOOPBACK_RANGES = new Set(["127.0.0.0/8", "::1/128"]);
+
+/**
+ * The local profile's TURN blacklist: the production list without loopback, which is a
+ * local setup's only network (ejabberd applies the list to the client's own address too,
+ * so loopback clients need loopback off it). Private networks, link-local (cloud metadata
+ * at 169.254.169.254) and multicast stay refused.
+ */
+export function localTurnBlacklist(): string[] {
+  return productionTurnBlacklist().filter((cidr) => !LOOPBACK_RANGES.has(cidr));
+}
 
 /**
  * The macros the template expects. The local profile allows TURN to relay to
- * loopback (the only network a local test has); production refuses loopback and
- * private ranges and must not bind a loopback-only address by mistake.
+ * loopback (the only network a local test has) and nowhere else production refuses;
+ * production refuses loopback too and must not bind a loopback-only address by mistake.
  */
 export function templateMacros(settings: EjabberdSettings): Record<string, unknown> {
   if (settings.profile === "local" && !LOOPBACK_ADDRESSES.has(settings.listenIp)) {
@@ -108,20 +126,23 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
     C2S_TLS_PORT: ports.c2sTls,
     HTTPS_PORT: ports.https,
     HTTP_LOOPBACK_PORT: ports.httpLoopback,
+    API_PORT: ports.api,
     STUN_PORT: ports.stun,
     TURNS_PORT: ports.turns,
     TURN_IPV4_ADDRESS: settings.turnIpv4Address,
     TURN_MIN_PORT: ports.turnMin,
     TURN_MAX_PORT: ports.turnMax,
-    // ejabberd's default blacklist is loopback, which it also applies to the client's
-    // own address: a loopback-only local setup needs an empty list (EJABBERD.md).
-    TURN_BLACKLIST: settings.profile === "local" ? [] : productionTurnBlacklist(),
+    // ejabberd applies the blacklist to the client's own address too (EJABBERD.md): the
+    // local profile lets loopback through, and nothing else the production list refuses.
+    TURN_BLACKLIST: settings.profile === "local" ? localTurnBlacklist() : productionTurnBlacklist(),
     TURN_SECRET: settings.turnSecret,
     TURN_CREDENTIALS_LIFETIME: settings.credentialsLifetime,
     OFFER_LOCAL_TURN: settings.externalTurn === undefined,
     TURN_SERVICES: announcedServices(settings),
     REGISTER_ACCESS: settings.registration ? { allow: "all" } : { deny: "all" },
+    REGISTER_RULE: settings.registration ? "register" : "none",
     WEBSOCKET_URL: settings.websocketUrl,
+    USE_PROXY_PROTOCOL: settings.proxyProtocol ?? false,
   };
 }
 
@@ -134,10 +155,13 @@ export function renderInstanceConfig(settings: EjabberdSettings, templatePath = 
   return header + JSON.stringify({ define_macro: templateMacros(settings), include_config_file: [templatePath] }, null, 2) + "\n";
 }
 
-/** Erlang VM arguments: a fixed cookie and distribution pinned to loopback. */
-export function renderVmArgs(cookie: string, distPort: number): string {
+/**
+ * Erlang VM arguments: distribution pinned to loopback. The cookie is not here: erl
+ * expands -args_file onto its command line, which every local user can read; it is in
+ * the instance's .erlang.cookie (erlang-cookie.ts).
+ */
+export function renderVmArgs(distPort: number): string {
   return [
-    `-setcookie ${cookie}`,
     `-kernel inet_dist_use_interface {127,0,0,1} inet_dist_listen_min ${distPort} inet_dist_listen_max ${distPort}`,
     "",
   ].join("\n");

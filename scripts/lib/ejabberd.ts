@@ -3,6 +3,7 @@ import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, read
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { renderInstanceConfig, renderVmArgs, type EjabberdSettings } from "./ejabberd-config.ts";
+import { erlangCookieHome } from "./erlang-cookie.ts";
 import { PortInUseError, SetupError } from "./errors.ts";
 import { tcpPortIsFree, udpPortIsFree } from "./ports.ts";
 import { processIsAlive, terminate } from "./processes.ts";
@@ -50,7 +51,9 @@ interface RunRecord {
   beamPid: number;
   /** 0 when the instance uses an epmd it did not start. */
   epmdPid: number;
-  httpLoopbackPort: number;
+  apiPort: number;
+  /** Records written before the API had a listener of its own served it here. */
+  httpLoopbackPort?: number;
   domain: string;
 }
 
@@ -58,7 +61,8 @@ const PORT_PURPOSES: Record<keyof EjabberdSettings["ports"], string> = {
   c2s: "XMPP client connections, STARTTLS",
   c2sTls: "XMPP client connections, direct TLS",
   https: "HTTPS and secure WebSocket",
-  httpLoopback: "loopback HTTP: web app proxy and provisioning API",
+  httpLoopback: "loopback HTTP: the web app's /ws proxy target",
+  api: "loopback provisioning API (mod_http_api)",
   stun: "STUN/TURN",
   turns: "TURN over TLS",
   turnMin: "first TURN relay port",
@@ -86,7 +90,7 @@ export class EjabberdInstance {
     readonly dir: string,
     readonly nodeName: string,
     readonly domain: string,
-    readonly httpLoopbackPort: number,
+    readonly apiPort: number,
     readonly beamPid: number,
     readonly epmdPid: number,
     private readonly children: ChildProcess[],
@@ -112,7 +116,7 @@ export class EjabberdInstance {
       rmSync(file, { force: true });
       return undefined;
     }
-    return new EjabberdInstance(dir, run.nodeName, run.domain, run.httpLoopbackPort, run.beamPid, run.epmdPid, []);
+    return new EjabberdInstance(dir, run.nodeName, run.domain, run.apiPort ?? run.httpLoopbackPort ?? 0, run.beamPid, run.epmdPid, []);
   }
 
   static async start(options: InstanceOptions): Promise<EjabberdInstance> {
@@ -135,12 +139,14 @@ export class EjabberdInstance {
     const spool = join(dir, "spool");
     const logs = join(dir, "logs");
     writeFileSync(join(dir, "ejabberd.yml"), renderInstanceConfig(settings), { mode: 0o600 });
-    writeFileSync(join(dir, "vm.args"), renderVmArgs(options.cookie, options.distPort), { mode: 0o600 });
+    writeFileSync(join(dir, "vm.args"), renderVmArgs(options.distPort), { mode: 0o600 });
+    const cookieHome = erlangCookieHome(dir, options.cookie);
     writeFileSync(join(dir, "inetrc"), "");
     rmSync(join(logs, "ejabberd.log"), { force: true });
 
     const env = {
       ...process.env,
+      ...cookieHome,
       ERL_LIBS: erlLibs(),
       ERL_EPMD_PORT: String(options.epmdPort),
       ERL_EPMD_ADDRESS: "127.0.0.1",
@@ -171,9 +177,9 @@ export class EjabberdInstance {
         beam.unref();
       }
       const epmdPid = epmd?.pid ?? 0;
-      const instance = new EjabberdInstance(dir, options.nodeName, settings.domain, settings.ports.httpLoopback, beam.pid!, epmdPid, children, options.netns);
+      const instance = new EjabberdInstance(dir, options.nodeName, settings.domain, settings.ports.api, beam.pid!, epmdPid, children, options.netns);
       await instance.waitUntilReady(beam, options.startTimeoutMs ?? 30_000);
-      const record: RunRecord = { nodeName: options.nodeName, beamPid: beam.pid!, epmdPid, httpLoopbackPort: settings.ports.httpLoopback, domain: settings.domain };
+      const record: RunRecord = { nodeName: options.nodeName, beamPid: beam.pid!, epmdPid, apiPort: settings.ports.api, domain: settings.domain };
       writeFileSync(EjabberdInstance.runFile(dir), JSON.stringify(record, null, 2) + "\n");
       return instance;
     } catch (error) {
@@ -216,9 +222,9 @@ export class EjabberdInstance {
     return readFileSync(this.logFile, "utf8").trim().split("\n").slice(-lines).join("\n");
   }
 
-  /** Calls a command of ejabberd's mod_http_api on the loopback-only listener. */
+  /** Calls a command of ejabberd's mod_http_api on its own loopback-only listener. */
   async api<T = unknown>(command: string, args: Record<string, unknown>): Promise<T> {
-    const url = `http://127.0.0.1:${this.httpLoopbackPort}/api/${command}`;
+    const url = `http://127.0.0.1:${this.apiPort}/api/${command}`;
     const { status, body } = this.netns ? await postInNamespace(this.netns, url, args) : await post(url, args);
     if (status < 200 || status > 299) throw new EjabberdApiError(command, status, body);
     return JSON.parse(body) as T;
@@ -311,7 +317,7 @@ async function checkPorts(options: InstanceOptions): Promise<void> {
   const { ports, listenIp } = options.settings;
   const hint = options.portHint ?? (() => "stop what uses it, or choose other ports");
   const tcp: Array<[keyof typeof ports, string]> = [
-    ["c2s", listenIp], ["c2sTls", listenIp], ["https", listenIp], ["httpLoopback", "127.0.0.1"], ["stun", listenIp], ["turns", listenIp],
+    ["c2s", listenIp], ["c2sTls", listenIp], ["https", listenIp], ["httpLoopback", "127.0.0.1"], ["api", "127.0.0.1"], ["stun", listenIp], ["turns", listenIp],
   ];
   for (const [purpose, host] of tcp) {
     const bindHost = host === "::" || host === "0.0.0.0" ? undefined : host;

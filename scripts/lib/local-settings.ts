@@ -16,6 +16,7 @@ const PORT_ENV: Record<keyof ListenerPorts, [string, number]> = {
   c2sTls: ["CALLS_C2S_TLS_PORT", 5223],
   https: ["CALLS_HTTPS_PORT", 5443],
   httpLoopback: ["CALLS_HTTP_PORT", 5280],
+  api: ["CALLS_API_PORT", 5281],
   stun: ["CALLS_STUN_PORT", 3478],
   turns: ["CALLS_TURNS_PORT", 5349],
   turnMin: ["CALLS_TURN_MIN_PORT", 49160],

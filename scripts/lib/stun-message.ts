@@ -1,10 +1,11 @@
 // STUN messages (RFC 8489) with the TURN methods and attributes (RFC 8656) that a
 // connectivity check needs. Pure encode/decode; no I/O.
 import { createHash, createHmac, randomBytes } from "node:crypto";
+import { isIPv6 } from "node:net";
 
 export const MAGIC_COOKIE = 0x2112a442;
 
-export const Method = { Binding: 0x001, Allocate: 0x003, Refresh: 0x004, CreatePermission: 0x008 } as const;
+export const Method = { Binding: 0x001, Allocate: 0x003, Refresh: 0x004, Send: 0x006, Data: 0x007, CreatePermission: 0x008, Connect: 0x00a } as const;
 export type MethodName = keyof typeof Method;
 
 export const MessageClass = { request: 0b00, indication: 0b01, success: 0b10, error: 0b11 } as const;
@@ -17,9 +18,11 @@ export const Attr = {
   ErrorCode: 0x0009,
   Lifetime: 0x000d,
   XorPeerAddress: 0x0012,
+  Data: 0x0013,
   Realm: 0x0014,
   Nonce: 0x0015,
   XorRelayedAddress: 0x0016,
+  RequestedAddressFamily: 0x0017,
   RequestedTransport: 0x0019,
   XorMappedAddress: 0x0020,
   Software: 0x8022,
@@ -58,20 +61,45 @@ function attribute(type: number, value: Buffer): Buffer {
   return Buffer.concat([header, value, padding]);
 }
 
-export function xorAddress(target: TransportAddress): Buffer {
-  const value = Buffer.alloc(8);
-  value.writeUInt8(0x01, 1); // IPv4
+/** RFC 8489 §14.2: IPv6 addresses are XORed with the magic cookie and the transaction id. */
+export function xorAddress(target: TransportAddress, transactionId?: Buffer): Buffer {
+  const v6 = isIPv6(target.address);
+  if (v6 && !transactionId) throw new Error("an IPv6 XOR address needs the message's transaction id");
+  const value = Buffer.alloc(v6 ? 20 : 8);
+  value.writeUInt8(v6 ? 0x02 : 0x01, 1);
   value.writeUInt16BE(target.port ^ (MAGIC_COOKIE >>> 16), 2);
-  const ip = target.address.split(".").reduce((acc, octet) => (acc << 8) + Number(octet), 0) >>> 0;
-  value.writeUInt32BE((ip ^ MAGIC_COOKIE) >>> 0, 4);
+  const mask = xorMask(transactionId);
+  const raw = v6 ? ipv6Bytes(target.address) : Buffer.from(target.address.split(".").map(Number));
+  for (let i = 0; i < raw.length; i++) value[4 + i] = raw[i]! ^ mask[i]!;
   return value;
 }
 
-export function decodeXorAddress(value: Buffer): TransportAddress | undefined {
-  if (value.length < 8 || value.readUInt8(1) !== 0x01) return undefined; // IPv4 only
+export function decodeXorAddress(value: Buffer, transactionId?: Buffer): TransportAddress | undefined {
+  const family = value.length >= 8 ? value.readUInt8(1) : 0;
+  if (!(family === 0x01 && value.length >= 8) && !(family === 0x02 && value.length >= 20 && transactionId)) return undefined;
   const port = value.readUInt16BE(2) ^ (MAGIC_COOKIE >>> 16);
-  const ip = (value.readUInt32BE(4) ^ MAGIC_COOKIE) >>> 0;
-  return { address: [24, 16, 8, 0].map((s) => (ip >>> s) & 0xff).join("."), port };
+  const mask = xorMask(transactionId);
+  const raw = Buffer.from(value.subarray(4, family === 0x01 ? 8 : 20).map((byte, i) => byte ^ mask[i]!));
+  if (family === 0x01) return { address: [...raw].join("."), port };
+  const words = Array.from({ length: 8 }, (_, i) => raw.readUInt16BE(2 * i).toString(16));
+  return { address: new URL(`http://[${words.join(":")}]/`).hostname.slice(1, -1), port };
+}
+
+function xorMask(transactionId?: Buffer): Buffer {
+  const mask = Buffer.alloc(16);
+  mask.writeUInt32BE(MAGIC_COOKIE, 0);
+  transactionId?.copy(mask, 4);
+  return mask;
+}
+
+function ipv6Bytes(address: string): Buffer {
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const [head, tail] = canonical.split("::") as [string, string | undefined];
+  const parts = (text: string | undefined): string[] => (text ? text.split(":") : []);
+  const words = tail === undefined ? parts(head) : [...parts(head), ...new Array<string>(8 - parts(head).length - parts(tail).length).fill("0"), ...parts(tail)];
+  const out = Buffer.alloc(16);
+  words.forEach((word, i) => out.writeUInt16BE(parseInt(word, 16), 2 * i));
+  return out;
 }
 
 export interface Credentials {

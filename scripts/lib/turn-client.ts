@@ -1,6 +1,7 @@
 // A small STUN/TURN client over UDP, TCP and TLS: enough to check a TURN server the
 // way a browser uses it (Allocate with long-term credentials, CreatePermission,
 // Refresh). Used by `npm run doctor` and by the TURN tests.
+import { randomBytes } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { connect as tcpConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
@@ -19,6 +20,8 @@ export interface StunServer {
   ca?: string;
   servername?: string;
   timeoutMs?: number;
+  /** The local address to send from (a host with several addresses). */
+  localAddress?: string;
 }
 
 export interface TurnServer extends StunServer {
@@ -73,10 +76,12 @@ class StunConnection {
         this.udp = socket;
         socket.on("message", (msg) => this.deliver(msg));
         socket.on("error", fail);
-        socket.connect(server.port, server.host, () => {
+        const connectUdp = (): void => socket.connect(server.port, server.host, () => {
           clearTimeout(timer);
           resolve();
         });
+        if (server.localAddress) socket.bind(0, server.localAddress, connectUdp);
+        else connectUdp();
         return;
       }
       const onConnect = (): void => {
@@ -85,7 +90,7 @@ class StunConnection {
       };
       const socket = server.transport === "tls"
         ? tlsConnect({ host: server.host, port: server.port, servername: tlsServername(server), ca: server.ca ? [server.ca] : undefined }, onConnect)
-        : tcpConnect(server.port, server.host, onConnect);
+        : tcpConnect({ port: server.port, host: server.host, localAddress: server.localAddress }, onConnect);
       this.stream = socket;
       socket.on("error", fail);
       socket.on("data", (chunk: Buffer) => {
@@ -137,6 +142,12 @@ class StunConnection {
     });
   }
 
+  /** Sends a message that expects no answer (an indication). */
+  send(raw: Buffer): void {
+    if (this.udp) this.udp.send(raw);
+    else this.stream!.write(raw);
+  }
+
   close(): void {
     this.udp?.close();
     this.stream?.destroy();
@@ -149,7 +160,7 @@ export async function stunBinding(server: StunServer): Promise<TransportAddress>
   try {
     const answer = await connection.request("binding", encodeMessage(Method.Binding, "request", []));
     const mapped = answer.attributes.get(Attr.XorMappedAddress);
-    const address = mapped && decodeXorAddress(mapped);
+    const address = mapped && decodeXorAddress(mapped, answer.transactionId);
     if (answer.messageClass !== "success" || !address) throw new TurnError("binding", "answer without a mapped address");
     return address;
   } finally {
@@ -163,6 +174,8 @@ export interface TurnAllocation {
   lifetimeSeconds: number;
   /** Asks the server to let a peer's packets through (RFC 8656 §9). */
   createPermission(peer: TransportAddress): Promise<void>;
+  /** Sends data to a permitted peer through the relay (Send indication, RFC 8656 §11). */
+  send(peer: TransportAddress, data: Buffer): void;
   /** Refreshes (or with 0, releases) the allocation (RFC 8656 §7). */
   refresh(lifetimeSeconds: number): Promise<number>;
   close(): Promise<void>;
@@ -173,36 +186,52 @@ function failure(step: string, answer: StunMessage): TurnError {
   return new TurnError(step, error ? `${error.code} ${error.reason}`.trim() : "refused", error?.code);
 }
 
-const UDP_TRANSPORT = Buffer.from([17, 0, 0, 0]);
+/** REQUESTED-TRANSPORT values (RFC 8656 §18.7, RFC 6062 §6.1): the IP protocol number. */
+const REQUESTED_TRANSPORT = { udp: Buffer.from([17, 0, 0, 0]), tcp: Buffer.from([6, 0, 0, 0]) } as const;
+
+export interface AllocateOptions {
+  /** The relay's transport: UDP (what browsers use) or TCP (RFC 6062). */
+  relayTransport?: "udp" | "tcp";
+  /** The relayed address's family (REQUESTED-ADDRESS-FAMILY, RFC 8656 §18.11); IPv4 by default. */
+  family?: 4 | 6;
+}
 
 /**
  * Allocates a UDP relay with TURN long-term credentials: the unauthenticated
  * request earns a 401 with realm and nonce, the second one carries
  * MESSAGE-INTEGRITY (RFC 8656 §7.2, RFC 8489 §9.2).
  */
-export async function allocate(server: TurnServer): Promise<TurnAllocation> {
+export async function allocate(server: TurnServer, options: AllocateOptions = {}): Promise<TurnAllocation> {
   const connection = await StunConnection.open(server);
+  const request: Array<[number, Buffer]> = [[Attr.RequestedTransport, REQUESTED_TRANSPORT[options.relayTransport ?? "udp"]]];
+  if (options.family === 6) request.push([Attr.RequestedAddressFamily, Buffer.from([0x02, 0, 0, 0])]);
   try {
-    const challenge = await connection.request("allocate", encodeMessage(Method.Allocate, "request", [[Attr.RequestedTransport, UDP_TRANSPORT]]));
+    const challenge = await connection.request("allocate", encodeMessage(Method.Allocate, "request", request));
     const realm = challenge.attributes.get(Attr.Realm);
     const nonce = challenge.attributes.get(Attr.Nonce);
     if (challenge.messageClass !== "error" || errorCode(challenge)?.code !== 401 || !realm || !nonce) {
       throw failure("allocate", challenge);
     }
     const credentials: Credentials = { username: server.username, password: server.password, realm: realm.toString("utf8"), nonce: Buffer.from(nonce) };
-    const answer = await connection.request("allocate", encodeMessage(Method.Allocate, "request", [[Attr.RequestedTransport, UDP_TRANSPORT]], credentials));
+    const answer = await connection.request("allocate", encodeMessage(Method.Allocate, "request", request, credentials));
     if (answer.messageClass !== "success") throw failure("allocate", answer);
-    const relayed = decodeXorAddress(answer.attributes.get(Attr.XorRelayedAddress) ?? Buffer.alloc(0));
-    const mapped = decodeXorAddress(answer.attributes.get(Attr.XorMappedAddress) ?? Buffer.alloc(0));
+    const relayed = decodeXorAddress(answer.attributes.get(Attr.XorRelayedAddress) ?? Buffer.alloc(0), answer.transactionId);
+    const mapped = decodeXorAddress(answer.attributes.get(Attr.XorMappedAddress) ?? Buffer.alloc(0), answer.transactionId);
     if (!relayed || !mapped) throw new TurnError("allocate", "success without relayed and mapped addresses");
     const lifetime = answer.attributes.get(Attr.Lifetime)?.readUInt32BE(0) ?? 600;
 
-    const authenticated = async (step: string, method: number, attributes: Array<[number, Buffer]>): Promise<StunMessage> => {
-      let reply = await connection.request(step, encodeMessage(method, "request", attributes, credentials));
+    // Attributes from the transaction id: an IPv6 XOR-PEER-ADDRESS depends on it.
+    type Attributes = (transactionId: Buffer) => Array<[number, Buffer]>;
+    const signed = (method: number, attributes: Attributes): Buffer => {
+      const transactionId = randomBytes(12);
+      return encodeMessage(method, "request", attributes(transactionId), credentials, transactionId);
+    };
+    const authenticated = async (step: string, method: number, attributes: Attributes): Promise<StunMessage> => {
+      let reply = await connection.request(step, signed(method, attributes));
       // 438 Stale Nonce: take the new nonce and try once more (RFC 8489 §9.2.5).
       if (reply.messageClass === "error" && errorCode(reply)?.code === 438) {
         credentials.nonce = Buffer.from(reply.attributes.get(Attr.Nonce) ?? credentials.nonce);
-        reply = await connection.request(step, encodeMessage(method, "request", attributes, credentials));
+        reply = await connection.request(step, signed(method, attributes));
       }
       if (reply.messageClass !== "success") throw failure(step, reply);
       return reply;
@@ -213,18 +242,22 @@ export async function allocate(server: TurnServer): Promise<TurnAllocation> {
       mapped,
       lifetimeSeconds: lifetime,
       async createPermission(peer) {
-        await authenticated("create-permission", Method.CreatePermission, [[Attr.XorPeerAddress, xorAddress(peer)]]);
+        await authenticated("create-permission", Method.CreatePermission, (id) => [[Attr.XorPeerAddress, xorAddress(peer, id)]]);
+      },
+      send(peer, data) {
+        const transactionId = randomBytes(12);
+        connection.send(encodeMessage(Method.Send, "indication", [[Attr.XorPeerAddress, xorAddress(peer, transactionId)], [Attr.Data, data]], undefined, transactionId));
       },
       async refresh(seconds) {
         const value = Buffer.alloc(4);
         value.writeUInt32BE(seconds, 0);
-        const reply = await authenticated("refresh", Method.Refresh, [[Attr.Lifetime, value]]);
+        const reply = await authenticated("refresh", Method.Refresh, () => [[Attr.Lifetime, value]]);
         return reply.attributes.get(Attr.Lifetime)?.readUInt32BE(0) ?? seconds;
       },
       async close() {
         try {
           const value = Buffer.alloc(4);
-          await authenticated("refresh", Method.Refresh, [[Attr.Lifetime, value]]);
+          await authenticated("refresh", Method.Refresh, () => [[Attr.Lifetime, value]]);
         } catch {
           /* released or gone already */
         } finally {

@@ -3,6 +3,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 const WEBSOCKET_REL = "urn:xmpp:alt-connections:websocket";
 
 /**
+ * The same-origin `/ws` proxy of the dev and preview servers, for exactly `/ws`.
+ * Vite matches a plain key by prefix (`/ws` would forward `/ws%2f..%2fapi/…` and
+ * `/wsx/../api/…` as they are); a key starting with `^` is a regular expression,
+ * tested against the raw request target, so nothing but `/ws` itself goes through.
+ */
+export function websocketProxy(target: string): Record<string, { target: string; ws: true }> {
+  return { "^/ws$": { target, ws: true } };
+}
+
+/**
  * XEP-0156 host-meta for the web app's own origin: the app discovers its
  * WebSocket endpoint the way it would on a real domain, and here the answer is
  * the same-origin /ws that the web server proxies to ejabberd.

@@ -158,7 +158,7 @@ describe("the project's ejabberd, started on free loopback ports", () => {
   });
 
   it("serves XEP-0156 host-meta pointing at its secure WebSocket endpoint", async () => {
-    const res = await fetch(`http://127.0.0.1:${server.ports.httpLoopback}/api/status`, { method: "POST", body: "{}" });
+    const res = await fetch(`http://127.0.0.1:${server.ports.api}/api/status`, { method: "POST", body: "{}" });
     expect(res.ok).toBe(true);
     const { request } = await import("node:https");
     const body = await new Promise<string>((resolve, reject) => {

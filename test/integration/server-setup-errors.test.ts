@@ -36,7 +36,7 @@ async function options(dir: string, overrides: Partial<InstanceOptions["settings
     startTimeoutMs: 20_000,
     settings: {
       profile: "local", domain: "localhost", listenIp: "127.0.0.1", turnIpv4Address: "127.0.0.1",
-      ports: { c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https, httpLoopback: await freeTcpPort(), stun: await freeTcpUdpPort(), turns: await freeTcpPort(), turnMin, turnMax },
+      ports: { c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https, httpLoopback: await freeTcpPort(), api: await freeTcpPort(), stun: await freeTcpUdpPort(), turns: await freeTcpPort(), turnMin, turnMax },
       turnSecret: "test-secret", credentialsLifetime: "1h", registration: false,
       certFile: certs.serverPemFile, caFile: certs.caFile, websocketUrl: `wss://localhost:${https}/ws`,
       ...overrides,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, preview, type Plugin, type PreviewServer } from "vite";
-import { hostMetaPlugin } from "../../scripts/lib/web-app.ts";
+import { hostMetaPlugin, websocketProxy } from "../../scripts/lib/web-app.ts";
 
 const PROJECT_DIR = join(import.meta.dirname, "..", "..");
 
@@ -27,9 +27,10 @@ export interface AppServer {
 
 /**
  * Serves the built web app the way `npm start` does: same-origin `/ws` proxied to the
- * given ejabberd WebSocket listener, and XEP-0156 host-meta pointing at it.
+ * given ejabberd WebSocket listener, and XEP-0156 host-meta pointing at it. `headers` go
+ * on every response (e.g. production's security headers).
  */
-export async function startAppServer(wsTarget: string): Promise<AppServer> {
+export async function startAppServer(wsTarget: string, options: { headers?: Record<string, string> } = {}): Promise<AppServer> {
   const outDir = await buildOnce();
   const target = new URL(wsTarget);
   const server: PreviewServer = await preview({
@@ -39,7 +40,8 @@ export async function startAppServer(wsTarget: string): Promise<AppServer> {
     preview: {
       host: "127.0.0.1",
       port: 0,
-      proxy: { "/ws": { target: `${target.protocol}//${target.host}`, ws: true } },
+      proxy: websocketProxy(`${target.protocol}//${target.host}`),
+      headers: options.headers,
     },
     plugins: [hostMetaPlugin() as Plugin],
   });

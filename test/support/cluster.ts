@@ -46,7 +46,7 @@ async function freeNodePorts(): Promise<NodePorts> {
   const [turnMin, turnMax] = await freeUdpRange(50);
   return {
     listeners: {
-      c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https: await freeTcpPort(), httpLoopback: await freeTcpPort(),
+      c2s: await freeTcpPort(), c2sTls: await freeTcpPort(), https: await freeTcpPort(), httpLoopback: await freeTcpPort(), api: await freeTcpPort(),
       stun: await freeTcpUdpPort(), turns: await freeTcpPort(), turnMin, turnMax,
     },
     dist: await freeTcpPort(),
@@ -57,11 +57,11 @@ async function freeNodePorts(): Promise<NodePorts> {
  * Starts a real ejabberd cluster of `size` nodes (Debian's ejabberd, the project's
  * template) on free loopback ports in a temporary folder, joined through one shared epmd.
  */
-export async function startTestCluster(size: number, domain = "localhost"): Promise<TestCluster> {
+export async function startTestCluster(size: number, domain = "localhost", cookie = randomSecret(18)): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), "calls-cluster-"));
   const turnSecret = randomSecret();
   const cluster = Cluster.open({
-    dir, domain, turnSecret, cookie: randomSecret(18), epmdPort: await freeTcpPort(), allocatePorts: () => freeNodePorts(),
+    dir, domain, turnSecret, cookie, epmdPort: await freeTcpPort(), allocatePorts: () => freeNodePorts(),
   });
   try {
     await cluster.start(size);

@@ -52,6 +52,10 @@ export interface TestServerOptions {
   turnSecret?: string;
   registration?: boolean;
   credentialsLifetime?: string;
+  /** The Erlang cookie (random by default). */
+  cookie?: string;
+  /** Client listeners expect the PROXY protocol (a balancer in front). */
+  proxyProtocol?: boolean;
 }
 
 let accountCounter = 0;
@@ -70,6 +74,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     c2sTls: await freeTcpPort(),
     https: await freeTcpPort(),
     httpLoopback: await freeTcpPort(),
+    api: await freeTcpPort(),
     stun: await freeTcpUdpPort(),
     turns: await freeTcpPort(),
     turnMin,
@@ -89,12 +94,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     caFile: certs.caFile,
     websocketUrl: `wss://${domain}:${ports.https}/ws`,
     externalTurn: options.externalTurn,
+    proxyProtocol: options.proxyProtocol,
   };
   const instanceOptions: InstanceOptions = {
     dir: join(dataDir, "ejabberd"),
     settings,
     nodeName: `calls-test-${randomBytes(4).toString("hex")}@localhost`,
-    cookie: randomSecret(18),
+    cookie: options.cookie ?? randomSecret(18),
     epmdPort: await freeTcpPort(),
     distPort: await freeTcpPort(),
   };

@@ -11,7 +11,7 @@ export async function localDeploymentEnv(dataDir: string): Promise<Record<string
   return {
     CALLS_DATA_DIR: dataDir,
     CALLS_C2S_PORT: String(await freeTcpPort()), CALLS_C2S_TLS_PORT: String(await freeTcpPort()),
-    CALLS_HTTPS_PORT: String(await freeTcpPort()), CALLS_HTTP_PORT: String(await freeTcpPort()),
+    CALLS_HTTPS_PORT: String(await freeTcpPort()), CALLS_HTTP_PORT: String(await freeTcpPort()), CALLS_API_PORT: String(await freeTcpPort()),
     CALLS_STUN_PORT: String(await freeTcpUdpPort()), CALLS_TURNS_PORT: String(await freeTcpPort()),
     CALLS_TURN_MIN_PORT: String(min), CALLS_TURN_MAX_PORT: String(max),
     CALLS_WEB_PORT: String(await freeTcpPort()), CALLS_EPMD_PORT: String(await freeTcpPort()), CALLS_DIST_PORT: String(await freeTcpPort()),

@@ -216,7 +216,7 @@ export async function startServerInNamespace({ ns, domain, address, profile }: N
   const dataDir = mkdtempSync(join(tmpdir(), "calls-netns-ejabberd-"));
   const certs = ensureLocalCertificates(join(dataDir, "certs"), domain);
   // The namespace is this server's alone, so the standard ports are free.
-  const ports = { c2s: 5222, c2sTls: 5223, https: 5443, httpLoopback: 5280, stun: 3478, turns: 5349, turnMin: 49152, turnMax: 49407 };
+  const ports = { c2s: 5222, c2sTls: 5223, https: 5443, httpLoopback: 5280, api: 5281, stun: 3478, turns: 5349, turnMin: 49152, turnMax: 49407 };
   const settings: EjabberdSettings = {
     profile,
     domain,

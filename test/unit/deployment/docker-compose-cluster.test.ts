@@ -87,6 +87,19 @@ describe("docker-compose.cluster.yml (ejabberd cluster behind a load balancer)",
     }
   });
 
+  it("has the balancer send the PROXY protocol and every node expect it, with short idle timeouts and per-source limits", () => {
+    expect(haproxy).toMatch(/^\s*default-server .*\bsend-proxy-v2\b/m);
+    for (const { config } of nodes) expect(config!.environment!.PROXY_PROTOCOL).toBe("true");
+    for (const side of ["client", "server"]) {
+      const [, value, unit] = new RegExp(`^\\s*timeout ${side} (\\d+)(s|m)$`, "m").exec(haproxy)!;
+      expect(Number(value) * (unit === "m" ? 60 : 1), side).toBeLessThanOrEqual(300);
+    }
+    for (const frontend of haproxy.split(/^frontend /m).slice(1)) {
+      expect(frontend).toMatch(/tcp-request connection track-sc0 src/);
+      expect(frontend).toMatch(/tcp-request connection reject if/);
+    }
+  });
+
   it("mounts only paths that exist in the repository", () => {
     const sources = Object.values(compose.services).flatMap(bindMounts).map((m) => m.source);
     expect(sources.length).toBeGreaterThan(5);

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../../scripts/lib/local-settings.ts";
-import { productionTurnBlacklist } from "../../../scripts/lib/ejabberd-config.ts";
+import { productionTurnBlacklist, templateMacros, type EjabberdSettings } from "../../../scripts/lib/ejabberd-config.ts";
 import { bindMounts, dockerComposeInstalled, readCompose } from "../../support/compose.ts";
 
 const compose = readCompose("docker-compose.yml");
@@ -89,6 +89,36 @@ describe("render-config.sh (the production ejabberd.yml)", () => {
       const again = parse(readFileSync(join(dir, "ejabberd.yml"), "utf8")) as { define_macro: Record<string, unknown> };
       expect(again.define_macro.TURN_SECRET).toBe(secret);
       expect(readFileSync(join(dir, "turn-secret"), "utf8")).toBe(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("defines every macro the template takes, as the local renderer does: no listener or rule left undefined", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calls-render-"));
+    try {
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10" }, dir).status).toBe(0);
+      const macros = (parse(readFileSync(join(dir, "ejabberd.yml"), "utf8")) as { define_macro: Record<string, unknown> }).define_macro;
+      const settings = {
+        profile: "production", domain: "example.org", listenIp: "::", turnIpv4Address: "203.0.113.10",
+        ports: { c2s: 1, c2sTls: 2, https: 3, httpLoopback: 4, api: 9, stun: 5, turns: 6, turnMin: 7, turnMax: 8 },
+        turnSecret: "s", credentialsLifetime: "1h", registration: false, certFile: "c", caFile: "a", websocketUrl: "wss://example.org/ws",
+      } satisfies EjabberdSettings;
+      expect(Object.keys(macros).sort()).toEqual(Object.keys(templateMacros(settings)).sort());
+      // Registration off: the rule that makes ejabberd advertise no iq-register feature.
+      expect(macros.REGISTER_RULE).toBe("none");
+      expect(macros.USE_PROXY_PROTOCOL).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("turns the PROXY protocol on for a balanced cluster only when asked, and refuses anything but true or false", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calls-render-"));
+    try {
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", PROXY_PROTOCOL: "true" }, dir).status).toBe(0);
+      expect((parse(readFileSync(join(dir, "ejabberd.yml"), "utf8")) as { define_macro: Record<string, unknown> }).define_macro.USE_PROXY_PROTOCOL).toBe(true);
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", PROXY_PROTOCOL: "yes; rm" }, dir).status).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
