@@ -3,6 +3,10 @@
 // ≈ 4–20 ms of server time per call (HTTP, JSON, access checks); this path skips all of it.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { erlangCookieHome } from "../scripts/lib/erlang-cookie.ts";
 
 export interface RpcProvisionOptions {
   nodeName: string;
@@ -46,10 +50,13 @@ export function provisionByRpc(options: RpcProvisionOptions): Promise<number> {
       true -> io:format("~b~n", [lists:sum(Results)]), halt(0);
       false -> io:format("~p~n", [Results]), halt(1)
     end.`;
+  // The cookie goes in a file of its own, not on the command line every local user can read.
+  const home = mkdtempSync(join(tmpdir(), "calls-provision-"));
   const child = spawn("erl", [
     "-sname", `provision-${randomBytes(3).toString("hex")}@localhost`, "-hidden", "-noinput",
-    "-setcookie", options.cookie, "-kernel", "inet_dist_use_interface", "{127,0,0,1}", "-eval", expression,
-  ], { env: { ...process.env, ERL_EPMD_PORT: String(options.epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+    "-kernel", "inet_dist_use_interface", "{127,0,0,1}", "-eval", expression,
+  ], { env: { ...process.env, ...erlangCookieHome(home, options.cookie), ERL_EPMD_PORT: String(options.epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+  child.on("exit", () => rmSync(home, { recursive: true, force: true }));
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
