@@ -60,6 +60,8 @@ export interface DinoWorld {
   timings: Record<string, number>;
   /** Opens the web app in Chromium inside the namespace, signs the web account in, waits until Dino is callable. */
   openWeb(): Promise<Page>;
+  /** Waits until the web app can call Dino again (after restartDino()). */
+  waitUntilCallable(): Promise<void>;
   /** The page openWeb() opened last, if any. */
   readonly webPage: Page | undefined;
   closeWeb(): Promise<void>;
@@ -136,6 +138,9 @@ export async function startDinoWorld(options: DinoWorldOptions = {}): Promise<Di
         await submitSignIn(web.page, webAccount);
         await waitUntilCallable(web.page, dinoAccount.username);
         return web.page;
+      },
+      async waitUntilCallable() {
+        if (web) await waitUntilCallable(web.page, dinoAccount.username);
       },
       async closeWeb() {
         await web?.close();
