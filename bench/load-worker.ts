@@ -7,8 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { xml, type Element } from "@xmpp/xml";
-import { jingleIq } from "../client/src/call/jingle-actions.ts";
-import { jmiMessage } from "../client/src/call/jmi.ts";
+import { jmiMessage } from "../client/src/xmpp/jmi.ts";
 import { sdpToJingle } from "../client/src/jingle/index.ts";
 import { NS_HINTS, NS_JINGLE, NS_JMI } from "../client/src/xmpp/ns.ts";
 import { createSecureContext } from "node:tls";
@@ -95,7 +94,7 @@ async function signIn(url: string, account: LoadAccount, role: "caller" | "calle
     const sid = element.attrs.sid ?? "";
     if (role === "callee" && element.attrs.action === "session-initiate") {
       setImmediate(() => {
-        xmpp.iqCaller.request(jingleIq(from.toString(), withSid(ANSWER, sid, { responder: session.jid })), STEP_TIMEOUT_MS).catch(noteError);
+        xmpp.iqCaller.request(xml("iq", { to: from.toString(), type: "set" }, withSid(ANSWER, sid, { responder: session.jid })), STEP_TIMEOUT_MS).catch(noteError);
       });
     } else if (role === "caller" && element.attrs.action === "session-accept") {
       session.waiting.get(`accept:${sid}`)?.(from.toString());
@@ -207,7 +206,7 @@ async function setUpCall(pair: Pair): Promise<number> {
     accepted.catch(() => undefined);
     await pair.caller.xmpp.send(jmi(pair.callee.jid.split("/")[0]!, "propose", sid, { media: ["audio", "video"] }));
     const calleeJid = await proceeded;
-    await pair.caller.xmpp.iqCaller.request(jingleIq(calleeJid, withSid(OFFER, sid, { initiator: pair.caller.jid })), STEP_TIMEOUT_MS);
+    await pair.caller.xmpp.iqCaller.request(xml("iq", { to: calleeJid, type: "set" }, withSid(OFFER, sid, { initiator: pair.caller.jid })), STEP_TIMEOUT_MS);
     await accepted;
     return performance.now() - started;
   } finally {

@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { Element } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
-import { readJmi } from "../../client/src/call/jmi.ts";
+import { readJmi } from "../../client/src/xmpp/jmi.ts";
 import { parseJingleXml } from "../../client/src/jingle/index.ts";
 import { WIRE_TAP_SCRIPT, wireFrames } from "../support/app-server.ts";
 import { Attacker, answerOf, unsendable } from "../support/attacker.ts";

@@ -146,7 +146,7 @@ describe("a relay-only browser call", () => {
     });
     try {
       const iceServers = await turnServersFromXmpp(server);
-      expect(iceServers.map((s) => s.urls)).toContain(`turn:127.0.0.1:${port}?transport=udp`);
+      expect(iceServers.flatMap((s) => [s.urls].flat())).toContain(`turn:127.0.0.1:${port}?transport=udp`);
       const page = await browser.context.newPage();
       expectRelayedMedia(await relayOnlyCall(page, iceServers));
       await page.close();

@@ -77,6 +77,37 @@ describe("signing in to ejabberd over WebSocket with TLS", () => {
     }
   });
 
+  it("refuses disco#info and the caps node to a non-contact with service-unavailable, as for an offline resource", async () => {
+    const [alice, mallory] = [await server.createAccount(), await server.createAccount()];
+    const a = await signIn(alice);
+    const c = await a.disco.capsElement();
+    const raw = await connectTestClient(server, { username: mallory.username, password: mallory.password });
+    try {
+      for (const node of [undefined, `${c.attrs.node}#${c.attrs.ver}`]) {
+        const error = await raw.iqCaller.get(xml("query", { xmlns: "http://jabber.org/protocol/disco#info", node }), a.jid).catch((e: unknown) => e);
+        expect(error).toMatchObject({ name: "StanzaError", condition: "service-unavailable" });
+      }
+      // What the server itself answers for a resource that is not online: the stranger cannot tell.
+      const offline = await raw.iqCaller.get(xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), `${alice.jid}/gone`).catch((e: unknown) => e);
+      expect(offline).toMatchObject({ name: "StanzaError", condition: "service-unavailable" });
+    } finally {
+      await raw.stop();
+    }
+  });
+
+  it("answers a non-contact's disco#info once the user allows calls from strangers", async () => {
+    const [alice, mallory] = [await server.createAccount(), await server.createAccount()];
+    const a = await XmppAccount.signIn({ service: server.wsUrl, jid: alice.jid, password: alice.password }, { allowStrangers: () => true });
+    open.push(a);
+    const raw = await connectTestClient(server, { username: mallory.username, password: mallory.password });
+    try {
+      const query = await raw.iqCaller.get(xml("query", { xmlns: "http://jabber.org/protocol/disco#info" }), a.jid);
+      expect(readDiscoInfo(query).features).toEqual(OWN_INFO.features);
+    } finally {
+      await raw.stop();
+    }
+  });
+
   it("gets STUN and TURN servers with credentials from XEP-0215", async () => {
     const a = await signIn(await server.createAccount());
     const servers = a.iceServers.iceServers;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
 import type { Element } from "@xmpp/xml";
-import { jmiMessage } from "../../client/src/call/jmi.ts";
+import { jmiMessage } from "../../client/src/xmpp/jmi.ts";
 import { XmppConnection } from "../../client/src/xmpp/connection.ts";
 import { NS_JMI } from "../../client/src/xmpp/ns.ts";
 import { startTcpBalancer, startTestCluster, type TcpBalancer, type TestCluster } from "../support/cluster.ts";

@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
 import type { Client } from "@xmpp/client";
-import { jingleIq } from "../../client/src/call/jingle-actions.ts";
-import { jmiMessage } from "../../client/src/call/jmi.ts";
+import { jmiMessage } from "../../client/src/xmpp/jmi.ts";
 import { sdpToJingle } from "../../client/src/jingle/index.ts";
 import { NS_JINGLE, NS_JMI } from "../../client/src/xmpp/ns.ts";
 import { connectToEndpoint, nextStanza, startTestCluster, type TestCluster } from "../support/cluster.ts";
@@ -56,7 +55,7 @@ describe("a two-node ejabberd cluster", () => {
     const jingle = sdpToJingle(OFFER, { action: "session-initiate", sid: "cluster-call-1", role: "initiator", initiator: a.jid!.toString() });
     const received = nextStanza(b, (s) => s.is("iq") && s.getChild("jingle", NS_JINGLE) !== undefined);
     b.iqCallee.set(NS_JINGLE, "jingle", () => true);
-    const result = a.iqCaller.request(jingleIq(bobFull, jingle), 10_000);
+    const result = a.iqCaller.request(xml("iq", { to: bobFull, type: "set" }, jingle), 10_000);
     const iq = await received;
     expect(jingle.toString().length).toBeGreaterThan(3000);
     expect(iq.getChild("jingle", NS_JINGLE)!.toString()).toBe(jingle.toString());

@@ -1,7 +1,8 @@
 import { XmppAccount, type ContactView } from "../xmpp/account.js";
 import { splitJid, type ConnectionState } from "../xmpp/connection.js";
 import { discoverWebSocketEndpoint } from "../xmpp/endpoint.js";
-import { historyFromJmi, jmiFromArchive, mergeJmiLogs, type CallRecord, type JmiLogEntry } from "../call/history.js";
+import { historyFromJmi, mergeJmiLogs, type CallRecord, type JmiLogEntry } from "../call/history.js";
+import { jmiFromArchive } from "../xmpp/jmi.js";
 import { queryArchive } from "../xmpp/mam.js";
 import type { CallManager } from "../call/manager.js";
 import { browserPeerFactory } from "../call/peer-browser.js";
@@ -60,6 +61,9 @@ export class App {
     });
     // Network Information API (Chromium): a change of network type or link, online all along.
     (navigator as Navigator & { connection?: EventTarget }).connection?.addEventListener("change", () => this.#calls?.networkChanged());
+    // Closing or reloading the page ends our calls for the peer at once, rather than leaving it
+    // talking to silence until ICE gives up (Dino kept a closed tab's call for over a minute).
+    window.addEventListener("pagehide", () => this.#calls?.leave());
   }
 
   get account(): XmppAccount | undefined {
@@ -77,7 +81,10 @@ export class App {
       const { local, domain } = splitJid(values.jid);
       if (!local || !domain) throw new TypeError("Enter your address as name@domain, for example alice@localhost.");
       const service = values.service || (await discoverWebSocketEndpoint(domain, { origin: location.origin }));
-      const account = await XmppAccount.signIn({ service, jid: `${local}@${domain}`, password: values.password });
+      const account = await XmppAccount.signIn(
+        { service, jid: `${local}@${domain}`, password: values.password },
+        { allowStrangers: () => this.#settings.allowStrangers },
+      );
       remember(values.remember ? { jid: values.jid, service: values.service } : undefined);
       this.#attach(account);
       this.#signIn = { busy: false, error: "" };
@@ -151,9 +158,11 @@ export class App {
     call.on("state", () => this.render());
     // A broken media path often means a new network (Wi-Fi → mobile): the XMPP socket may be
     // dead too without knowing it, and the ICE restart needs it. Check it; a dead one reconnects.
-    call.on("ice", () => {
-      if (call.recovering) void this.#account?.connection.checkAlive();
+    call.on("recovering", (lost) => {
+      if (lost) void this.#account?.connection.checkAlive();
     });
+    // The peer refused one of our iqs: the call acts on it where it matters; the log keeps it.
+    call.on("iqError", (action, error) => console.warn(`call ${call.id}: the peer refused our ${action}:`, error));
   }
 
   #closeCall(screen: CallScreen) {

@@ -47,7 +47,7 @@ export class CallScreen {
       h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring),
       this.#controls,
     );
-    for (const event of ["state", "ice", "problem", "remoteMute", "video"] as const) call.on(event, () => this.update());
+    for (const event of ["state", "ice", "recovering", "problem", "remoteMute", "video"] as const) call.on(event, () => this.update());
     this.#tick = setInterval(() => this.#updateTimer(), 1000);
     this.update();
   }
@@ -58,7 +58,8 @@ export class CallScreen {
   }
 
   get phase(): CallPhase {
-    return deriveCallPhase(this.#call.state, this.#call.direction, this.#call.iceState, this.#call.reason, this.#signalingUp, this.#call.recovering);
+    const call = this.#call;
+    return deriveCallPhase({ state: call.state, direction: call.direction, iceState: call.iceState, reason: call.reason, signalingUp: this.#signalingUp, recovering: call.recovering });
   }
 
   /** Whether our XMPP session is up (the call survives its loss; see deriveCallPhase). */

@@ -2,7 +2,7 @@ import type { XmppAccount } from "../xmpp/account.js";
 import { NS_JINGLE } from "../xmpp/ns.js";
 import { CallManager } from "../call/manager.js";
 import type { PeerFactory } from "../call/peer.js";
-import type { CallSignaling } from "../call/session.js";
+import { deliverJingle, deliverMessage, stanzaSignaling } from "./call-stanzas.js";
 
 export interface CallSettings {
   /** Let people who are not contacts ring (off by default: candidates reveal IP addresses). */
@@ -14,15 +14,8 @@ export interface CallSettings {
 /** Composes the call layer on a signed-in account: signaling port, policy, ICE servers. */
 export function createCallManager(account: XmppAccount, createPeer: PeerFactory, settings: CallSettings): CallManager {
   const connection = account.connection;
-  const signaling: CallSignaling = {
-    get jid() {
-      return connection.jid;
-    },
-    sendMessage: (message) => connection.send(message),
-    sendIq: (iq) => connection.request(iq),
-  };
   const manager = new CallManager({
-    signaling,
+    signaling: stanzaSignaling(connection),
     createPeer,
     iceServers: () => account.iceServers.iceServers,
     relayOnly: () => settings.relayOnly,
@@ -37,9 +30,9 @@ export function createCallManager(account: XmppAccount, createPeer: PeerFactory,
     },
   });
   connection.handleIq("set", NS_JINGLE, "jingle", ({ from, element }) => {
-    manager.handleJingle(from, element);
+    deliverJingle(manager, from, element);
     return undefined;
   });
-  account.on("message", (stanza) => manager.handleMessage(stanza));
+  account.on("message", (stanza) => deliverMessage(manager, stanza));
   return manager;
 }

@@ -2,7 +2,7 @@
 // content-add / content-accept / content-modify). Pure: the session feeds in what was agreed
 // and gets back the remote description to hand the browser. Modelled on Conversations'
 // RtpContentMap.addContent()/modifiedSendersChecked() (docs/interop.md, "Mid-call").
-import type { DtlsSetup, IceCredentials, JingleContent, JingleRole, JingleSession, Senders } from "../jingle/index.js";
+import type { DtlsSetup, IceCredentials, JingleContent, JingleRole, JingleSession, RtcpFeedback, RtpDescription, Senders } from "../jingle/index.js";
 import type { CallMedia } from "./states.js";
 
 /** Whether `role` sends on a content with these senders (XEP-0166 §7.3). */
@@ -97,4 +97,54 @@ export function credentialsOf(session: JingleSession | undefined): Map<string, I
   const out = new Map<string, IceCredentials>();
   for (const c of session?.contents ?? []) if (c.transport?.ufrag) out.set(c.name, { ufrag: c.transport.ufrag, pwd: c.transport.pwd });
   return out;
+}
+
+const sameFeedback = (a: RtcpFeedback, b: RtcpFeedback) => a.type === b.type && (a.subtype ?? "") === (b.subtype ?? "");
+
+/**
+ * What the peer agreed to when we answered its offer (RFC 3264 §6.1): each of its contents
+ * narrowed to the payload types, RTCP feedback and header extensions our answer kept, with the
+ * senders our answer chose. The peer's own parameters (what it wants to receive) stay as it
+ * offered them. A description we later build as the peer's answer to an offer of ours must be
+ * this, not the original offer: browsers refuse an answer naming what their offer lacked.
+ */
+export function agreedFromOffer(offer: JingleSession, answer: readonly JingleContent[]): JingleSession {
+  return {
+    groups: offer.groups,
+    contents: offer.contents.map((content) => {
+      const ours = answer.find((c) => c.name === content.name);
+      if (!ours) return content;
+      const description = content.description && ours.description ? narrowDescription(content.description, ours.description) : content.description;
+      return { ...content, senders: ours.senders, ...(description ? { description } : {}) };
+    }),
+  };
+}
+
+function narrowDescription(offered: RtpDescription, answered: RtpDescription): RtpDescription {
+  const answeredFeedback = (id: number) => [...(answered.payloadTypes.find((p) => p.id === id)?.feedback ?? []), ...answered.feedback];
+  const payloadTypes = offered.payloadTypes
+    .filter((p) => answered.payloadTypes.some((a) => a.id === p.id))
+    .map((p) => ({ ...p, feedback: p.feedback.filter((f) => answeredFeedback(p.id).some((a) => sameFeedback(a, f))) }));
+  return {
+    ...offered,
+    payloadTypes,
+    feedback: offered.feedback.filter((f) => answered.feedback.some((a) => sameFeedback(a, f)) || answered.payloadTypes.some((p) => p.feedback.some((a) => sameFeedback(a, f)))),
+    headerExtensions: offered.headerExtensions.filter((h) => answered.headerExtensions.some((a) => a.id === h.id && a.uri === h.uri)),
+  };
+}
+
+/**
+ * Our contents with local candidates placed inline (XEP-0176 §6.1 allows them in session-initiate,
+ * session-accept and content-accept): each placed content's candidates join the transport of the
+ * content of the same name.
+ */
+export function withInlineCandidates(session: JingleSession, placed: JingleSession | null): JingleSession {
+  if (!placed) return session;
+  return {
+    groups: session.groups,
+    contents: session.contents.map((c) => {
+      const extra = placed.contents.find((p) => p.name === c.name)?.transport?.candidates ?? [];
+      return extra.length > 0 && c.transport ? { ...c, transport: { ...c.transport, candidates: [...c.transport.candidates, ...extra] } } : c;
+    }),
+  };
 }

@@ -1,7 +1,8 @@
 import { bareJid } from "../xmpp/connection.js";
-import type { ArchivedMessage } from "../xmpp/mam.js";
-import { readJmi, type JmiMessage } from "./jmi.js";
+import type { JmiLogEntry } from "../xmpp/jmi.js";
 import type { CallMedia } from "./states.js";
+
+export type { JmiLogEntry } from "../xmpp/jmi.js";
 
 export type CallOutcome = "answered" | "missed" | "declined" | "unanswered" | "busy";
 
@@ -12,25 +13,6 @@ export interface CallRecord {
   media: CallMedia[];
   outcome: CallOutcome;
   at: number;
-}
-
-/** A JMI message seen live or read from the archive; `outgoing`: sent by this account. */
-export interface JmiLogEntry {
-  message: JmiMessage;
-  outgoing: boolean;
-  /** When we saw it (live) or when the archive stored it. */
-  at: number;
-}
-
-/** The JMI messages among archived ones (XEP-0313), stamped with the archive's time. */
-export function jmiFromArchive(archived: readonly ArchivedMessage[], ownBareJid: string): JmiLogEntry[] {
-  const entries: JmiLogEntry[] = [];
-  for (const { message: stanza, stamp } of archived) {
-    const message = readJmi(stanza, ownBareJid);
-    if (!message) continue;
-    entries.push({ message: { ...message, delayedAt: stamp }, outgoing: bareJid(message.from) === ownBareJid, at: stamp });
-  }
-  return entries;
 }
 
 /**

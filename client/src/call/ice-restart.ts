@@ -7,22 +7,21 @@
 // answer each other's answers for ever after an abandoned restart. The
 // DTLS association survives: each description restates the role the peer holds, no fingerprint goes
 // out again. The session owns the call; this module decides when to restart and how to apply one,
-// through the session's port (IceRestartHost).
-import type { Element } from "@xmpp/xml";
+// through a small port to the session (IceRestartPort); what was agreed lives in NegotiationState.
 import {
-  credentialsToJingle,
-  jingleToCredentials,
+  credentialsSession,
   sdpToSession,
-  sessionToSdp,
-  type DtlsSetup,
+  sessionCredentials,
+  type JingleBody,
+  type JingleRequest,
   type IceCredentials,
   type JingleContent,
-  type JingleRole,
   type JingleSession,
   type RemoteCandidate,
 } from "../jingle/index.js";
-import { credentialsOf, peerDtlsSetup, withCredentials, withSetup } from "./contents.js";
-import { isTieBreak, JingleErrors } from "./jingle-actions.js";
+import { credentialsOf, withCredentials } from "./contents.js";
+import { isTieBreak, JingleErrors } from "./jingle-errors.js";
+import type { NegotiationState } from "./negotiation.js";
 import type { IceState, MediaPeer } from "./peer.js";
 
 export interface IceRestartTimeouts {
@@ -51,10 +50,9 @@ export const DEFAULT_ICE_RESTART_TIMEOUTS: IceRestartTimeouts = {
 };
 
 /** What the ICE restart needs of its call (CallSession implements it). */
-export interface IceRestartHost {
-  readonly sid: string;
+export interface IceRestartPort {
+  readonly negotiation: NegotiationState;
   readonly timeouts: IceRestartTimeouts;
-  role(): JingleRole;
   /** The initiator's full JID (the `initiator` attribute). */
   initiator(): string;
   /** The call is active (session-accept done): the only state in which ICE restarts. */
@@ -67,23 +65,10 @@ export interface IceRestartHost {
   requirePeer(): Promise<MediaPeer>;
   /** Runs a task on the call's one-action-at-a-time queue. */
   enqueue(task: () => Promise<void>): void;
-  /** Sends a built <jingle/> to the peer; resolves on result, rejects with StanzaError. */
-  sendIq(jingle: Element): Promise<Element>;
+  /** Sends a Jingle request of this session to the peer; resolves on result, rejects with StanzaError. */
+  sendJingle(jingle: JingleBody): Promise<void>;
   /** STUN/TURN servers as of now (TURN credentials are refreshed during the call). */
   iceServers(): readonly RTCIceServer[];
-  localContents(): readonly JingleContent[];
-  setLocalContents(contents: readonly JingleContent[]): void;
-  remote(): JingleSession | undefined;
-  setRemote(remote: JingleSession): void;
-  peerSetup(): DtlsSetup | undefined;
-  /** The o= version of the next remote description (RFC 3264 §8: it grows with every change). */
-  nextRemoteVersion(): number;
-  /** Local candidates wait (our restart offer is not acknowledged yet: Conversations drops earlier ones) or go out. */
-  holdCandidates(hold: boolean): void;
-  /** A new ICE generation: local candidates of the old one are dropped, remote candidates are counted afresh. */
-  newGeneration(): void;
-  /** Counts remote candidates against the session cap (throws not-acceptable past it). */
-  countCandidates(candidates: readonly RemoteCandidate[]): void;
   addCandidates(candidates: readonly RemoteCandidate[]): Promise<void>;
   /** Connectivity is lost (true) or back (false): the UI says "Reconnecting…" meanwhile. */
   recovering(lost: boolean): void;
@@ -105,7 +90,8 @@ const same = (a: IceCredentials | undefined, b: IceCredentials) => a?.ufrag === 
 const key = (c: IceCredentials) => c.ufrag;
 
 export class IceRestart {
-  readonly #host: IceRestartHost;
+  readonly #host: IceRestartPort;
+  readonly #n: NegotiationState;
   /** The remote credentials of the generation in use, updated as soon as a restart is taken (before it is applied). */
   #remoteCredentials: Map<string, IceCredentials> | undefined;
   /** Remote ufrags of earlier generations: their late candidates are acknowledged and dropped. */
@@ -124,8 +110,9 @@ export class IceRestart {
   /** Restarts made or taken in this call (diagnostics, tests). */
   restarts = 0;
 
-  constructor(host: IceRestartHost) {
-    this.#host = host;
+  constructor(port: IceRestartPort) {
+    this.#host = port;
+    this.#n = port.negotiation;
   }
 
   /** Connectivity is lost and being recovered. */
@@ -152,7 +139,7 @@ export class IceRestart {
       this.#host.recovering(true);
     }
     const { iceDisconnectedMs, iceResponderDelayMs } = this.#host.timeouts;
-    const delay = (state === "failed" ? 0 : iceDisconnectedMs) + (this.#host.role() === "responder" ? iceResponderDelayMs : 0);
+    const delay = (state === "failed" ? 0 : iceDisconnectedMs) + (this.#n.role === "responder" ? iceResponderDelayMs : 0);
     this.#scheduleRestart(delay);
   }
 
@@ -165,7 +152,7 @@ export class IceRestart {
   networkChanged(): void {
     if (!this.#host.active() || !this.#host.connectedOnce() || this.#host.ended()) return;
     this.#proactive = true;
-    this.#scheduleRestart(this.#host.role() === "responder" ? this.#host.timeouts.iceResponderDelayMs : 0);
+    this.#scheduleRestart(this.#n.role === "responder" ? this.#host.timeouts.iceResponderDelayMs : 0);
   }
 
   /** The call ended: no timer may outlive it. */
@@ -233,26 +220,25 @@ export class IceRestart {
       this.#armAttempt();
       return;
     }
-    const attempt: Attempt = { previousLocal: this.#host.localContents(), acked: false };
+    const attempt: Attempt = { previousLocal: this.#n.local, acked: false };
     this.#ours = attempt;
     this.#armAttempt();
     this.#host.enqueue(async () => {
       if (this.#ours !== attempt || this.#host.ended()) return;
       const peer = await this.#host.requirePeer();
-      this.#host.holdCandidates(true);
-      this.#host.newGeneration();
+      this.#n.hold(true);
+      this.#n.newIceGeneration();
       peer.setIceServers(this.#host.iceServers());
       const offer = await peer.restartIce();
       if (this.#ours !== attempt || this.#host.ended()) return;
-      const local = sdpToSession(offer, { role: this.#host.role() }).session.contents;
-      this.#host.setLocalContents(local);
+      const local = sdpToSession(offer, { role: this.#n.role }).session.contents;
+      this.#n.setLocal(local);
       this.restarts += 1;
-      const jingle = credentialsToJingle({ contents: local, sid: this.#host.sid, initiator: this.#host.initiator() });
-      this.#host.sendIq(jingle).then(
+      this.#host.sendJingle({ action: "transport-info", session: credentialsSession(local) }).then(
         () => {
           attempt.acked = true;
           // Conversations takes candidates only after it acknowledged the offer.
-          if (this.#ours === attempt) this.#host.holdCandidates(false);
+          if (this.#ours === attempt) this.#n.hold(false);
         },
         (error: unknown) => {
           attempt.acked = true;
@@ -270,22 +256,20 @@ export class IceRestart {
   async #abandon(attempt: Attempt) {
     if (this.#host.ended()) return;
     await (await this.#host.requirePeer()).rollback();
-    this.#host.setLocalContents(attempt.previousLocal);
-    this.#host.holdCandidates(false);
+    this.#n.setLocal(attempt.previousLocal);
+    this.#n.hold(false);
   }
 
   #current(): Map<string, IceCredentials> {
-    return (this.#remoteCredentials ??= credentialsOf(this.#host.remote()));
+    return (this.#remoteCredentials ??= credentialsOf(this.#n.remote));
   }
 
   /** The remote description of an ICE restart: agreed contents with the new credentials, the peer's DTLS role restated. */
   #restartSdp(credentials: ReadonlyMap<string, IceCredentials>, answer: boolean): { sdp: string; remote: JingleSession } {
-    const agreed = this.#host.remote();
+    const agreed = this.#n.remote;
     if (!agreed) throw JingleErrors.outOfOrder();
     const remote = withCredentials(agreed, credentials);
-    const setup = this.#host.peerSetup() ?? peerDtlsSetup(agreed, this.#host.localContents());
-    const sdp = sessionToSdp(withSetup(remote, setup), { role: this.#host.role(), answer, sid: this.#host.sid, sessionVersion: this.#host.nextRemoteVersion() });
-    return { sdp, remote };
+    return { sdp: this.#n.remoteSdp(remote, answer), remote };
   }
 
   // ——— The peer's transport-info ———
@@ -294,9 +278,9 @@ export class IceRestart {
    * Which generation a transport-info belongs to. Only an active call restarts; before that (a
    * caller trickling while we ring) every transport-info is trickle.
    */
-  classify(jingle: Element, candidates: number): TransportInfoKind {
-    if (!this.#host.active() || !this.#host.remote()) return "trickle";
-    const stated = jingleToCredentials(jingle);
+  classify(request: JingleRequest, candidates: number): TransportInfoKind {
+    if (!this.#host.active() || !this.#n.remote) return "trickle";
+    const stated = sessionCredentials(request.session());
     const current = this.#current();
     const known = [...stated].filter(([name]) => current.has(name));
     if (known.length === 0 || known.every(([name, c]) => same(current.get(name), c))) return "trickle";
@@ -313,12 +297,12 @@ export class IceRestart {
    * the initiator's wins, XEP-0166 §10), answered on the queue; our candidates of the new
    * generation are the answer.
    */
-  receiveOffer(jingle: Element): void {
+  receiveOffer(request: JingleRequest): void {
     if (this.#host.negotiating()) throw JingleErrors.tieBreak();
     const crossing = this.#ours;
-    if (crossing && this.#host.role() === "initiator") throw JingleErrors.tieBreak();
-    const credentials = jingleToCredentials(jingle);
-    this.#host.newGeneration();
+    if (crossing && this.#n.role === "initiator") throw JingleErrors.tieBreak();
+    const credentials = sessionCredentials(request.session());
+    this.#n.newIceGeneration();
     this.#ours = undefined;
     // The peer's restart is the one: ours, scheduled, would only cross it.
     clearTimeout(this.#restartTimer);
@@ -329,30 +313,30 @@ export class IceRestart {
       const peer = await this.#host.requirePeer();
       // We are the responder: our crossing offer yields to the initiator's.
       if (crossing) await peer.rollback();
-      this.#host.holdCandidates(false);
+      this.#n.hold(false);
       peer.setIceServers(this.#host.iceServers());
       const { sdp, remote } = this.#restartSdp(credentials, false);
       const answer = await peer.answer(sdp);
-      this.#host.setRemote(remote);
-      this.#host.setLocalContents(sdpToSession(answer, { role: this.#host.role(), answer: true }).session.contents);
+      this.#n.agree(remote);
+      this.#n.setLocal(sdpToSession(answer, { role: this.#n.role, answer: true }).session.contents);
       this.restarts += 1;
       if (this.recovering) this.#armAttempt();
     });
   }
 
   /** The answer to our restart offer: the peer's new credentials with its first candidates. */
-  receiveAnswer(jingle: Element, candidates: readonly RemoteCandidate[]): void {
+  receiveAnswer(request: JingleRequest, candidates: readonly RemoteCandidate[]): void {
     const attempt = this.#ours;
     if (!attempt) throw JingleErrors.outOfOrder();
-    const credentials = jingleToCredentials(jingle);
+    const credentials = sessionCredentials(request.session());
     this.#takeGeneration(credentials);
-    this.#host.countCandidates(candidates);
+    this.#n.countRemote(candidates, true);
     this.#ours = undefined;
     this.#host.enqueue(async () => {
       const { sdp, remote } = this.#restartSdp(credentials, true);
       await (await this.#host.requirePeer()).applyAnswer(sdp);
-      this.#host.setRemote(remote);
-      this.#host.holdCandidates(false);
+      this.#n.agree(remote);
+      this.#n.hold(false);
       await this.#host.addCandidates(candidates);
     });
   }
@@ -361,7 +345,7 @@ export class IceRestart {
   #takeGeneration(credentials: ReadonlyMap<string, IceCredentials>) {
     const current = this.#current();
     for (const c of current.values()) this.#retired.add(key(c));
-    const agreed = this.#host.remote();
+    const agreed = this.#n.remote;
     this.#remoteCredentials = credentialsOf(agreed ? withCredentials(agreed, credentials) : undefined);
     // The earlier generation is retired, but not the one just taken (a peer may reuse nothing, but be safe).
     for (const c of this.#remoteCredentials.values()) this.#retired.delete(key(c));
@@ -369,7 +353,7 @@ export class IceRestart {
 
   /** The agreed contents changed (content-add/-accept): their credentials are read afresh. */
   remoteChanged(): void {
-    const fresh = credentialsOf(this.#host.remote());
+    const fresh = credentialsOf(this.#n.remote);
     if (this.#remoteCredentials) for (const [name, c] of fresh) if (!this.#remoteCredentials.has(name)) this.#remoteCredentials.set(name, c);
   }
 }

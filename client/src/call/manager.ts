@@ -1,13 +1,12 @@
-import type { Element } from "@xmpp/xml";
-import { JingleCodecError, jingleToSdp } from "../jingle/index.js";
+import { JingleCodecError, sessionToSdp, type JingleRequest } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
-import { codecStanzaError, isJingleAction, jingleElement, JingleErrors, jingleIq, reasonElement } from "./jingle-actions.js";
-import { fromOwnAccount, jmiMessage, readJmi, type JmiMessage } from "./jmi.js";
+import { fromOwnAccount, type JmiMessage } from "../xmpp/jmi.js";
+import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
 import { CALL_LIMITS } from "./limits.js";
 import type { PeerFactory } from "./peer.js";
 import { CallSession, type CallSignaling, type CallTimeouts } from "./session.js";
-import type { CallMedia, JingleReason } from "./states.js";
+import { isJingleAction, type CallMedia, type JingleReason } from "./states.js";
 
 export interface CallPolicy {
   /** Whether a bare JID shares presence with us (roster subscription from/both or to/both). */
@@ -26,13 +25,12 @@ export interface CallManagerOptions {
   newId?: () => string;
 }
 
-export interface CallManagerEvents {
-  [event: string]: readonly unknown[];
+export type CallManagerEvents = {
   /** A call was created (outgoing or incoming). */
   call: [call: CallSession];
   /** Every JMI message seen, sent or received (the call history reads these). */
   jmi: [message: JmiMessage, outgoing: boolean];
-}
+};
 
 /**
  * Routes JMI messages and Jingle iqs to calls, creates incoming calls, and applies the
@@ -52,14 +50,19 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       get jid() {
         return signaling.jid;
       },
-      sendIq: (iq) => signaling.sendIq(iq),
-      sendMessage: (message) => {
-        const jmi = readJmi(message, "");
-        if (jmi) this.emit("jmi", { ...jmi, from: signaling.jid }, true);
-        return signaling.sendMessage(message);
+      sendJingle: (to, jingle) => signaling.sendJingle(to, jingle),
+      sendJmi: (to, jmi) => {
+        const media = jmi.action === "propose" ? [...(jmi.media ?? ["audio"])] : [];
+        this.emit("jmi", { action: jmi.action, id: jmi.id, from: signaling.jid, to, media, reason: jmi.reason, sentCarbon: false }, true);
+        return signaling.sendJmi(to, jmi);
       },
     };
     this.#o = { ...options, signaling: observed };
+  }
+
+  /** Our full JID. */
+  get jid(): string {
+    return this.#o.signaling.jid;
   }
 
   /** The call not yet ended, if any. */
@@ -84,17 +87,26 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     return call;
   }
 
-  /** Feed every incoming message stanza. */
   /** The device changed networks: calls under way look for a new path at once. */
   networkChanged(): void {
     for (const call of this.#calls.values()) call.networkChanged();
   }
 
-  handleMessage(stanza: Element): void {
+  /**
+   * The page is going away (pagehide): every call this device takes part in ends for the peer
+   * now (session-terminate, JMI retract or finish) instead of when its ICE times out. A call that
+   * only rings here is left alone: the user's other devices keep ringing (XEP-0353 §3.2).
+   */
+  leave(): void {
+    for (const call of this.#calls.values()) if (!call.ended && call.state !== "incoming") void call.hangUp();
+  }
+
+  /** Feed every incoming message stanza. */
+  /** Feed every XEP-0353 message (read at the edge, xmpp/jmi.ts, carbons unwrapped). */
+  handleJmi(message: JmiMessage): void {
     const own = bareJid(this.#o.signaling.jid);
-    const message = readJmi(stanza, own);
     // XEP-0353 messages come from devices: one from a bare JID (a server's, or forged) acts on no call.
-    if (!message || message.from === this.#o.signaling.jid || !message.from.includes("/")) return;
+    if (message.from === this.#o.signaling.jid || !message.from.includes("/")) return;
     const ownDevice = fromOwnAccount(message, own);
     this.emit("jmi", message, ownDevice);
     this.#prune();
@@ -112,8 +124,8 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
    * Feed every Jingle iq set; returns normally for an ack, throws the XEP-0166 error.
    * (XmppConnection.handleIq turns a thrown StanzaError into the iq error.)
    */
-  handleJingle(from: string, jingle: Element): void {
-    const { action, sid } = jingle.attrs;
+  handleJingle(from: string, request: JingleRequest): void {
+    const { action, sid } = request;
     // XEP-0166 §7.1, §7.2: a request without a defined action or without a sid is malformed,
     // whichever session it names; checked before the sid is looked up.
     if (!isJingleAction(action)) throw JingleErrors.badRequest(`no Jingle action '${action ?? ""}'`);
@@ -125,11 +137,11 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       // A session's parties are devices (full JIDs, §7.1). Before a device proceeds (XEP-0353)
       // an outgoing call knows only the callee's bare JID, which is no party to the session.
       if (!from.includes("/")) throw JingleErrors.unknownSession();
-      call.handleJingle(from, jingle);
+      call.handleJingle(from, request);
       return;
     }
     if (action !== "session-initiate") throw JingleErrors.unknownSession();
-    this.#incomingInitiate(from, sid, jingle);
+    this.#incomingInitiate(from, sid, request);
   }
 
   /**
@@ -138,10 +150,10 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
    * so a stranger never rings and never sees our candidates. Acked, it is refused by
    * session-terminate when we are busy or cannot use it (§6.3.3), or it rings.
    */
-  #incomingInitiate(from: string, sid: string, jingle: Element) {
+  #incomingInitiate(from: string, sid: string, request: JingleRequest) {
     let unsupported: JingleReason | undefined;
     try {
-      jingleToSdp(jingle, { role: "responder" });
+      sessionToSdp(request.session(), { role: "responder", answer: false, sid });
     } catch (error) {
       if (!(error instanceof JingleCodecError && error.condition === "feature-not-implemented" && error.terminateReason)) throw codecStanzaError(error);
       unsupported = error.terminateReason;
@@ -149,14 +161,14 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (!this.mayRing(from)) throw JingleErrors.serviceUnavailable();
     const refusal = this.current ? "busy" : unsupported;
     if (refusal) {
-      void this.#o.signaling.sendIq(jingleIq(from, jingleElement("session-terminate", sid, {}, reasonElement(refusal)))).catch(() => undefined);
+      void this.#o.signaling.sendJingle(from, { action: "session-terminate", sid, reason: refusal }).catch(() => undefined);
       return;
     }
-    const media = jingle
-      .getChildren("content")
-      .map((c) => c.getChildElements().find((d) => d.name === "description")?.attrs.media)
+    const media = request
+      .session()
+      .contents.map((c) => c.description?.media)
       .filter((m): m is CallMedia => m === "audio" || m === "video");
-    const incoming = this.#create({ id: sid, direction: "incoming", peer: from, media, initiate: jingle });
+    const incoming = this.#create({ id: sid, direction: "incoming", peer: from, media, initiate: request });
     void incoming.ring();
   }
 
@@ -180,8 +192,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
 
   #incomingPropose(message: JmiMessage) {
     const reply = (reason: "busy" | "decline") => {
-      const reject = jmiMessage(message.from, "reject", message.id, { reason });
-      void this.#o.signaling.sendMessage(reject).catch(() => undefined);
+      void this.#o.signaling.sendJmi(message.from, { action: "reject", id: message.id, reason }).catch(() => undefined);
     };
     if (!this.mayRing(message.from)) return reply("decline");
     if (this.current) return reply("busy");
@@ -195,7 +206,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     return this.#o.policy.allowStrangers || this.#o.policy.isTrusted(bareJid(from));
   }
 
-  #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: Element; direct?: boolean }): CallSession {
+  #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: JingleRequest; direct?: boolean }): CallSession {
     this.#prune();
     const call = new CallSession({
       ...o,

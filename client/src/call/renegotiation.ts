@@ -1,12 +1,13 @@
 // Mid-call renegotiation of a call's contents: video added, accepted, refused, stopped (XEP-0166
-// §7.2 content-add/-accept/-reject/-remove/-modify, XEP-0167). The session owns the call and its
-// queue; this module decides how the agreed contents change, through the session's port
-// (RenegotiationHost). The contents arithmetic itself is pure, in contents.ts.
-import type { Element } from "@xmpp/xml";
-import { sdpToSession, sessionToJingle, sessionToSdp, type DtlsSetup, type JingleContent, type JingleRole, type JingleSession, type RemoteCandidate } from "../jingle/index.js";
-import { addContents, contentOf, modifySenders, peerDtlsSetup, sends, withSender, withSetup } from "./contents.js";
-import { addCandidates, contentModifyElement, isTieBreak, JingleErrors, reasonElement } from "./jingle-actions.js";
+// §7.2 content-add/-accept/-reject/-remove/-modify, XEP-0167). What was agreed lives in the call's
+// NegotiationState; this module decides how it changes, through a small port to the session. The
+// contents arithmetic itself is pure, in contents.ts.
+import { alignAnswerToOffer, sdpToSession, type ContentStub, type JingleBody, type JingleRequest, type JingleSession, type RemoteCandidate, type Senders } from "../jingle/index.js";
+import { addContents, agreedFromOffer, contentOf, modifySenders, sends, withInlineCandidates, withSender } from "./contents.js";
+import { isTieBreak, JingleErrors } from "./jingle-errors.js";
+import type { NegotiationState } from "./negotiation.js";
 import type { MediaPeer } from "./peer.js";
+import { StanzaError } from "../xmpp/errors.js";
 
 /** Video beyond the call's start (XEP-0166 content-add / content-modify), as the UI shows it. */
 export interface VideoState {
@@ -19,58 +20,47 @@ export interface VideoState {
 }
 
 type Upgrade =
-  | { direction: "outgoing"; names: string[] }
+  | { direction: "outgoing"; names: string[]; modified: Map<string, Senders> }
   | { direction: "incoming"; add: JingleSession };
 
 /** What renegotiation needs of its call (CallSession implements it). */
-export interface RenegotiationHost {
-  readonly sid: string;
+export interface RenegotiationPort {
+  readonly negotiation: NegotiationState;
   /** The call is active: the only state in which contents change. */
   active(): boolean;
   ended(): boolean;
-  role(): JingleRole;
   /** The initiator's full JID (the `initiator` attribute). */
   initiator(): string;
-  /** The peer's contents as last agreed. */
-  remote(): JingleSession | undefined;
-  /** The agreed contents changed and the browser has them: their candidates may go in. */
-  setRemote(remote: JingleSession): void;
-  /** Content names the peer's candidates may name: the agreed ones and those of a pending content-add. */
-  remoteMids(): readonly string[];
-  setRemoteMids(names: string[]): void;
-  localContents(): readonly JingleContent[];
-  setLocalContents(contents: readonly JingleContent[]): void;
-  /** The DTLS role the peer took in the first offer/answer, once known. */
-  peerSetup(): DtlsSetup | undefined;
-  /** The o= version of the next remote description (RFC 3264 §8: it grows with every change, ICE restarts too). */
-  nextRemoteVersion(): number;
   requirePeer(): Promise<MediaPeer>;
   /** Runs a task on the call's one-action-at-a-time queue. */
   enqueue(task: () => Promise<void>): void;
-  sendJingle(action: string, children: Element[]): Promise<void>;
-  /** Sends a built <jingle/> to the peer; resolves on result, rejects with StanzaError. */
-  sendIq(jingle: Element): Promise<Element>;
+  /** Sends a Jingle request of this session to the peer; resolves on result, rejects with StanzaError. */
+  sendJingle(jingle: JingleBody): Promise<void>;
+  /** The peer refused one of our iqs: reported, never swallowed. */
+  iqFailed(action: string, error: unknown): void;
   /** The contents of a content-add/-accept; the codec's refusal becomes the iq error, the call goes on. */
-  readSession(jingle: Element): JingleSession;
+  readSession(request: JingleRequest): JingleSession;
   /** The candidates inline in agreed contents (counted against the session cap). */
   readCandidatesOf(session: JingleSession): RemoteCandidate[];
   addCandidates(candidates: readonly RemoteCandidate[]): Promise<void>;
-  /** Pending local candidates as a transport-info, if any is for one of `names`. */
-  takeCandidatesFor(names: readonly string[]): Element | null;
-  /** Local candidates waiting for a new content go out in the next batch. */
-  flushPending(): void;
+  /** Pending local candidates placed in our contents, if any is for one of `names`. */
+  candidatesFor(names: readonly string[]): JingleSession | null;
   emitVideo(state: VideoState): void;
 }
 
 export class Renegotiation {
-  readonly #host: RenegotiationHost;
+  readonly #port: RenegotiationPort;
+  readonly #n: NegotiationState;
   #upgrade: Upgrade | undefined;
   /** Our user asked for video: a crossing content-add from the peer is taken as the answer. */
   #wantVideo = false;
+  /** Contents whose senders='none' the peer refused (Dino): our camera off is told as session-info mute. */
+  readonly #mutedInstead = new Set<string>();
   #notice = "";
 
-  constructor(host: RenegotiationHost) {
-    this.#host = host;
+  constructor(port: RenegotiationPort) {
+    this.#port = port;
+    this.#n = port.negotiation;
   }
 
   /** Informational text about the running call (e.g. video refused), not an error. */
@@ -79,9 +69,8 @@ export class Renegotiation {
   }
 
   get video(): VideoState {
-    const remote = this.#host.remote();
-    const content = remote && contentOf(remote.contents, "video");
-    const role = this.#host.role();
+    const content = this.#n.remote && contentOf(this.#n.remote.contents, "video");
+    const role = this.#n.role;
     const other = role === "initiator" ? "responder" : "initiator";
     return {
       sending: !!content && sends(content.senders, role),
@@ -95,17 +84,17 @@ export class Renegotiation {
    * when there is none, else content-modify adding us to its senders (§7.2.6).
    */
   addVideo(): void {
-    const remote = this.#host.remote();
-    if (!this.#host.active() || !remote || this.#upgrade || this.video.sending) return;
+    const remote = this.#n.remote;
+    if (!this.#port.active() || !remote || this.#upgrade || this.video.sending) return;
     this.#wantVideo = true;
     const existing = contentOf(remote.contents, "video");
     if (existing) {
-      this.#host.enqueue(() => this.#modifyOwnSending(existing.name, true));
+      this.#port.enqueue(() => this.#modifyOwnSending(existing.name, true));
       return;
     }
-    this.#upgrade = { direction: "outgoing", names: [] };
+    this.#upgrade = { direction: "outgoing", names: [], modified: new Map() };
     this.#emitVideo();
-    this.#host.enqueue(() => this.#sendContentAdd());
+    this.#port.enqueue(() => this.#sendContentAdd());
   }
 
   /**
@@ -115,18 +104,17 @@ export class Renegotiation {
    * (docs/interop.md, "Mid-call").
    */
   stopVideo(): void {
-    const remote = this.#host.remote();
-    const content = remote && contentOf(remote.contents, "video");
-    if (!this.#host.active() || !content || this.#upgrade || !this.video.sending) return;
+    const content = this.#n.remote && contentOf(this.#n.remote.contents, "video");
+    if (!this.#port.active() || !content || this.#upgrade || !this.video.sending) return;
     this.#wantVideo = false;
-    this.#host.enqueue(() => this.#modifyOwnSending(content.name, false));
+    this.#port.enqueue(() => this.#modifyOwnSending(content.name, false));
   }
 
   /** Accepts the peer's content-add; our camera goes on if the content has us among its senders. */
   acceptVideo(): void {
     if (this.#upgrade?.direction !== "incoming") return;
     const add = this.#upgrade.add;
-    this.#host.enqueue(() => this.#acceptContentAdd(add));
+    this.#port.enqueue(() => this.#acceptContentAdd(add));
   }
 
   /** Declines the peer's content-add (content-reject, XEP-0166 §7.2.4). */
@@ -135,11 +123,11 @@ export class Renegotiation {
     const add = this.#upgrade.add;
     this.#upgrade = undefined;
     this.#emitVideo();
-    void this.#host.sendJingle("content-reject", [...this.#stubs(add), reasonElement("decline")]).catch(() => undefined);
+    this.#port.sendJingle({ action: "content-reject", stubs: this.#stubs(add), reason: "decline" }).catch((e: unknown) => this.#port.iqFailed("content-reject", e));
   }
 
   #emitVideo() {
-    this.#host.emitVideo(this.video);
+    this.#port.emitVideo(this.video);
   }
 
   #setNotice(text: string) {
@@ -148,148 +136,153 @@ export class Renegotiation {
   }
 
   /** Contents reduced to name, creator and senders (content-reject, content-modify). */
-  #stubs(session: JingleSession): Element[] {
-    return session.contents.map((c) => contentModifyElement(c.name, c.creator, c.senders));
+  #stubs(session: JingleSession): ContentStub[] {
+    return session.contents.map((c) => ({ name: c.name, creator: c.creator, senders: c.senders }));
   }
 
-  /** The remote description for the browser after a change of the agreed contents. */
-  #renegotiatedSdp(remote: JingleSession, answer: boolean): string {
-    const fixed = withSetup(remote, this.#host.peerSetup() ?? peerDtlsSetup(remote, this.#host.localContents()));
-    return sessionToSdp(fixed, { role: this.#host.role(), answer, sid: this.#host.sid, sessionVersion: this.#host.nextRemoteVersion() });
-  }
-
-  #updateLocal(sdp: string) {
-    this.#host.setLocalContents(sdpToSession(sdp, { role: this.#host.role() }).session.contents);
+  #updateLocal(sdp: string, answer = false) {
+    this.#n.setLocal(sdpToSession(sdp, { role: this.#n.role, answer }).session.contents);
   }
 
   /** Our camera on: new video m-line offered as content-add; the answer comes as content-accept. */
   async #sendContentAdd() {
-    const peer = await this.#host.requirePeer();
+    const peer = await this.#port.requirePeer();
     await peer.setSending("video", true);
     const offer = await peer.offer();
-    if (this.#host.ended() || this.#upgrade?.direction !== "outgoing") return;
-    const local = sdpToSession(offer, { role: this.#host.role(), creator: this.#host.role() }).session;
-    const added = local.contents.filter((c) => !this.#host.remoteMids().includes(c.name));
-    this.#upgrade = { direction: "outgoing", names: added.map((c) => c.name) };
+    if (this.#port.ended() || this.#upgrade?.direction !== "outgoing") return;
+    const local = sdpToSession(offer, { role: this.#n.role, creator: this.#n.role }).session;
+    const added = local.contents.filter((c) => !this.#n.remoteMids.includes(c.name));
+    this.#upgrade = { direction: "outgoing", names: added.map((c) => c.name), modified: new Map() };
     this.#updateLocal(offer);
-    const jingle = sessionToJingle({ contents: added, groups: local.groups }, { action: "content-add", sid: this.#host.sid, initiator: this.#host.initiator() });
-    this.#host.sendIq(jingle).catch((error: unknown) => {
+    this.#port.sendJingle({ action: "content-add", session: { contents: added, groups: local.groups } }).catch((error: unknown) => {
       // Tie-break: the initiator's crossing content-add wins and answers ours (XEP-0166 §10).
       if (isTieBreak(error)) return;
+      this.#port.iqFailed("content-add", error);
       // Acked then content-reject is the norm (StanzaJS); an error reply refuses it just the same.
-      if (this.#upgrade?.direction === "outgoing") this.#host.enqueue(() => this.#contentRefused());
+      if (this.#upgrade?.direction === "outgoing") this.#port.enqueue(() => this.#contentRefused());
     });
-    this.#host.flushPending();
   }
 
   /** Our content-add was refused (content-reject, error) or crossed: back to the last agreed description. */
   async #contentRefused(notice = "The other side did not accept video. The call continues with audio.") {
     this.#upgrade = undefined;
     this.#wantVideo = false;
-    const peer = await this.#host.requirePeer();
+    const peer = await this.#port.requirePeer();
     await peer.rollback();
     await peer.setSending("video", false);
-    this.#host.setLocalContents(this.#host.localContents().filter((c) => this.#host.remoteMids().includes(c.name)));
+    this.#n.setLocal(this.#n.local.filter((c) => this.#n.remoteMids.includes(c.name)));
     if (notice) this.#setNotice(notice);
     else this.#emitVideo();
   }
 
   /** The peer adds a content (XEP-0166 §7.2.1): checked now, put to our user (or taken as the answer to ours) in turn. */
-  receiveContentAdd(jingle: Element) {
-    const agreed = this.#host.remote();
-    if (!this.#host.active() || !agreed || this.#upgrade?.direction === "incoming") throw JingleErrors.outOfOrder();
-    const add = this.#host.readSession(jingle);
-    if (add.contents.length === 0 || add.contents.some((c) => this.#host.remoteMids().includes(c.name))) throw JingleErrors.badRequest("no new content (empty, or a name already in use)");
+  receiveContentAdd(request: JingleRequest) {
+    const agreed = this.#n.remote;
+    if (!this.#port.active() || !agreed || this.#upgrade?.direction === "incoming") throw JingleErrors.outOfOrder();
+    const add = this.#port.readSession(request);
+    if (add.contents.length === 0 || add.contents.some((c) => this.#n.remoteMids.includes(c.name))) throw JingleErrors.badRequest("no new content (empty, or a name already in use)");
     const crossing = this.#upgrade?.direction === "outgoing";
-    if (crossing && this.#host.role() === "initiator") throw JingleErrors.tieBreak();
+    if (crossing && this.#n.role === "initiator") throw JingleErrors.tieBreak();
     const video = add.contents.every((c) => c.description?.media === "video") && !contentOf(agreed.contents, "video");
-    this.#host.enqueue(async () => {
+    this.#port.enqueue(async () => {
       // We are the responder: our crossing offer yields to theirs, which we then take as our answer.
-      if (crossing) await (await this.#host.requirePeer()).rollback();
+      if (crossing) await (await this.#port.requirePeer()).rollback();
       if (!video) {
         // One video content at most: the call screen shows one remote video (as Conversations).
-        await this.#host.sendJingle("content-reject", [...this.#stubs(add), reasonElement("unsupported-applications")]).catch(() => undefined);
+        await this.#port.sendJingle({ action: "content-reject", stubs: this.#stubs(add), reason: "unsupported-applications" }).catch((e: unknown) => this.#port.iqFailed("content-reject", e));
         return;
       }
       this.#upgrade = { direction: "incoming", add };
-      this.#host.setRemoteMids([...this.#host.remoteMids(), ...add.contents.map((c) => c.name)]);
+      this.#n.expectRemote(add.contents.map((c) => c.name));
       if (this.#wantVideo) await this.#acceptContentAdd(add);
       else this.#emitVideo();
     });
   }
 
   async #acceptContentAdd(add: JingleSession) {
-    if (this.#upgrade?.direction !== "incoming" || this.#upgrade.add !== add || !this.#host.remote()) return;
-    const peer = await this.#host.requirePeer();
-    const sending = add.contents.some((c) => sends(c.senders, this.#host.role()));
+    if (this.#upgrade?.direction !== "incoming" || this.#upgrade.add !== add || !this.#n.remote) return;
+    const peer = await this.#port.requirePeer();
+    const sending = add.contents.some((c) => sends(c.senders, this.#n.role));
     if (sending) await peer.setSending("video", true);
-    const agreed = this.#host.remote();
+    const agreed = this.#n.remote;
     if (!agreed) return;
-    const remote = addContents(agreed, add);
-    const answer = await peer.answer(this.#renegotiatedSdp(remote, false));
+    const answer = await peer.answer(this.#n.remoteSdp(addContents(agreed, add), false));
     this.#upgrade = undefined;
-    this.#host.setRemote(remote);
     this.#updateLocal(answer);
     const names = add.contents.map((c) => c.name);
-    const local = sdpToSession(answer, { role: this.#host.role(), answer: true }).session;
+    const local = sdpToSession(answer, { role: this.#n.role, answer: true }).session;
+    // What the peer offered, narrowed to what our answer took: later descriptions derive from it.
+    this.#n.agree(addContents(agreed, agreedFromOffer(add, local.contents)));
     const accepted = local.contents.filter((c) => names.includes(c.name)).map((c) => ({ ...c, creator: add.contents.find((a) => a.name === c.name)?.creator ?? c.creator }));
-    const jingle = sessionToJingle({ contents: accepted, groups: local.groups }, { action: "content-accept", sid: this.#host.sid, initiator: this.#host.initiator() });
-    addCandidates(jingle, this.#host.takeCandidatesFor(names));
-    void this.#host.sendIq(jingle).catch(() => undefined);
-    await this.#host.addCandidates(this.#host.readCandidatesOf(add));
+    const answered = alignAnswerToOffer({ contents: accepted, groups: local.groups }, add);
+    const session = withInlineCandidates(answered, this.#port.candidatesFor(names));
+    this.#port.sendJingle({ action: "content-accept", session }).catch((e: unknown) => this.#port.iqFailed("content-accept", e));
+    await this.#port.addCandidates(this.#port.readCandidatesOf(add));
     this.#emitVideo();
   }
 
   /** The peer accepts our content-add (§7.2.2). */
-  receiveContentAccept(jingle: Element) {
+  receiveContentAccept(request: JingleRequest) {
     const upgrade = this.#upgrade;
-    if (upgrade?.direction !== "outgoing" || !this.#host.remote()) throw JingleErrors.outOfOrder();
-    const accepted = this.#host.readSession(jingle);
+    if (upgrade?.direction !== "outgoing" || !this.#n.remote) throw JingleErrors.outOfOrder();
+    const accepted = this.#port.readSession(request);
     if (accepted.contents.map((c) => c.name).join() !== upgrade.names.join()) throw JingleErrors.outOfOrder();
-    this.#host.enqueue(async () => {
-      const agreed = this.#host.remote();
+    this.#port.enqueue(async () => {
+      const agreed = this.#n.remote;
       if (!agreed) return;
       const remote = addContents(agreed, accepted);
-      await (await this.#host.requirePeer()).applyAnswer(this.#renegotiatedSdp(remote, true));
+      await (await this.#port.requirePeer()).applyAnswer(this.#n.remoteSdp(remote, true));
       this.#upgrade = undefined;
-      this.#host.setRemote(remote);
-      await this.#host.addCandidates(this.#host.readCandidatesOf(accepted));
+      this.#n.agree(remote);
+      await this.#port.addCandidates(this.#port.readCandidatesOf(accepted));
       this.#emitVideo();
+      // A content-modify the peer sent before its content-accept (Dino does) applies now.
+      for (const [name, senders] of upgrade.modified) await this.#applyRemoteSenders(name, senders);
     });
   }
 
   /** content-reject of our content-add, or content-remove: of a content-add not yet answered (its retraction, as Conversations uses it) or of an agreed content (treated as senders none). */
-  receiveContentReject(jingle: Element, action: "content-reject" | "content-remove") {
-    const names = jingle.getChildren("content").map((c) => c.attrs.name ?? "");
+  receiveContentReject(request: JingleRequest, action: "content-reject" | "content-remove") {
+    const names = request.stubs.map((c) => c.name);
     const upgrade = this.#upgrade;
     if (action === "content-reject") {
       // StanzaJS names no content in its content-reject (Session.onContentAdd()): it can only mean ours.
       if (upgrade?.direction !== "outgoing" || (names.length > 0 && names.join() !== upgrade.names.join())) throw JingleErrors.outOfOrder();
-      this.#host.enqueue(() => this.#contentRefused());
+      this.#port.enqueue(() => this.#contentRefused());
       return;
     }
     if (upgrade?.direction === "incoming" && names.join() === upgrade.add.contents.map((c) => c.name).join()) {
       this.#upgrade = undefined;
-      this.#host.setRemoteMids(this.#host.remoteMids().filter((n) => !names.includes(n)));
+      this.#n.forgetRemote(names);
       this.#emitVideo();
       return;
     }
-    const removed = this.#host.remote()?.contents.filter((c) => names.includes(c.name)) ?? [];
-    if (!this.#host.active() || removed.length !== names.length || names.length === 0) throw JingleErrors.outOfOrder();
+    const removed = this.#n.remote?.contents.filter((c) => names.includes(c.name)) ?? [];
+    if (!this.#port.active() || removed.length !== names.length || names.length === 0) throw JingleErrors.outOfOrder();
     // Only video goes away mid-call; the m-line stays (JSEP), inactive.
     if (removed.some((c) => c.description?.media !== "video")) throw JingleErrors.notImplemented();
-    for (const content of removed) this.#host.enqueue(() => this.#applyRemoteSenders(content.name, "none"));
+    for (const content of removed) this.#port.enqueue(() => this.#applyRemoteSenders(content.name, "none"));
   }
 
-  /** The peer changes who sends on an agreed content (§7.2.6). */
-  receiveContentModify(jingle: Element) {
-    if (!this.#host.active() || !this.#host.remote() || this.#upgrade) throw JingleErrors.outOfOrder();
-    const changes = jingle.getChildren("content").map((c) => ({ name: c.attrs.name ?? "", senders: c.attrs.senders ?? "both" }));
-    const valid = (s: string): s is "both" | "initiator" | "responder" | "none" => ["both", "initiator", "responder", "none"].includes(s);
-    if (changes.length === 0 || changes.some((c) => !this.#host.remoteMids().includes(c.name) || !valid(c.senders))) throw JingleErrors.badRequest("unknown content or senders");
+  /** The peer changes who sends on an agreed content (§7.2.6), or on the content of our content-add it has not accepted yet. */
+  receiveContentModify(request: JingleRequest) {
+    if (!this.#port.active() || !this.#n.remote || this.#upgrade?.direction === "incoming") throw JingleErrors.outOfOrder();
+    const changes = request.stubs;
+    const valid = (s: string): s is Senders => ["both", "initiator", "responder", "none"].includes(s);
+    const pending = this.#upgrade?.names ?? [];
+    const known = (name: string) => (this.#upgrade ? pending.includes(name) : this.#n.remoteMids.includes(name));
+    if (changes.length === 0 || changes.some((c) => !known(c.name) || !valid(c.senders))) {
+      if (this.#upgrade) throw JingleErrors.outOfOrder();
+      throw JingleErrors.badRequest("unknown content or senders");
+    }
+    if (this.#upgrade) {
+      // Dino sends content-modify for our content-add before its content-accept: kept for then.
+      for (const { name, senders } of changes) if (valid(senders)) this.#upgrade.modified.set(name, senders);
+      return;
+    }
     // Audio stays both ways (muting is session-info, XEP-0167 §7.2); senders change on video only.
-    if (changes.some((c) => contentOf(this.#host.remote()?.contents.filter((k) => k.name === c.name) ?? [], "video") === undefined)) throw JingleErrors.notImplemented();
-    for (const { name, senders } of changes) if (valid(senders)) this.#host.enqueue(() => this.#applyRemoteSenders(name, senders));
+    if (changes.some((c) => contentOf(this.#n.remote?.contents.filter((k) => k.name === c.name) ?? [], "video") === undefined)) throw JingleErrors.notImplemented();
+    for (const { name, senders } of changes) if (valid(senders)) this.#port.enqueue(() => this.#applyRemoteSenders(name, senders));
   }
 
   /**
@@ -297,35 +290,47 @@ export class Renegotiation {
    * the agreed contents, modified, become a remote offer that the browser answers locally; the
    * answer is not sent (content-modify has none). We never start our camera on the peer's word.
    */
-  async #applyRemoteSenders(name: string, requested: "both" | "initiator" | "responder" | "none") {
-    const content = this.#host.remote()?.contents.find((c) => c.name === name);
+  async #applyRemoteSenders(name: string, requested: Senders) {
+    const content = this.#n.remote?.contents.find((c) => c.name === name);
     if (!content) return;
-    const weSend = sends(content.senders, this.#host.role());
-    const senders = withSender(requested, this.#host.role(), weSend && sends(requested, this.#host.role()));
-    const peer = await this.#host.requirePeer();
-    if (weSend && !sends(senders, this.#host.role())) await peer.setSending("video", false);
-    const agreed = this.#host.remote();
+    const role = this.#n.role;
+    const weSend = sends(content.senders, role);
+    const senders = withSender(requested, role, weSend && sends(requested, role));
+    const peer = await this.#port.requirePeer();
+    if (weSend && !sends(senders, role)) await peer.setSending("video", false);
+    const agreed = this.#n.remote;
     if (senders === content.senders || !agreed) return;
     const remote = modifySenders(agreed, name, senders);
-    this.#updateLocal(await peer.answer(this.#renegotiatedSdp(remote, false)));
-    this.#host.setRemote(remote);
+    this.#updateLocal(await peer.answer(this.#n.remoteSdp(remote, false)), true);
+    this.#n.agree(remote);
     this.#emitVideo();
   }
 
   /** Our own sending on an agreed content changes: local offer, the agreed answer restated, then content-modify. */
   async #modifyOwnSending(name: string, send: boolean) {
-    const content = this.#host.remote()?.contents.find((c) => c.name === name);
-    if (!content || this.#host.ended()) return;
-    const senders = withSender(content.senders, this.#host.role(), send);
-    const peer = await this.#host.requirePeer();
+    const content = this.#n.remote?.contents.find((c) => c.name === name);
+    if (!content || this.#port.ended()) return;
+    const senders = withSender(content.senders, this.#n.role, send);
+    const peer = await this.#port.requirePeer();
     await peer.setSending("video", send);
     this.#updateLocal(await peer.offer());
-    const agreed = this.#host.remote();
+    const agreed = this.#n.remote;
     if (!agreed) return;
     const remote = modifySenders(agreed, name, senders);
-    await peer.applyAnswer(this.#renegotiatedSdp(remote, true));
-    this.#host.setRemote(remote);
+    await peer.applyAnswer(this.#n.remoteSdp(remote, true));
+    this.#n.agree(remote);
     this.#emitVideo();
-    await this.#host.sendJingle("content-modify", [contentModifyElement(name, content.creator, senders)]).catch(() => undefined);
+    if (send && this.#mutedInstead.delete(name)) {
+      await this.#port.sendJingle({ action: "session-info", info: { kind: "unmute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
+    }
+    await this.#port.sendJingle({ action: "content-modify", stubs: [{ name, creator: content.creator, senders }] }).catch(async (error: unknown) => {
+      this.#port.iqFailed("content-modify", error);
+      // Dino refuses senders='none' (bad-request "invalid role none") and turns its own camera off
+      // with session-info <mute/> (XEP-0167 §7.2.6): say it that way, so its view of us is not frozen.
+      if (!send && error instanceof StanzaError && error.condition === "bad-request") {
+        this.#mutedInstead.add(name);
+        await this.#port.sendJingle({ action: "session-info", info: { kind: "mute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
+      }
+    });
   }
 }

@@ -1,124 +1,44 @@
-import type { Element } from "@xmpp/xml";
 import {
-  candidateToJingle,
-  formatCandidateString,
-  jingleToCandidates,
-  jingleToSdp,
-  jingleToSession,
-  JingleCodecError,
-  sdpToJingle,
+  alignAnswerToOffer,
   sdpToSession,
-  type IceCandidateInit,
-  type JingleContent,
-  type DtlsSetup,
+  type JingleBody,
+  type JingleRequest,
   type JingleSession,
+  type OutgoingJingle,
   type RemoteCandidate,
 } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
-import { StanzaError } from "../xmpp/errors.js";
-import { peerDtlsSetup } from "./contents.js";
-import {
-  addCandidates,
-  codecStanzaError,
-  isJingleAction,
-  jingleElement,
-  JingleErrors,
-  jingleIq,
-  readReason,
-  readSessionInfo,
-  reasonElement,
-  sessionInfoPayload,
-} from "./jingle-actions.js";
-import { jmiMessage, type JmiMessage } from "./jmi.js";
-import { DEFAULT_ICE_RESTART_TIMEOUTS, IceRestart, type IceRestartTimeouts } from "./ice-restart.js";
+import type { JmiMessage, OutgoingJmi } from "../xmpp/jmi.js";
+import { JingleErrors } from "./jingle-errors.js";
+import { IceRestart } from "./ice-restart.js";
+import { LocalTrickle } from "./local-trickle.js";
+import { RemoteReader } from "./remote-reader.js";
+import { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
 import { Renegotiation, type VideoState } from "./renegotiation.js";
-import { CALL_LIMITS } from "./limits.js";
+import { NegotiationState } from "./negotiation.js";
+import { sendWhilePeerAway } from "./peer-away.js";
 import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
 import {
+  acceptsJingle,
+  AWAITING_ACCEPT,
+  isJingleAction,
   canTransition,
+  FAILURE_REASONS,
+  IN_SESSION,
   InvalidTransitionError,
   isTerminal,
+  JMI_ACCEPTED_IN,
+  OWN_DEVICE_JMI_ACCEPTED_IN,
+  RINGING_OUT,
   type CallDirection,
   type CallMedia,
   type CallState,
   type JingleReason,
 } from "./states.js";
 
-/** What a call needs from the XMPP connection (a port: tests pass a fake). */
-export interface CallSignaling {
-  /** Our full JID. */
-  readonly jid: string;
-  sendMessage(message: Element): Promise<void>;
-  /** Sends an iq set; resolves on result, rejects with StanzaError. */
-  sendIq(iq: Element): Promise<Element>;
-}
-
-export interface CallTimeouts extends IceRestartTimeouts {
-  /** Outgoing: ringing without answer before we retract (missed call for the callee). */
-  ringMs: number;
-  /** Incoming: ringing before we give up on a caller that never retracts. */
-  incomingMs: number;
-  /** After proceed, how long we wait for session-initiate. */
-  proceedMs: number;
-  /**
-   * Local candidates gathered within this window go out in one transport-info. The first
-   * candidates ride in session-initiate/accept; later ones are relay candidates (TURN over
-   * UDP, TCP, TLS arrive tens of ms apart), so a wider window saves stanzas, not setup time.
-   */
-  trickleBatchMs: number;
-  /**
-   * An established call's iq to a peer device without a session is sent again for this long…
-   * (longer than a reconnecting client's backoff may keep it away: ours reaches 30-60 s).
-   */
-  peerAwayMs: number;
-  /** …every this many ms (its client reconnecting, e.g. after a server restart). */
-  peerAwayRetryMs: number;
-}
-
-/** Reasons a peer's session-terminate gives when the call broke rather than ended (XEP-0166 §7.4). */
-const FAILURE_REASONS: ReadonlySet<JingleReason> = new Set<JingleReason>([
-  "connectivity-error", "failed-application", "failed-transport", "general-error", "media-error", "security-error",
-  "unsupported-applications", "unsupported-transports",
-]);
-
-/** After the first local candidate, how long more arrive in the same burst (one per m-line and interface). */
-const FIRST_CANDIDATES_SETTLE_MS = 5;
-/** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
-const FIRST_CANDIDATES_MAX_MS = 20;
-
-export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, peerAwayMs: 90_000, peerAwayRetryMs: 2_000, ...DEFAULT_ICE_RESTART_TIMEOUTS };
-
-export interface CallSessionOptions {
-  id: string;
-  direction: CallDirection;
-  /** Bare JID for an outgoing call; the caller's full JID for an incoming one. */
-  peer: string;
-  media: readonly CallMedia[];
-  signaling: CallSignaling;
-  createPeer: PeerFactory;
-  iceServers: () => readonly RTCIceServer[];
-  relayOnly?: boolean;
-  timeouts?: Partial<CallTimeouts>;
-  /** Incoming without JMI: the session-initiate that started the call. */
-  initiate?: Element;
-  /** Outgoing without JMI: `peer` is the full JID that gets session-initiate directly. */
-  direct?: boolean;
-}
-
+export { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
 export type { VideoState } from "./renegotiation.js";
-
-export interface CallEvents {
-  [event: string]: readonly unknown[];
-  state: [state: CallState];
-  ice: [state: IceState];
-  /** The peer muted/unmuted (XEP-0167 §7.2). */
-  remoteMute: [muted: boolean];
-  /** Something the user should read (media denied, connection failed…). */
-  problem: [message: string];
-  /** Video was added, accepted, refused or stopped (see `video`, `notice`). */
-  video: [state: VideoState];
-}
 
 /**
  * One call, from ringing (XEP-0353) to the end of its Jingle RTP session (XEP-0166/0167).
@@ -145,38 +65,20 @@ export class CallSession extends TypedEmitter<CallEvents> {
   #peer: Promise<MediaPeer> | undefined;
   #queue: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #localContents: readonly JingleContent[] = [];
-  #remoteMids: string[] = [];
-  #signalled = false;
-  #pendingLocal: IceCandidateInit[] = [];
-  #firstCandidate: (() => void) | undefined;
-  #gathered = false;
+  /** What was agreed with the peer and the candidates waiting on either side. */
+  readonly #n: NegotiationState;
+  readonly #trickle: LocalTrickle;
+  readonly #read: RemoteReader;
   #offer: Promise<string> | undefined;
-  #batchTimer: ReturnType<typeof setTimeout> | undefined;
-  #pendingInitiate: Element | undefined;
+  #pendingInitiate: JingleRequest | undefined;
   #muted = new Set<CallMedia>();
   /** The call rings through XEP-0353 (otherwise a direct session-initiate, no JMI finish). */
   readonly #jmi: boolean;
-  /** The peer's contents as last agreed (session-initiate/accept, then content-add/-accept/-modify). */
-  #remote: JingleSession | undefined;
-  /** Contents whose remote description the browser has; candidates for others wait (CONVENTIONS #10). */
-  #applied = new Set<string>();
-  #earlyCandidates: RemoteCandidate[] = [];
-  /** Remote candidates taken in so far, all stanzas together (capped: CALL_LIMITS.remoteCandidates). */
-  #remoteCandidateCount = 0;
   #endedAt: number | undefined;
-  /** The DTLS role the peer took in the first offer/answer; every renegotiation restates it. */
-  #peerSetup: DtlsSetup | undefined;
   readonly #renegotiation: Renegotiation;
   readonly #iceRestart: IceRestart;
   /** session-accept is done (sent or received): the peer is a device in a session with us. */
   #established = false;
-  /** o= version of the last remote description we built (RFC 3264 §8). */
-  #remoteVersion = 1;
-  /** Local candidates wait: our ICE restart offer is not acknowledged yet. */
-  #holdCandidates = false;
-  /** Local ufrags of earlier ICE generations: their late candidates are dropped, never sent. */
-  #retiredUfrags = new Set<string>();
 
   constructor(options: CallSessionOptions) {
     super();
@@ -192,73 +94,60 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#pendingInitiate = options.initiate;
     this.#jmi = !options.initiate && !options.direct;
     this.#state = options.direction === "outgoing" ? (options.direct ? "initiating" : "proposed") : options.initiate ? "incoming-session" : "incoming";
-    this.#renegotiation = new Renegotiation({
+    this.#n = new NegotiationState({
+      role: this.#role(),
       sid: this.id,
+      onSendable: () => this.#trickle.schedule(),
+      onAgreed: () => this.#iceRestart.remoteChanged(),
+    });
+    this.#read = new RemoteReader(this.#n, (reason, problem) => {
+      this.#problem = problem;
+      this.#enqueue(() => this.#terminate(reason, "failed"));
+    });
+    this.#trickle = new LocalTrickle({
+      negotiation: this.#n,
+      batchMs: this.#timeouts.trickleBatchMs,
+      ended: () => this.ended,
+      send: (jingle) => this.#sendToPeer(jingle),
+      failed: (error) => this.emit("iqError", "transport-info", error),
+    });
+    [this.#renegotiation, this.#iceRestart] = this.#collaborators();
+  }
+
+  /** Renegotiation and ICE restart, on the call's negotiation state and a few of its methods. */
+  #collaborators(): [Renegotiation, IceRestart] {
+    const common = {
+      negotiation: this.#n,
       active: () => this.#state === "active",
       ended: () => this.ended,
-      role: () => this.#role(),
       initiator: () => this.#initiator(),
-      remote: () => this.#remote,
-      setRemote: (remote) => this.#setRemote(remote),
-      remoteMids: () => this.#remoteMids,
-      setRemoteMids: (names) => {
-        this.#remoteMids = names;
-      },
-      localContents: () => this.#localContents,
-      setLocalContents: (contents) => {
-        this.#localContents = contents;
-      },
-      peerSetup: () => this.#peerSetup,
-      nextRemoteVersion: () => ++this.#remoteVersion,
       requirePeer: () => this.#requirePeer(),
-      enqueue: (task) => this.#enqueue(task),
-      sendJingle: (action, children) => this.#sendJingle(action, children),
-      sendIq: (jingle) => this.#sendToPeer(jingle),
-      readSession: (jingle) => this.#readSession(jingle, false),
-      readCandidatesOf: (session) => this.#readCandidatesOf(session),
-      addCandidates: (candidates) => this.#addCandidates(candidates),
-      takeCandidatesFor: (names) => this.#takeCandidatesFor(names),
-      flushPending: () => {
-        if (this.#pendingLocal.length > 0) this.#scheduleFlush();
-      },
+      enqueue: (task: () => Promise<void>) => this.#enqueue(task),
+      sendJingle: (jingle: JingleBody) => this.#sendToPeer(jingle),
+      addCandidates: (candidates: readonly RemoteCandidate[]) => this.#addCandidates(candidates),
+    };
+    const renegotiation = new Renegotiation({
+      ...common,
+      iqFailed: (action, error) => this.emit("iqError", action, error),
+      readSession: (request) => this.#read.session(request, false),
+      readCandidatesOf: (session) => this.#read.inlineIn(session),
+      candidatesFor: (names) => this.#trickle.placed(this.#n.takeLocal(names)),
       emitVideo: (state) => this.emit("video", state),
     });
-    this.#iceRestart = new IceRestart({
-      sid: this.id,
+    const iceRestart = new IceRestart({
+      ...common,
       timeouts: this.#timeouts,
-      role: () => this.#role(),
-      initiator: () => this.#initiator(),
-      active: () => this.#state === "active",
-      ended: () => this.ended,
       connectedOnce: () => this.#connectedAt !== undefined,
-      negotiating: () => this.#renegotiation.video.request !== undefined,
-      requirePeer: () => this.#requirePeer(),
-      enqueue: (task) => this.#enqueue(task),
-      sendIq: (jingle) => this.#sendToPeer(jingle),
+      negotiating: () => renegotiation.video.request !== undefined,
       iceServers: () => this.#iceServers(),
-      localContents: () => this.#localContents,
-      setLocalContents: (contents) => {
-        this.#localContents = contents;
-        if (this.#pendingLocal.length > 0) this.#scheduleFlush();
-      },
-      remote: () => this.#remote,
-      setRemote: (remote) => this.#setRemote(remote),
-      peerSetup: () => this.#peerSetup,
-      nextRemoteVersion: () => ++this.#remoteVersion,
-      holdCandidates: (hold) => {
-        this.#holdCandidates = hold;
-        if (!hold && this.#pendingLocal.length > 0) this.#scheduleFlush();
-      },
-      newGeneration: () => this.#newIceGeneration(),
-      countCandidates: (candidates) => this.#countCandidates(candidates, true),
-      addCandidates: (candidates) => this.#addCandidates(candidates),
-      recovering: () => this.emit("ice", this.#iceState),
+      recovering: (lost) => this.emit("recovering", lost),
       giveUp: () => {
         this.#problem = "The connection to the other side was lost and could not be restored.";
         this.emit("problem", this.#problem);
         void this.#terminate("connectivity-error", "failed");
       },
     });
+    return [renegotiation, iceRestart];
   }
 
   get state(): CallState {
@@ -321,7 +210,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#startPeer(true);
     this.#offer = this.#peer?.then((peer) => peer.offer());
     this.#offer?.catch(() => undefined);
-    await this.#signaling.sendMessage(jmiMessage(this.#peerJid, "propose", this.id, { media: this.media }));
+    await this.#signaling.sendJmi(this.#peerJid, { action: "propose", id: this.id, media: this.media });
   }
 
   /**
@@ -341,8 +230,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
   /** Incoming: tell the caller we ring (Conversations waits for it), arm the missed-call timer. */
   async ring(): Promise<void> {
     this.#arm(this.#timeouts.incomingMs, () => this.#end("failed", "timeout"));
-    if (this.#state === "incoming") await this.#send(jmiMessage(this.#peerJid, "ringing", this.id));
-    else await this.#sendJingle("session-info", [sessionInfoPayload("ringing")]).catch(() => undefined);
+    if (this.#state === "incoming") await this.#send(this.#peerJid, "ringing");
+    else await this.#sendToPeer({ action: "session-info", info: { kind: "ringing" } }).catch((e: unknown) => this.emit("iqError", "session-info", e));
   }
 
   // ——— User intents ———
@@ -355,8 +244,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
       // Open the camera while the caller builds its offer.
       this.#startPeer(withCamera);
       // XEP-0353 §3.2: accept to our own bare JID stops our other devices; proceed to the caller.
-      await this.#send(jmiMessage(bareJid(this.#signaling.jid), "accept", this.id));
-      await this.#send(jmiMessage(this.#peerJid, "proceed", this.id));
+      await this.#send(bareJid(this.#signaling.jid), "accept");
+      await this.#send(this.#peerJid, "proceed");
     } else if (this.#state === "incoming-session" && this.#pendingInitiate) {
       this.#startPeer(withCamera);
       this.#answerInitiate(this.#pendingInitiate);
@@ -367,11 +256,11 @@ export class CallSession extends TypedEmitter<CallEvents> {
   async reject(): Promise<void> {
     if (this.#state === "incoming") {
       this.#end("rejected", "decline");
-      await this.#send(jmiMessage(this.#peerJid, "reject", this.id, { reason: "decline" }));
-      await this.#send(jmiMessage(bareJid(this.#signaling.jid), "reject", this.id, { reason: "decline" }));
+      await this.#send(this.#peerJid, "reject", "decline");
+      await this.#send(bareJid(this.#signaling.jid), "reject", "decline");
     } else if (this.#state === "incoming-session") {
       this.#end("rejected", "decline");
-      await this.#sendJingle("session-terminate", [reasonElement("decline")]);
+      await this.#sendToPeer({ action: "session-terminate", reason: "decline" });
     }
   }
 
@@ -403,9 +292,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (muted) this.#muted.add(media);
     else this.#muted.delete(media);
     (await this.#peer)?.setMuted(media, muted);
-    if (this.#signalled && !this.ended) {
-      const content = this.#localContents.find((c) => c.description?.media === media);
-      await this.#sendJingle("session-info", [sessionInfoPayload(muted ? "mute" : "unmute", this.#role(), content?.name)]).catch(() => undefined);
+    if (this.#trickle.isSignalled && !this.ended) {
+      const content = this.#n.local.find((c) => c.description?.media === media);
+      const info = { kind: muted ? "mute" : "unmute", creator: this.#role(), name: content?.name } as const;
+      await this.#sendToPeer({ action: "session-info", info }).catch((e: unknown) => this.emit("iqError", "session-info", e));
     }
   }
 
@@ -441,131 +331,82 @@ export class CallSession extends TypedEmitter<CallEvents> {
     const { action } = message;
     if (fromOwnDevice) {
       // Another of our devices answered or declined (XEP-0353 §3.2, via carbons).
-      if (this.#state !== "incoming") return;
+      if (!OWN_DEVICE_JMI_ACCEPTED_IN.includes(this.#state)) return;
       if (action === "accept" || action === "proceed") this.#end("answered-elsewhere", "success");
       else if (action === "reject") this.#end("rejected-elsewhere", "decline");
       return;
     }
     if (bareJid(message.from) !== this.peerBareJid) return;
+    if (action === "proceed" && this.#state === "retracted") {
+      // Our retract crossed their proceed: say it again to the device that answered.
+      void this.#send(message.from, "retract", "cancel");
+      return;
+    }
+    // Only the device in the call finishes it (XEP-0353 §3.5); the peer's other resources are not in it.
+    if (!JMI_ACCEPTED_IN[action].includes(this.#state) || (action === "finish" && message.from !== this.#peerJid)) return;
     switch (action) {
       case "ringing":
-        if (this.#state === "proposed") this.#transition("ringing");
-        return;
+        return this.#transition("ringing");
       case "proceed":
-        if (this.#state === "proposed" || this.#state === "ringing") {
-          this.#peerJid = message.from;
-          this.#transition("proceeded");
-          // Its user has answered, so session-accept should follow; one that never comes (or that
-          // we had to refuse) must not leave the call waiting for ever. The ring time again, as the
-          // device may still be asking for its camera.
-          this.#arm(this.#timeouts.ringMs, () => void this.#terminate("timeout", "finished"));
-          this.#startPeer(true);
-          this.#enqueue(() => this.#initiate());
-        } else if (this.ended && this.#state === "retracted") {
-          // Our retract crossed their proceed: say it again to the device that answered.
-          void this.#send(jmiMessage(message.from, "retract", this.id, { reason: "cancel" }));
-        }
-        return;
+        return this.#proceeded(message.from);
       case "reject":
-        if (this.#state === "proposed" || this.#state === "ringing") this.#end("rejected", message.reason ?? "decline");
-        return;
+        return this.#end("rejected", message.reason ?? "decline");
       case "retract":
-        if (this.#state === "incoming" || this.#state === "proceeding") this.#end("retracted", message.reason ?? "cancel");
-        return;
+        return this.#end("retracted", message.reason ?? "cancel");
       case "finish":
-        // Only the device in the call ends it (XEP-0353 §3.5); the peer's other resources are not in it.
-        if (message.from === this.#peerJid && canTransition(this.#state, "finished")) this.#end("finished", message.reason ?? "success");
-        return;
+        return this.#end("finished", message.reason ?? "success");
       default:
         return;
     }
+  }
+
+  #proceeded(device: string) {
+    this.#peerJid = device;
+    this.#transition("proceeded");
+    // Its user has answered, so session-accept should follow; one that never comes (or that we had
+    // to refuse) must not leave the call waiting for ever. The ring time again, as the device may
+    // still be asking for its camera.
+    this.#arm(this.#timeouts.ringMs, () => void this.#terminate("timeout", "finished"));
+    this.#startPeer(true);
+    this.#enqueue(() => this.#initiate());
   }
 
   /**
    * A Jingle iq for this sid. Checks it synchronously and returns (ack) or throws the
    * StanzaError XEP-0166 prescribes; the work itself is queued.
    */
-  handleJingle(from: string, jingle: Element): void {
+  handleJingle(from: string, request: JingleRequest): void {
     // §6.7: once terminated, the session is unknown, whatever the action or who sends it.
     if (this.ended) throw JingleErrors.unknownSession();
     if (from !== this.#peerJid && !(this.#state === "proceeding" && bareJid(from) === this.peerBareJid)) {
       throw JingleErrors.unknownSession();
     }
-    const action = jingle.attrs.action ?? "";
+    const { action } = request;
     // §7.2: an action the XEP does not define is malformed.
     if (!isJingleAction(action)) throw JingleErrors.badRequest(`no Jingle action '${action}'`);
+    if (!acceptsJingle(this.#state, action)) throw JingleErrors.outOfOrder();
     switch (action) {
-      case "session-initiate": {
-        if (this.#state !== "proceeding") throw JingleErrors.outOfOrder();
+      case "session-initiate":
         this.#peerJid = from;
-        this.#checkMedia(jingle);
-        this.#answerInitiate(jingle);
-        return;
-      }
-      case "session-accept": {
-        if (!["initiated", "initiating", "alerting"].includes(this.#state)) throw JingleErrors.outOfOrder();
-        const sdp = this.#remoteSdp(jingle);
-        const remote = this.#remoteContents(jingle);
-        this.#clearTimer();
-        this.#transition("active");
-        this.#enqueue(async () => {
-          await (await this.#requirePeer()).applyAnswer(sdp);
-          this.#setRemote({ contents: remote, groups: jingleToSession(jingle).groups });
-          this.#peerSetup = this.#remote && peerDtlsSetup(this.#remote, this.#localContents);
-          await this.#addCandidates(this.#readCandidates(jingle));
-        });
-        return;
-      }
-      case "transport-info": {
-        // Early ones (a StanzaJS caller trickles while we still ring) are kept until the description is in.
-        if (!["initiated", "initiating", "alerting", "incoming-session", "accepting", "active"].includes(this.#state)) throw JingleErrors.outOfOrder();
-        const candidates = this.#readTrickled(jingle);
-        switch (this.#iceRestart.classify(jingle, candidates.length)) {
-          case "restart-offer":
-            this.#iceRestart.receiveOffer(jingle);
-            return;
-          case "restart-answer":
-            this.#iceRestart.receiveAnswer(jingle, candidates);
-            return;
-          case "stale":
-            // Candidates of an ICE generation the restart replaced: acknowledged, of no use.
-            return;
-          default:
-            this.#countCandidates(candidates, true);
-            this.#enqueue(() => this.#addCandidates(candidates));
-            return;
-        }
-      }
-      case "session-info": {
-        const info = readSessionInfo(jingle);
-        if (!info) throw JingleErrors.unsupportedInfo();
-        if (info.kind === "mute" || info.kind === "unmute") this.emit("remoteMute", info.kind === "mute");
-        // A device called without JMI rings (StanzaJS MediaSession.ring(), Dino calls.vala).
-        if (info.kind === "ringing" && this.#state === "initiating") this.#transition("alerting");
-        return;
-      }
+        this.#checkMedia(request);
+        return this.#answerInitiate(request);
+      case "session-accept":
+        return this.#receiveAccept(request);
+      case "transport-info":
+        return this.#receiveTransportInfo(request);
+      case "session-info":
+        return this.#receiveSessionInfo(request);
       case "content-add":
-        this.#renegotiation.receiveContentAdd(jingle);
-        return;
+        return this.#renegotiation.receiveContentAdd(request);
       case "content-accept":
-        this.#renegotiation.receiveContentAccept(jingle);
-        return;
+        return this.#renegotiation.receiveContentAccept(request);
       case "content-reject":
       case "content-remove":
-        this.#renegotiation.receiveContentReject(jingle, action);
-        return;
+        return this.#renegotiation.receiveContentReject(request, action);
       case "content-modify":
-        this.#renegotiation.receiveContentModify(jingle);
-        return;
-      case "session-terminate": {
-        const reason = readReason(jingle) ?? "success";
-        const calling = ["initiated", "initiating", "alerting"].includes(this.#state);
-        // The peer ended it because something broke (XEP-0166 §7.4): a failed call on this side too.
-        const to = calling && (reason === "decline" || reason === "busy") ? "rejected" : FAILURE_REASONS.has(reason) ? "failed" : "finished";
-        if (!canTransition(this.#state, to)) throw JingleErrors.outOfOrder();
-        this.#end(to, reason);
-        return;
-      }
+        return this.#renegotiation.receiveContentModify(request);
+      case "session-terminate":
+        return this.#receiveTerminate(request);
       case "description-info":
         // §6.8: an informational payload this client does not act on.
         throw JingleErrors.unsupportedInfo();
@@ -573,6 +414,50 @@ export class CallSession extends TypedEmitter<CallEvents> {
         // transport-replace, security-info…: defined, but not supported by this client.
         throw JingleErrors.notImplemented();
     }
+  }
+
+  #receiveAccept(request: JingleRequest) {
+    const sdp = this.#read.sdp(request);
+    const remote = this.#read.session(request, true);
+    this.#clearTimer();
+    this.#transition("active");
+    this.#enqueue(async () => {
+      await (await this.#requirePeer()).applyAnswer(sdp);
+      this.#n.established(this.#n.local, remote, false);
+      await this.#addCandidates(this.#read.inline(request));
+    });
+  }
+
+  #receiveTransportInfo(request: JingleRequest) {
+    const candidates = this.#read.trickled(request);
+    switch (this.#iceRestart.classify(request, candidates.length)) {
+      case "restart-offer":
+        return this.#iceRestart.receiveOffer(request);
+      case "restart-answer":
+        return this.#iceRestart.receiveAnswer(request, candidates);
+      case "stale":
+        // Candidates of an ICE generation the restart replaced: acknowledged, of no use.
+        return;
+      default:
+        this.#n.countRemote(candidates, true);
+        this.#enqueue(() => this.#addCandidates(candidates));
+    }
+  }
+
+  #receiveSessionInfo({ info }: JingleRequest) {
+    if (!info) throw JingleErrors.unsupportedInfo();
+    if (info.kind === "mute" || info.kind === "unmute") this.emit("remoteMute", info.kind === "mute");
+    // A device called without JMI rings (StanzaJS MediaSession.ring(), Dino calls.vala).
+    if (info.kind === "ringing" && this.#state === "initiating") this.#transition("alerting");
+  }
+
+  #receiveTerminate(request: JingleRequest) {
+    const reason = request.reason ?? "success";
+    // The peer ended it because something broke (XEP-0166 §7.4): a failed call on this side too.
+    const declined = AWAITING_ACCEPT.includes(this.#state) && (reason === "decline" || reason === "busy");
+    const to = declined ? "rejected" : FAILURE_REASONS.has(reason) ? "failed" : "finished";
+    if (!canTransition(this.#state, to)) throw JingleErrors.outOfOrder();
+    this.#end(to, reason);
   }
 
   // ——— Internals ———
@@ -591,7 +476,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       relayOnly: this.#relayOnly,
       media: this.media,
       listeners: {
-        onCandidate: (c) => this.#onLocalCandidate(c),
+        onCandidate: (c) => this.#trickle.onCandidate(c),
         onIceState: (s) => this.#onIceState(s),
       },
     });
@@ -607,7 +492,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
         this.#problem = error instanceof Error ? error.message : String(error);
         this.emit("problem", this.#problem);
         // Still ringing: retract, or the callee's devices would ring on.
-        if (this.#state === "proposed" || this.#state === "ringing") void this.#retract("failed-application");
+        if (RINGING_OUT.includes(this.#state)) void this.#retract("failed-application");
         else void this.#terminate("failed-application", "failed");
       },
     );
@@ -621,12 +506,12 @@ export class CallSession extends TypedEmitter<CallEvents> {
   async #initiate() {
     const peer = await this.#requirePeer();
     const sdp = await (this.#offer ?? peer.offer());
-    await this.#firstCandidates();
+    await this.#trickle.firstCandidates();
     if (this.ended) return;
-    const jingle = sdpToJingle(sdp, { role: "initiator", action: "session-initiate", sid: this.id, initiator: this.#signaling.jid });
-    this.#localContents = sdpToSession(sdp, { role: "initiator" }).session.contents;
+    const offer = sdpToSession(sdp, { role: "initiator" }).session;
+    this.#n.setLocal(offer.contents);
     if (this.#state === "proceeded") this.#transition("initiated");
-    await this.#sendSignalled(jingle);
+    await this.#sendSignalled({ action: "session-initiate" as const, sid: this.id, initiator: this.#signaling.jid, session: offer });
   }
 
   /**
@@ -634,67 +519,34 @@ export class CallSession extends TypedEmitter<CallEvents> {
    * them there), then trickles the rest without waiting for the ack: RFC 6120 §10.1 keeps
    * our stanzas to one peer in order, so a transport-info cannot overtake its session.
    */
-  async #sendSignalled(jingle: Element) {
-    addCandidates(jingle, this.#takeCandidates());
-    const sent = this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
-    this.#signalled = true;
-    if (this.#pendingLocal.length > 0) this.#scheduleFlush();
+  async #sendSignalled(jingle: { action: "session-initiate" | "session-accept"; sid: string; initiator: string; responder?: string; session: JingleSession }) {
+    const sent = this.#signaling.sendJingle(this.#peerJid, { ...jingle, session: this.#trickle.withInline(jingle.session) });
+    this.#trickle.signalled();
     await sent;
   }
 
-  /** Resolves once the first local candidates are in (host ones come within milliseconds), or after the batch window. */
-  #firstCandidates(): Promise<void> {
-    if (this.#gathered) return Promise.resolve();
-    if (this.#pendingLocal.length > 0) return new Promise((resolve) => setTimeout(resolve, FIRST_CANDIDATES_SETTLE_MS));
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#firstCandidate = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, FIRST_CANDIDATES_MAX_MS);
-      this.#firstCandidate = () => setTimeout(done, FIRST_CANDIDATES_SETTLE_MS);
-    });
-  }
-
-  #answerInitiate(jingle: Element) {
-    const sdp = this.#remoteSdp(jingle);
+  #answerInitiate(request: JingleRequest) {
+    const sdp = this.#read.sdp(request);
+    const offer = this.#read.session(request, true);
     this.#clearTimer();
     this.#transition("accepting");
     this.#enqueue(async () => {
       const peer = await this.#requirePeer();
       const answer = await peer.answer(sdp);
-      this.#setRemote(jingleToSession(jingle));
+      this.#n.established(sdpToSession(answer, { role: "responder" }).session.contents, offer, true);
       // The caller's candidates (inline and trickled while we rang) are applied while ours gather.
-      await Promise.all([this.#addCandidates(this.#readCandidates(jingle)), this.#firstCandidates()]);
+      await Promise.all([this.#addCandidates(this.#read.inline(request)), this.#trickle.firstCandidates()]);
       if (this.ended) return;
-      const accept = sdpToJingle(answer, { role: "responder", action: "session-accept", sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid });
-      this.#localContents = sdpToSession(answer, { role: "responder" }).session.contents;
-      this.#peerSetup = this.#remote && peerDtlsSetup(this.#remote, this.#localContents);
+      // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
+      const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);
       this.#transition("active");
-      await this.#sendSignalled(accept);
+      await this.#sendSignalled({ action: "session-accept" as const, sid: this.id, initiator: this.#peerJid, responder: this.#signaling.jid, session });
     });
   }
 
-  /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */
-  #readCandidatesOf(session: JingleSession): RemoteCandidate[] {
-    const candidates = session.contents.flatMap((c) =>
-      (c.transport?.candidates ?? [])
-        .filter((k) => k.component === 1)
-        .map((k) => ({ candidate: formatCandidateString(k), sdpMid: c.name, sdpMLineIndex: null, usernameFragment: c.transport?.ufrag ?? null })),
-    );
-    this.#countCandidates(candidates, false);
-    return candidates;
-  }
-
-  #takeCandidatesFor(names: readonly string[]): Element | null {
-    if (!this.#pendingLocal.some((c) => names.includes(c.sdpMid ?? ""))) return null;
-    return this.#takeCandidates();
-  }
-
   /** INTEROP: the media of session-initiate must be what was proposed. */
-  #checkMedia(jingle: Element) {
-    const offered = new Set(this.#readSession(jingle, true).contents.map((c) => c.description?.media).filter(Boolean));
+  #checkMedia(request: JingleRequest) {
+    const offered = new Set(this.#read.session(request, true).contents.map((c) => c.description?.media).filter(Boolean));
     const proposed = new Set(this.media);
     if (offered.size !== proposed.size || [...offered].some((m) => !proposed.has(m as CallMedia))) {
       this.#problem = "The caller started a different kind of call than it announced.";
@@ -703,136 +555,13 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  /** The description of a session-initiate/accept: one the codec refuses ends the call. */
-  #remoteSdp(jingle: Element): string {
-    try {
-      return jingleToSdp(jingle, { role: this.#role() });
-    } catch (error) {
-      throw this.#codecError(error, true);
-    }
-  }
-
-  /** Candidates inline in a session-initiate/accept the codec has already read (#remoteSdp). */
-  #readCandidates(jingle: Element): RemoteCandidate[] {
-    const candidates = jingleToCandidates(jingle, this.#remoteMids);
-    this.#countCandidates(candidates, false);
-    return candidates;
-  }
-
-  /**
-   * The candidates of a transport-info. One the codec refuses is answered and the call goes on:
-   * a transport we do not know is information we do not understand (§6.8), not a reason to end.
-   */
-  #readTrickled(jingle: Element): RemoteCandidate[] {
-    try {
-      return jingleToCandidates(jingle, this.#remoteMids);
-    } catch (error) {
-      if (error instanceof JingleCodecError && error.condition === "feature-not-implemented") throw JingleErrors.unsupportedInfo();
-      throw codecStanzaError(error);
-    }
-  }
-
-  /** Counts remote candidates against the session cap; `refuse`: a transport-info past it is not-acceptable. */
-  #countCandidates(candidates: readonly RemoteCandidate[], refuse: boolean) {
-    if (refuse && this.#remoteCandidateCount + candidates.length > CALL_LIMITS.remoteCandidates) {
-      throw JingleErrors.notAcceptable(`more than ${CALL_LIMITS.remoteCandidates} remote candidates in this session`);
-    }
-    this.#remoteCandidateCount += candidates.length;
-  }
-
-  /** The contents of a <jingle/> as the typed model; a codec error becomes the XEP-0166 reply. */
-  #remoteContents(jingle: Element): JingleContent[] {
-    return this.#readSession(jingle, true).contents;
-  }
-
-  /** `ends`: a session-initiate/accept the codec refuses ends the call; a bad content-add/-accept is only refused. */
-  #readSession(jingle: Element, ends: boolean): JingleSession {
-    try {
-      return jingleToSession(jingle);
-    } catch (error) {
-      throw this.#codecError(error, ends);
-    }
-  }
-
-  /** The peer's agreed contents changed and the browser has them: their candidates may go in. */
-  #setRemote(remote: JingleSession) {
-    this.#remote = remote;
-    this.#iceRestart.remoteChanged();
-    this.#remoteMids = remote.contents.map((c) => c.name);
-    for (const name of this.#remoteMids) this.#applied.add(name);
-  }
-
-  /** Adds remote candidates whose content the browser knows; keeps the others (and any earlier ones) for later. */
+  /** Adds remote candidates whose content the browser knows; the others wait for their description. */
   async #addCandidates(candidates: readonly RemoteCandidate[]) {
-    const all = [...this.#earlyCandidates, ...candidates];
-    const ready = all.filter((c) => this.#applied.has(c.sdpMid));
-    this.#earlyCandidates = all.filter((c) => !this.#applied.has(c.sdpMid));
+    const ready = this.#n.admitRemote(candidates);
     if (ready.length === 0) return;
     const peer = await this.#requirePeer();
-    const index = (c: RemoteCandidate) => this.#remoteMids.indexOf(c.sdpMid);
-    await Promise.all(ready.map((c) => peer.addCandidate({ ...c, sdpMLineIndex: index(c) >= 0 ? index(c) : c.sdpMLineIndex }).catch(() => undefined)));
-  }
-
-  /** The iq error for a codec refusal; with `ends` (session-initiate/accept only) the codec's reason also ends the call (§6.3.3). */
-  #codecError(error: unknown, ends: boolean): StanzaError {
-    if (ends && error instanceof JingleCodecError && error.terminateReason) {
-      const reason = error.terminateReason;
-      this.#problem = `The other side sent a description this client cannot use (${error.reason}).`;
-      this.#enqueue(() => this.#terminate(reason, "failed"));
-    }
-    return codecStanzaError(error);
-  }
-
-  #onLocalCandidate(candidate: IceCandidateInit | null) {
-    if (this.ended) return;
-    if (!candidate) {
-      this.#gathered = true;
-      this.#firstCandidate?.();
-      return;
-    }
-    this.#pendingLocal.push(candidate);
-    this.#firstCandidate?.();
-    if (this.#signalled) this.#scheduleFlush();
-  }
-
-  #scheduleFlush() {
-    this.#batchTimer ??= setTimeout(() => this.#flushCandidates(), this.#timeouts.trickleBatchMs);
-  }
-
-  /**
-   * The pending local candidates as a transport-info (null when none survive the TCP/mDNS
-   * filter). Candidates of a content the peer has not heard of yet (a content-add being built)
-   * stay pending.
-   */
-  #takeCandidates(): Element | null {
-    // A candidate of a generation our local description does not have yet (an ICE restart being
-    // applied) waits; one of a retired generation was dropped by #newIceGeneration.
-    const known = (c: IceCandidateInit) =>
-      this.#localContents.some((l) => l.name === c.sdpMid && (!c.usernameFragment || !l.transport?.ufrag || c.usernameFragment === l.transport.ufrag));
-    const batch = this.#pendingLocal.filter(known);
-    this.#pendingLocal = this.#pendingLocal.filter((c) => !known(c));
-    if (batch.length === 0) return null;
-    return candidateToJingle(batch, { contents: this.#localContents, sid: this.id, initiator: this.#initiator() });
-  }
-
-  /** XEP-0176 §6.1: candidates of one short window in one transport-info. */
-  #flushCandidates() {
-    clearTimeout(this.#batchTimer);
-    this.#batchTimer = undefined;
-    if (!this.#signalled || this.ended || this.#holdCandidates) return;
-    const jingle = this.#takeCandidates();
-    if (jingle) void this.#sendToPeer(jingle).catch(() => undefined);
-  }
-
-  /**
-   * An ICE restart begins: local candidates of the generation it replaces are dropped (the peer
-   * would take them for the new one) and remote candidates are counted afresh (the old ones are gone).
-   */
-  #newIceGeneration() {
-    for (const content of this.#localContents) if (content.transport?.ufrag) this.#retiredUfrags.add(content.transport.ufrag);
-    this.#pendingLocal = this.#pendingLocal.filter((c) => !c.usernameFragment || !this.#retiredUfrags.has(c.usernameFragment));
-    this.#remoteCandidateCount = 0;
-    this.#gathered = false;
+    // A candidate the browser refuses (a stale generation, an address it cannot use) is one path fewer, not an error.
+    await Promise.all(ready.map((c) => peer.addCandidate(c).catch(() => undefined)));
   }
 
   #onIceState(state: IceState) {
@@ -849,50 +578,32 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
 
   async #retract(reason: JingleReason) {
-    if (this.#state !== "proposed" && this.#state !== "ringing") return;
+    if (!RINGING_OUT.includes(this.#state)) return;
     this.#end("retracted", reason);
-    await this.#send(jmiMessage(this.peerBareJid, "retract", this.id, { reason }));
+    await this.#send(this.peerBareJid, "retract", reason);
   }
 
   /** session-terminate (if the session was signalled) and JMI finish, then end locally. */
   async #terminate(reason: JingleReason, state: "finished" | "failed") {
     if (this.ended) return;
-    const signalled = ["initiated", "initiating", "alerting", "accepting", "active", "incoming-session"].includes(this.#state);
+    const inSession = IN_SESSION.includes(this.#state);
     this.#end(state, reason);
-    if (signalled) await this.#sendJingle("session-terminate", [reasonElement(reason)]).catch(() => undefined);
+    if (inSession) await this.#sendToPeer({ action: "session-terminate", reason }).catch((error: unknown) => this.emit("iqError", "session-terminate", error));
     if (this.#jmi && this.#peerJid.includes("/")) {
-      await this.#send(jmiMessage(this.#peerJid, "finish", this.id, { reason }));
+      await this.#send(this.#peerJid, "finish", reason);
     }
   }
 
-  async #sendJingle(action: string, children: Element[]) {
-    const jingle = jingleElement(action, this.id, { initiator: this.#initiator() }, ...children);
-    await this.#sendToPeer(jingle);
+  /** Sends a Jingle request of this session to the peer's device (again while it is away, peer-away.ts). */
+  async #sendToPeer(body: JingleBody): Promise<void> {
+    const jingle = { ...body, sid: this.id, initiator: this.#initiator() } as OutgoingJingle;
+    const { peerAwayMs: awayMs, peerAwayRetryMs: retryMs } = this.#timeouts;
+    await sendWhilePeerAway(() => this.#signaling.sendJingle(this.#peerJid, jingle), { awayMs, retryMs, established: () => this.#established });
   }
 
-  /**
-   * Sends a Jingle iq to the peer. Once the session is established, a peer whose device is
-   * momentarily without a session (both clients reconnecting after a server restart: RFC 6120
-   * §10.5.4 service-unavailable for a full JID nobody holds) gets it again for a while; its
-   * client comes back under the same full JID (XmppConnection re-binds its resource).
-   */
-  async #sendToPeer(jingle: Element): Promise<Element> {
-    // Counted from when the peer was found away: the first attempt may itself have waited for our own reconnection.
-    let deadline: number | undefined;
-    for (;;) {
-      try {
-        return await this.#signaling.sendIq(jingleIq(this.#peerJid, jingle));
-      } catch (error) {
-        const away = error instanceof StanzaError && (error.condition === "service-unavailable" || error.condition === "recipient-unavailable");
-        deadline ??= Date.now() + this.#timeouts.peerAwayMs;
-        if (!away || !this.#established || Date.now() + this.#timeouts.peerAwayRetryMs > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, this.#timeouts.peerAwayRetryMs));
-      }
-    }
-  }
-
-  async #send(message: Element) {
-    await this.#signaling.sendMessage(message).catch(() => undefined);
+  /** A JMI message of this call; one that cannot be sent is lost with the connection (re-sent by it when it can). */
+  async #send(to: string, action: OutgoingJmi["action"], reason?: JingleReason) {
+    await this.#signaling.sendJmi(to, { action, id: this.id, reason }).catch(() => undefined);
   }
 
   #enqueue(task: () => Promise<void>) {
@@ -920,7 +631,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#transition(state);
     this.#endedAt = Date.now();
     this.#clearTimer();
-    clearTimeout(this.#batchTimer);
+    this.#trickle.stop();
     this.#iceRestart.stop();
     void this.#peer?.then((p) => p.close(), () => undefined);
   }

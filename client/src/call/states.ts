@@ -1,3 +1,7 @@
+import type { JingleAction, JingleReason, RtpMedia } from "../jingle/index.js";
+import type { JmiAction } from "../xmpp/jmi.js";
+
+export { isJingleAction, isJingleReason, JINGLE_ACTIONS, JINGLE_REASONS, type JingleAction, type JingleReason } from "../jingle/index.js";
 /**
  * The states of one call and the only transitions allowed between them, covering the
  * XEP-0353 ringing phase and the XEP-0166 session (modelled on Conversations'
@@ -59,6 +63,54 @@ export const VALID_TRANSITIONS: Record<CallState, readonly CallState[]> = {
   failed: [],
 };
 
+/** Outgoing, XEP-0353: no device proceeded yet, so a retract still stops the ringing. */
+export const RINGING_OUT: readonly CallState[] = ["proposed", "ringing"];
+/** Outgoing: our session-initiate is out, session-accept awaited. */
+export const AWAITING_ACCEPT: readonly CallState[] = ["initiated", "initiating", "alerting"];
+/** A Jingle session exists with the peer's device: ending the call takes a session-terminate. */
+export const IN_SESSION: readonly CallState[] = [...AWAITING_ACCEPT, "incoming-session", "accepting", "active"];
+
+/**
+ * The states in which the peer's Jingle action is in order (otherwise `<out-of-order/>`, XEP-0166
+ * §10). Actions not listed are taken in every state, or refused whatever the state
+ * (description-info, transport-replace…); session-terminate is checked against the transitions.
+ */
+export const JINGLE_ACCEPTED_IN: Partial<Record<JingleAction, readonly CallState[]>> = {
+  "session-initiate": ["proceeding"],
+  "session-accept": AWAITING_ACCEPT,
+  // Early ones (a StanzaJS caller trickles while we still ring) wait for the description.
+  "transport-info": IN_SESSION,
+  "content-add": ["active"],
+  "content-accept": ["active"],
+  "content-reject": ["active"],
+  "content-remove": ["active"],
+  "content-modify": ["active"],
+};
+
+export function acceptsJingle(state: CallState, action: JingleAction): boolean {
+  return JINGLE_ACCEPTED_IN[action]?.includes(state) ?? true;
+}
+
+/** The states in which a XEP-0353 message from the peer's device acts on the call. */
+export const JMI_ACCEPTED_IN: Record<JmiAction, readonly CallState[]> = {
+  propose: [],
+  ringing: ["proposed"],
+  proceed: RINGING_OUT,
+  accept: [],
+  reject: RINGING_OUT,
+  // A retract can cross our proceed on the wire (the caller gave up as we answered).
+  retract: ["incoming", "proceeding"],
+  finish: [...IN_SESSION, "proceeded", "proceeding"],
+};
+/** Our other device answered or declined (XEP-0353 §3.2, via carbons): only while we ring. */
+export const OWN_DEVICE_JMI_ACCEPTED_IN: readonly CallState[] = ["incoming"];
+
+/** Reasons a peer's session-terminate gives when the call broke rather than ended (XEP-0166 §7.4). */
+export const FAILURE_REASONS: ReadonlySet<JingleReason> = new Set<JingleReason>([
+  "connectivity-error", "failed-application", "failed-transport", "general-error", "media-error", "security-error",
+  "unsupported-applications", "unsupported-transports",
+]);
+
 export function canTransition(from: CallState, to: CallState): boolean {
   return VALID_TRANSITIONS[from].includes(to);
 }
@@ -67,34 +119,8 @@ export function isTerminal(state: CallState): state is TerminalState {
   return VALID_TRANSITIONS[state].length === 0;
 }
 
-/** XEP-0166 §7.4 reasons we send and understand. */
-export type JingleReason =
-  | "success"
-  | "decline"
-  | "busy"
-  | "timeout"
-  | "cancel"
-  | "connectivity-error"
-  | "failed-application"
-  | "failed-transport"
-  | "general-error"
-  | "security-error"
-  | "gone"
-  | "media-error"
-  | "unsupported-applications"
-  | "unsupported-transports";
-
-export const JINGLE_REASONS: readonly JingleReason[] = [
-  "success", "decline", "busy", "timeout", "cancel", "connectivity-error", "failed-application", "failed-transport",
-  "general-error", "security-error", "gone", "media-error", "unsupported-applications", "unsupported-transports",
-];
-
-export function isJingleReason(name: string): name is JingleReason {
-  return (JINGLE_REASONS as readonly string[]).includes(name);
-}
-
 /** The media of a call (XEP-0353 propose descriptions / XEP-0167 contents). */
-export type CallMedia = "audio" | "video";
+export type CallMedia = RtpMedia;
 
 export type CallDirection = "outgoing" | "incoming";
 

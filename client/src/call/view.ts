@@ -22,7 +22,18 @@ export type CallPhase =
  * towards the peer until the session is back, so the user sees "reconnecting"; the same while
  * a broken media path is being restored (`recovering`: ICE restart, ice-restart.ts).
  */
-export function deriveCallPhase(state: CallState, direction: CallDirection, ice: IceState, reason?: JingleReason, signalingUp = true, recovering = false): CallPhase {
+export interface CallSnapshot {
+  state: CallState;
+  direction: CallDirection;
+  iceState: IceState;
+  reason?: JingleReason | undefined;
+  /** Our XMPP session is up (default true). */
+  signalingUp?: boolean;
+  /** A broken media path is being restored (default false). */
+  recovering?: boolean;
+}
+
+export function deriveCallPhase({ state, direction, iceState: ice, reason, signalingUp = true, recovering = false }: CallSnapshot): CallPhase {
   switch (state) {
     case "proposed":
     case "initiating":

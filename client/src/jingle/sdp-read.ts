@@ -64,8 +64,9 @@ export function readSdp(sdp: string, opts: SdpReadOptions): SdpReadResult {
   const unmapped: string[] = [];
   for (const key of Object.keys(parsed)) if (!HANDLED_SESSION_FIELDS.has(key)) unmapped.push(`session ${key}`);
   const seen = new Set<string>();
+  const names = contentNames(parsed.media);
   const contents = parsed.media.map((media, index) => {
-    const content = readContent(parsed, media, index, opts, unmapped);
+    const content = readContent(parsed, media, names[index] ?? "", opts, unmapped);
     if (seen.has(content.name)) throw new JingleCodecError("duplicate-content", "two m= sections share one mid", { content: content.name });
     seen.add(content.name);
     return content;
@@ -79,16 +80,32 @@ export function readSdp(sdp: string, opts: SdpReadOptions): SdpReadResult {
   return { session, unmapped };
 }
 
+/**
+ * Content names, one per m= section: its a=mid (sdp-transform turns a=mid:0 into the number 0,
+ * CONVENTIONS pitfalls). An SDP without a=mid (RFC 4566/3264 examples, FreeSWITCH, endpoints older
+ * than BUNDLE) gets the media kind, as Dino and lib-jitsi-meet name their contents: `audio`,
+ * `video`, then `video-1`… for a second one, never a name another section already has. Written back
+ * as a=mid, so the SDP the peer's answer becomes names the same contents.
+ */
+export function contentNames(media: readonly { mid?: string | number; type: string }[]): string[] {
+  const taken = new Set(media.filter((m) => m.mid !== undefined).map((m) => String(m.mid).trim()));
+  return media.map((m) => {
+    if (m.mid !== undefined) return String(m.mid).trim();
+    const kind = String(m.type ?? "").trim() || "media";
+    let name = kind;
+    for (let n = 1; taken.has(name); n++) name = `${kind}-${n}`;
+    taken.add(name);
+    return name;
+  });
+}
+
 function readContent(
   session: SessionDescription,
   media: Media,
-  index: number,
+  name: string,
   opts: SdpReadOptions,
   unmapped: string[],
 ): JingleContent {
-  // sdp-transform turns a=mid:0 into the number 0 (CONVENTIONS pitfalls).
-  if (media.mid === undefined) throw new JingleCodecError("malformed-sdp", `m=${media.type} section #${index} has no a=mid`);
-  const name = String(media.mid).trim();
   checkContentName(name, true);
   const where = { content: name };
   for (const key of Object.keys(media)) {

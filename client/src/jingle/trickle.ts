@@ -1,11 +1,11 @@
 // Trickle ICE (XEP-0176 §6.1): a browser's RTCIceCandidateInit ⇄ a transport-info <jingle/>.
-import { Element } from "@xmpp/xml";
+import type { Element } from "@xmpp/xml";
 import { formatCandidateString, keepCandidate, parseCandidateString, type CandidateFilter } from "./candidate.js";
 import { JingleCodecError } from "./errors.js";
-import type { IceCandidate, JingleRole } from "./model.js";
+import type { IceCandidate, JingleContent, JingleRole, JingleSession } from "./model.js";
+import { writeJingleRequest } from "./request.js";
 import { readJingle } from "./xml-read.js";
-import { NS_JINGLE } from "./namespaces.js";
-import { writeTransport, type JingleAttributes } from "./xml-write.js";
+import type { JingleAttributes } from "./xml-write.js";
 
 /** Structurally the DOM's RTCIceCandidateInit, so this module needs no DOM types. */
 export interface IceCandidateInit {
@@ -27,7 +27,7 @@ export interface TrickleContext extends CandidateFilter, Omit<JingleAttributes, 
   contents: readonly TrickleContent[];
 }
 
-function contentFor(init: IceCandidateInit, ctx: TrickleContext): TrickleContent {
+function contentFor(init: IceCandidateInit, ctx: { contents: readonly TrickleContent[] }): TrickleContent {
   const byMid = init.sdpMid != null ? ctx.contents.find((c) => c.name === init.sdpMid) : undefined;
   const byIndex = init.sdpMLineIndex != null ? ctx.contents[init.sdpMLineIndex] : undefined;
   const content = byMid ?? byIndex;
@@ -38,11 +38,12 @@ function contentFor(init: IceCandidateInit, ctx: TrickleContext): TrickleContent
 }
 
 /**
- * Local candidates → one transport-info (several candidates may share it, XEP-0176 §6.1).
- * Returns null when nothing is left to send: the end-of-candidates marker (empty string), or
+ * Local candidates placed in the contents they belong to, as the model of a transport-info (or
+ * to go inline in session-initiate/accept, XEP-0176 §6.1): each content with its ufrag/pwd and
+ * the candidates kept. Null when nothing is left: the end-of-candidates marker (empty string), or
  * candidates filtered out for Jingle peers (TCP, mDNS).
  */
-export function candidateToJingle(inits: IceCandidateInit | readonly IceCandidateInit[], ctx: TrickleContext): Element | null {
+export function placeCandidates(inits: IceCandidateInit | readonly IceCandidateInit[], ctx: CandidateFilter & { contents: readonly TrickleContent[] }): JingleSession | null {
   const byContent = new Map<TrickleContent, IceCandidate[]>();
   for (const init of Array.isArray(inits) ? inits : [inits as IceCandidateInit]) {
     if (!init.candidate) continue;
@@ -54,14 +55,19 @@ export function candidateToJingle(inits: IceCandidateInit | readonly IceCandidat
     byContent.set(content, list);
   }
   if (byContent.size === 0) return null;
-  const jingle = new Element("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid: ctx.sid, initiator: ctx.initiator, responder: ctx.responder });
-  for (const [content, candidates] of byContent) {
-    // transport-info carries no senders (XEP-0166 §7.2.15).
-    const el = jingle.cnode(new Element("content", { creator: content.creator ?? "initiator", name: content.name }));
-    // INTEROP: ufrag (and pwd) on every transport-info, so the peer can tell an ICE restart.
-    writeTransport(el, { ufrag: content.transport?.ufrag, pwd: content.transport?.pwd, fingerprints: [], candidates });
-  }
-  return jingle;
+  const contents = [...byContent].map(([content, candidates]): JingleContent => ({
+    name: content.name,
+    creator: content.creator ?? "initiator",
+    senders: "both",
+    transport: { ufrag: content.transport?.ufrag, pwd: content.transport?.pwd, fingerprints: [], candidates },
+  }));
+  return { contents, groups: [] };
+}
+
+/** Local candidates → one transport-info (several candidates may share it, XEP-0176 §6.1), or null (see placeCandidates). */
+export function candidateToJingle(inits: IceCandidateInit | readonly IceCandidateInit[], ctx: TrickleContext): Element | null {
+  const session = placeCandidates(inits, ctx);
+  return session && writeJingleRequest({ action: "transport-info", sid: ctx.sid, initiator: ctx.initiator, responder: ctx.responder, session });
 }
 
 export interface RemoteCandidate {
@@ -77,7 +83,11 @@ export interface RemoteCandidate {
  * always mux RTCP (INTEROP: Dino sends component 2 anyway).
  */
 export function jingleToCandidates(jingle: Element, mids: readonly string[] = []): RemoteCandidate[] {
-  const session = readJingle(jingle, { requireDescription: false, requireTransport: false });
+  return sessionCandidates(readJingle(jingle, { requireDescription: false, requireTransport: false }), mids);
+}
+
+/** The candidates in a session's transports as inits for addIceCandidate (component 1 only, see jingleToCandidates). */
+export function sessionCandidates(session: JingleSession, mids: readonly string[] = []): RemoteCandidate[] {
   const out: RemoteCandidate[] = [];
   for (const content of session.contents) {
     const index = mids.indexOf(content.name);
@@ -105,7 +115,11 @@ export interface IceCredentials {
  * ufrag are left out). New ones are how a peer signals an ICE restart (docs/interop.md).
  */
 export function jingleToCredentials(jingle: Element): Map<string, IceCredentials> {
-  const session = readJingle(jingle, { requireDescription: false, requireTransport: false });
+  return sessionCredentials(readJingle(jingle, { requireDescription: false, requireTransport: false }));
+}
+
+/** The credentials each content's transport states, by content name (see jingleToCredentials). */
+export function sessionCredentials(session: JingleSession): Map<string, IceCredentials> {
   const out = new Map<string, IceCredentials>();
   for (const content of session.contents) {
     const ufrag = content.transport?.ufrag;
@@ -120,10 +134,13 @@ export function jingleToCredentials(jingle: Element): Map<string, IceCredentials
  * the DTLS association outlives the restart (RFC 8842 §4).
  */
 export function credentialsToJingle(ctx: Omit<TrickleContext, keyof CandidateFilter>): Element {
-  const jingle = new Element("jingle", { xmlns: NS_JINGLE, action: "transport-info", sid: ctx.sid, initiator: ctx.initiator, responder: ctx.responder });
-  for (const content of ctx.contents) {
-    const el = jingle.cnode(new Element("content", { creator: content.creator ?? "initiator", name: content.name }));
-    writeTransport(el, { ufrag: content.transport?.ufrag, pwd: content.transport?.pwd, fingerprints: [], candidates: [] });
-  }
-  return jingle;
+  return writeJingleRequest({ action: "transport-info", sid: ctx.sid, initiator: ctx.initiator, responder: ctx.responder, session: credentialsSession(ctx.contents) });
+}
+
+/** The model of an ICE restart offer (credentialsToJingle): every content with its credentials and no candidate. */
+export function credentialsSession(contents: readonly TrickleContent[]): JingleSession {
+  return {
+    contents: contents.map((c) => ({ name: c.name, creator: c.creator ?? "initiator", senders: "both", transport: { ufrag: c.transport?.ufrag, pwd: c.transport?.pwd, fingerprints: [], candidates: [] } })),
+    groups: [],
+  };
 }

@@ -124,8 +124,13 @@ function readParameters(el: Element, where: JingleCodecLocation): Parameter[] {
     if (/[\s;=]/.test(name) || (value !== undefined && value.includes(";"))) {
       throw new JingleCodecError("invalid-attribute", `<parameter name=${JSON.stringify(name.slice(0, 40))}/> would not survive as an fmtp parameter`, where);
     }
-    // StanzaJS writes RED's `111/111` as a nameless <parameter name='111/111'/>: keep it as a token.
-    if (name === "") out.push({ name: value?.trim() ?? "" });
+    // A value-only <parameter value='111/111'/> (lib-jitsi-meet, ours) and StanzaJS's
+    // <parameter name='111/111'/> are both a token without `=` (RED, DTMF ranges): one form in the model.
+    if (name === "") {
+      const tokenValue = value?.trim() ?? "";
+      if (/[\s=]/.test(tokenValue)) throw new JingleCodecError("invalid-attribute", `nameless <parameter value=${JSON.stringify(tokenValue.slice(0, 40))}/> would not survive as an fmtp token`, where);
+      out.push({ name: tokenValue });
+    }
     else if (value === undefined) out.push({ name });
     else out.push({ name, value: value.trim() });
   }

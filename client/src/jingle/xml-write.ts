@@ -58,10 +58,23 @@ export function writeContent(parent: Element, content: JingleContent, withDescri
 
 function writeParameters(parent: Element, params: Parameter[], ns?: string): void {
   for (const p of params) {
-    // INTEROP: Conversations throws on nameless parameters, so emit only name=value pairs.
     if (p.value === undefined) continue;
     child(parent, "parameter", { xmlns: ns, name: p.name, value: p.value });
   }
+}
+
+/**
+ * fmtp parameters of a payload type. A token without `=` (RED `111/111`, RFC 2198; DTMF `0-15`,
+ * RFC 4733) has no name: it goes out as `<parameter value='111/111'/>`, the form lib-jitsi-meet
+ * and Movim write and read, and that Conversations turns back into `a=fmtp:63 111/111` when it is
+ * the payload type's only parameter (as browsers always write RED and DTMF). Conversations throws
+ * on a nameless parameter among named ones and on StanzaJS's `<parameter name='111/111'/>` (no
+ * value), so such a token mixed with name=value pairs is left out (docs/interop.md).
+ */
+function writeFmtp(parent: Element, params: Parameter[]): void {
+  const only = params.length === 1 ? params[0] : undefined;
+  if (only && only.value === undefined) child(parent, "parameter", { value: only.name });
+  else writeParameters(parent, params);
 }
 
 function writeFeedback(parent: Element, feedback: RtcpFeedback[], trrInt: number | undefined): void {
@@ -71,7 +84,7 @@ function writeFeedback(parent: Element, feedback: RtcpFeedback[], trrInt: number
 
 function writePayloadType(parent: Element, pt: PayloadType): void {
   const el = child(parent, "payload-type", { ...writeRows(PAYLOAD_ROWS, pt, "xml"), ptime: pt.ptime, maxptime: pt.maxptime });
-  writeParameters(el, pt.parameters);
+  writeFmtp(el, pt.parameters);
   writeFeedback(el, pt.feedback, pt.trrInt);
 }
 

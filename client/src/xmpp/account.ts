@@ -1,7 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import { bareJid, XmppConnection, type ConnectionOptions, type ConnectionState } from "./connection.js";
-import { callability, Disco, type Callability } from "./disco.js";
+import { callability, Disco, mayDiscover, type Callability } from "./disco.js";
 import { TypedEmitter } from "./emitter.js";
 import { IceServerSource } from "./extdisco.js";
 import { NS_CARBONS } from "./ns.js";
@@ -34,6 +34,12 @@ export interface AccountEvents {
   online: [info: { jid: string; resumed: boolean }];
 }
 
+/** The user's choices the xmpp layer applies (the same flag the call layer reads). */
+export interface AccountPolicy {
+  /** People who are not contacts may call, and so may read our disco#info. */
+  allowStrangers(): boolean;
+}
+
 /** The own presence we send (RFC 6121 §4.7.2.1). */
 export type OwnAvailability = Exclude<Availability, "offline">;
 
@@ -49,11 +55,18 @@ export class XmppAccount extends TypedEmitter<AccountEvents> {
   #presence: PresenceTable = new Map();
   #own: OwnAvailability = "online";
 
-  private constructor(connection: XmppConnection) {
+  private constructor(connection: XmppConnection, policy: AccountPolicy) {
     super();
     this.connection = connection;
     this.roster = new Roster(connection);
-    this.disco = new Disco(connection);
+    const access = {
+      get ownJid() {
+        return connection.jid;
+      },
+      subscriptionOf: (bare: string) => this.roster.get(bare)?.subscription,
+      allowStrangers: () => policy.allowStrangers(),
+    };
+    this.disco = new Disco(connection, { mayQuery: (from) => mayDiscover(from, access) });
     this.iceServers = new IceServerSource(connection);
     connection.on("state", (state) => this.emit("state", state));
     connection.on("stanza", (stanza) => this.#onStanza(stanza));
@@ -64,9 +77,9 @@ export class XmppAccount extends TypedEmitter<AccountEvents> {
   }
 
   /** Connects, loads the roster, announces presence with caps, fetches ICE servers. */
-  static async signIn(options: ConnectionOptions): Promise<XmppAccount> {
+  static async signIn(options: ConnectionOptions, policy: AccountPolicy = { allowStrangers: () => false }): Promise<XmppAccount> {
     const connection = await XmppConnection.connect(options);
-    const account = new XmppAccount(connection);
+    const account = new XmppAccount(connection, policy);
     await account.#onOnline(false);
     return account;
   }

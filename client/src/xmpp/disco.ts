@@ -1,6 +1,7 @@
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import { TypedEmitter } from "./emitter.js";
+import { StanzaError } from "./errors.js";
 import {
   NS_CAPS,
   NS_DISCO_INFO,
@@ -125,7 +126,7 @@ export interface DiscoPort {
     type: "get",
     ns: string,
     name: string,
-    handler: (request: { element: Element }) => Element | undefined,
+    handler: (request: { element: Element; from: string }) => Element | undefined,
   ): void;
 }
 
@@ -135,27 +136,90 @@ export interface DiscoEvents {
   features: [jid: string, features: readonly string[]];
 }
 
+/** Who may read our disco#info: what XEP-0030 §8 lets through, decided by the account. */
+export interface DiscoAccess {
+  /** Our own full JID. */
+  ownJid: string;
+  /** The presence subscription of a bare JID in our roster (RFC 6121 §2.1.2.5), if any. */
+  subscriptionOf(bare: string): string | undefined;
+  /** The user lets people who are not contacts call (and so discover) them. */
+  allowStrangers(): boolean;
+}
+
 /**
- * Answers disco#info about us (with or without the caps node: Dino asks without it) and
- * learns contacts' features, through caps (cached per verification string, checked against
- * the hash) or plain disco#info for entities that send no caps.
+ * XEP-0030 §8: a target answers disco#info only to those allowed to see its presence, i.e. those
+ * holding a `from` or `both` subscription in its roster; anyone else must learn nothing, not
+ * even that a resource is online. Our own resources and our server may always ask, and anyone may
+ * when the user lets strangers call.
+ */
+export function mayDiscover(from: string, access: DiscoAccess): boolean {
+  const own = bareJid(access.ownJid);
+  const bare = bareJid(from);
+  if (from === "" || bare === own || bare === own.slice(own.indexOf("@") + 1)) return true;
+  if (access.allowStrangers()) return true;
+  const subscription = access.subscriptionOf(bare);
+  return subscription === "from" || subscription === "both";
+}
+
+function bareJid(jid: string): string {
+  const slash = jid.indexOf("/");
+  return slash === -1 ? jid : jid.slice(0, slash);
+}
+
+export interface DiscoOptions {
+  info?: DiscoInfo;
+  /** How long one disco#info may take before the next resource announcing the same ver is asked. */
+  timeoutMs?: number;
+  /** Whether `from` may read our disco#info; everyone when absent. */
+  mayQuery?: (from: string) => boolean;
+}
+
+type Features = readonly string[] | undefined;
+
+/** One caps ver being learnt: the resources announcing it, and which of them were asked. */
+interface VerLookup {
+  node: string;
+  waiting: Map<string, (features: Features) => void>;
+  promises: Map<string, Promise<Features>>;
+  tried: Set<string>;
+  running: boolean;
+  /** The resource being asked, and how to stop waiting for it once it went offline. */
+  asking?: { jid: string; giveUp: () => void };
+}
+
+/**
+ * Answers disco#info about us (with or without the caps node: Dino asks without it) to those
+ * allowed to see our presence, and learns contacts' features, through caps (cached per
+ * verification string once the hash verifies, XEP-0115 §5.4) or plain disco#info for entities
+ * that send no caps.
+ *
+ * One ver is asked of one resource at a time; a resource that times out or errs (a closed
+ * browser whose session is still resumable keeps its presence for minutes) hands the question
+ * to the next resource announcing the same ver, newest presence first. Nothing is remembered of
+ * a failure: the next presence with that ver asks again.
  */
 export class Disco extends TypedEmitter<DiscoEvents> {
   readonly #port: DiscoPort;
   readonly #info: DiscoInfo;
+  readonly #timeoutMs: number;
   readonly #byVer = new Map<string, readonly string[]>();
   readonly #byJid = new Map<string, readonly string[]>();
-  readonly #inflight = new Map<string, Promise<readonly string[] | undefined>>();
+  readonly #lookups = new Map<string, VerLookup>();
+  readonly #inflight = new Map<string, Promise<Features>>();
   #ver = "";
 
-  constructor(port: DiscoPort, info: DiscoInfo = OWN_INFO) {
+  constructor(port: DiscoPort, options: DiscoOptions = {}) {
     super();
     this.#port = port;
-    this.#info = info;
-    port.handleIq("get", NS_DISCO_INFO, "query", ({ element }) => {
+    this.#info = options.info ?? OWN_INFO;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    const mayQuery = options.mayQuery ?? (() => true);
+    port.handleIq("get", NS_DISCO_INFO, "query", ({ element, from }) => {
+      // XEP-0030 §8, RFC 6121 §8.5.3.2.1: what the server answers for a resource that is offline.
+      if (!mayQuery(from)) throw new StanzaError("service-unavailable", "cancel", "");
       const node = element.attrs.node;
-      // XEP-0115 §6.2: answer for node#ver; any other node is not ours.
-      if (node !== undefined && node !== `${CAPS_NODE}#${this.#ver}`) return undefined;
+      // XEP-0115 §6.2: answer for node#ver; any other node is unknown here (XEP-0030 §7).
+      if (node !== undefined && node !== `${CAPS_NODE}#${this.#ver}`) throw new StanzaError("item-not-found", "cancel", "");
       return discoInfoElement(this.#info, node);
     });
   }
@@ -171,35 +235,86 @@ export class Disco extends TypedEmitter<DiscoEvents> {
     return this.#byJid.get(jid);
   }
 
+  /** The resource went offline: its features are dropped and no answer will be recorded for it. */
   forget(jid: string): void {
     this.#byJid.delete(jid);
+    this.#inflight.delete(jid);
+    for (const lookup of this.#lookups.values()) {
+      // Asking a resource that is gone would only run into the timeout: the next one is asked now.
+      if (lookup.asking?.jid === jid) lookup.asking.giveUp();
+      lookup.waiting.get(jid)?.(undefined);
+      lookup.waiting.delete(jid);
+      lookup.promises.delete(jid);
+    }
   }
 
   /** Learns the features of a resource that just sent available presence. */
-  async learn(jid: string, caps: CapsInfo | undefined): Promise<readonly string[] | undefined> {
-    const cached = caps && caps.hash === "sha-1" ? this.#byVer.get(caps.ver) : undefined;
-    if (cached) return this.#record(jid, cached);
-    const key = caps ? `ver:${caps.ver}` : `jid:${jid}`;
-    let pending = this.#inflight.get(key);
-    if (!pending) {
-      pending = this.#query(jid, caps).finally(() => this.#inflight.delete(key));
-      this.#inflight.set(key, pending);
+  learn(jid: string, caps: CapsInfo | undefined): Promise<Features> {
+    if (!caps || caps.hash !== "sha-1") return this.#learnAlone(jid, caps);
+    const cached = this.#byVer.get(caps.ver);
+    if (cached) return Promise.resolve(this.#record(jid, cached));
+    let lookup = this.#lookups.get(caps.ver);
+    if (!lookup) {
+      lookup = { node: caps.node, waiting: new Map(), promises: new Map(), tried: new Set(), running: false };
+      this.#lookups.set(caps.ver, lookup);
     }
-    const features = await pending;
-    return features && this.#record(jid, features);
+    // A fresh presence is a fresh chance, even for a resource that failed before.
+    lookup.tried.delete(jid);
+    let promise = lookup.promises.get(jid);
+    if (!promise) {
+      const waiting = lookup.waiting;
+      promise = new Promise<Features>((resolve) => waiting.set(jid, resolve));
+      lookup.promises.set(jid, promise);
+    }
+    if (!lookup.running) void this.#lookUp(caps.ver, lookup);
+    return promise;
   }
 
-  async #query(jid: string, caps: CapsInfo | undefined): Promise<readonly string[] | undefined> {
-    try {
-      const node = caps ? `${caps.node}#${caps.ver}` : undefined;
-      const query = await this.#port.iqGet(xml("query", { xmlns: NS_DISCO_INFO, node }), jid, 10_000);
-      if (!query) return undefined;
-      const info = readDiscoInfo(query);
-      // Only cache by ver if the hash verifies (XEP-0115 §5.4); forms would need the full algorithm.
-      if (caps && caps.hash === "sha-1" && !info.hasForms && (await capsHash(info)) === caps.ver) {
-        this.#byVer.set(caps.ver, info.features);
+  async #lookUp(ver: string, lookup: VerLookup): Promise<void> {
+    lookup.running = true;
+    for (;;) {
+      // Newest presence first: a stale, still-resumable session announced itself earlier.
+      const jid = [...lookup.waiting.keys()].filter((j) => !lookup.tried.has(j)).at(-1);
+      if (jid === undefined) break;
+      lookup.tried.add(jid);
+      const offline = new Promise<undefined>((resolve) => (lookup.asking = { jid, giveUp: () => resolve(undefined) }));
+      const info = await Promise.race([this.#ask(jid, `${lookup.node}#${ver}`), offline]);
+      lookup.asking = undefined;
+      if (!info) continue;
+      if (!info.hasForms && (await capsHash(info)) === ver) {
+        this.#byVer.set(ver, info.features);
+        this.#lookups.delete(ver);
+        for (const [waiter, resolve] of lookup.waiting) resolve(this.#record(waiter, info.features));
+        return;
       }
-      return info.features;
+      // It answered but not for that ver (forged or buggy caps): its own features, no one else's.
+      const resolve = lookup.waiting.get(jid);
+      lookup.waiting.delete(jid);
+      lookup.promises.delete(jid);
+      resolve?.(this.#record(jid, info.features));
+    }
+    this.#lookups.delete(ver);
+    for (const resolve of lookup.waiting.values()) resolve(undefined);
+  }
+
+  /** A resource without (SHA-1) caps: asked on its own, nothing shared. */
+  #learnAlone(jid: string, caps: CapsInfo | undefined): Promise<Features> {
+    const inflight = this.#inflight.get(jid);
+    if (inflight) return inflight;
+    const pending: Promise<Features> = this.#ask(jid, caps && `${caps.node}#${caps.ver}`).then((info) => {
+      if (this.#inflight.get(jid) !== pending) return undefined; // went offline meanwhile
+      this.#inflight.delete(jid);
+      return info && this.#record(jid, info.features);
+    });
+    this.#inflight.set(jid, pending);
+    return pending;
+  }
+
+  /** disco#info of one full JID; undefined on timeout, error or an empty answer. */
+  async #ask(jid: string, node: string | undefined): Promise<(DiscoInfo & { hasForms: boolean }) | undefined> {
+    try {
+      const query = await this.#port.iqGet(xml("query", { xmlns: NS_DISCO_INFO, node }), jid, this.#timeoutMs);
+      return query ? readDiscoInfo(query) : undefined;
     } catch {
       return undefined;
     }

@@ -34,22 +34,32 @@ export function readServices(services: Element): ExternalService[] {
 /**
  * XEP-0215 services → RTCIceServer[]. Skips, as Conversations does, services without a
  * host, port or udp/tcp transport, `turns` over udp, and TURN without credentials.
+ *
+ * Kept minimal: ejabberd announces STUN once per transport (udp and tcp give the same
+ * `stun:` URL) and TURN once per transport with one credential, and Firefox warns that five or
+ * more servers slow gathering. Identical URLs are listed once, and URLs that share credentials
+ * (all STUN URLs; TURN URLs with the same username and password) form one RTCIceServer with a
+ * `urls` list (WebRTC 1.0 §4.2.2), in the order the server listed them.
  */
 export function toIceServers(services: readonly ExternalService[]): RTCIceServer[] {
-  const servers: RTCIceServer[] = [];
+  const byCredentials = new Map<string, { urls: string[]; username?: string; credential?: string }>();
   for (const s of services) {
     if (!["stun", "stuns", "turn", "turns"].includes(s.type)) continue;
     if (!s.host || !s.port || (s.transport !== "udp" && s.transport !== "tcp")) continue;
     if (s.type === "turns" && s.transport === "udp") continue;
     const host = s.host.includes(":") && !s.host.startsWith("[") ? `[${s.host}]` : s.host;
-    if (s.type === "stun" || s.type === "stuns") {
-      servers.push({ urls: `${s.type}:${host}:${s.port}` });
-      continue;
+    const stun = s.type === "stun" || s.type === "stuns";
+    if (!stun && (!s.username || !s.password)) continue;
+    const url = stun ? `${s.type}:${host}:${s.port}` : `${s.type}:${host}:${s.port}?transport=${s.transport}`;
+    const key = stun ? "" : JSON.stringify([s.username, s.password]);
+    let server = byCredentials.get(key);
+    if (!server) {
+      server = stun ? { urls: [] } : { urls: [], username: s.username, credential: s.password };
+      byCredentials.set(key, server);
     }
-    if (!s.username || !s.password) continue;
-    servers.push({ urls: `${s.type}:${host}:${s.port}?transport=${s.transport}`, username: s.username, credential: s.password });
+    if (!server.urls.includes(url)) server.urls.push(url);
   }
-  return servers;
+  return [...byCredentials.values()].map((server) => ({ ...server, urls: server.urls.length === 1 ? server.urls[0]! : server.urls }));
 }
 
 /** When to ask again: half way to the earliest expiry (Dino broke at 24 h by not doing so). */

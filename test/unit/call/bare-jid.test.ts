@@ -5,9 +5,10 @@
 // the caller-side fuzz run (caller-fuzz.test.ts).
 import { describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
-import { jmiMessage } from "../../../client/src/call/jmi.js";
+import { jmiMessage } from "../../../client/src/xmpp/jmi.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { FakeNetwork, until } from "./fakes.js";
+import { deliverJingle, deliverMessage } from "../../../client/src/app/call-stanzas.js";
 
 const NS_JINGLE = "urn:xmpp:jingle:1";
 
@@ -40,19 +41,19 @@ describe("stanzas from the callee's bare JID before a device proceeds", () => {
   it.each(["session-info", "transport-info", "session-accept", "session-terminate"])("a %s for the call gets unknown-session (was a result or out-of-order)", async (action) => {
     const { alice, call } = await proposed();
     const jingle = xml("jingle", { xmlns: NS_JINGLE, action, sid: call.id });
-    expect(answer(() => alice.manager.handleJingle("bob@x", jingle))).toBe("item-not-found/unknown-session");
+    expect(answer(() => deliverJingle(alice.manager, "bob@x", jingle))).toBe("item-not-found/unknown-session");
     expect(call.state).toBe("proposed");
   });
 
   it("a JMI reject does not end the call (was: rejected with busy)", async () => {
     const { alice, call } = await proposed();
-    alice.manager.handleMessage(fromBare("reject", call.id));
+    deliverMessage(alice.manager, fromBare("reject", call.id));
     expect(call.state).toBe("proposed");
   });
 
   it("a JMI proceed does not send our offer to the bare JID (was: session-initiate to bob@x)", async () => {
     const { net, alice, call } = await proposed();
-    alice.manager.handleMessage(fromBare("proceed", call.id));
+    deliverMessage(alice.manager, fromBare("proceed", call.id));
     await new Promise((r) => setTimeout(r, 30));
     expect(call.state).toBe("proposed");
     expect(net.jingleActions("alice@x/web")).toEqual([]);
@@ -62,11 +63,11 @@ describe("stanzas from the callee's bare JID before a device proceeds", () => {
     const { net, alice, call } = await proposed();
     const ringing = jmiMessage("alice@x/web", "ringing", call.id);
     ringing.attrs.from = "bob@x/dev1";
-    alice.manager.handleMessage(ringing);
+    deliverMessage(alice.manager, ringing);
     expect(call.state).toBe("ringing");
     const proceed = jmiMessage("alice@x/web", "proceed", call.id);
     proceed.attrs.from = "bob@x/dev1";
-    alice.manager.handleMessage(proceed);
+    deliverMessage(alice.manager, proceed);
     await until(() => net.jingleActions("alice@x/web").includes("session-initiate"), "session-initiate sent");
     expect(call.peerJid).toBe("bob@x/dev1");
   });

@@ -11,7 +11,7 @@ import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
 import { CallManager } from "../../../client/src/call/manager.js";
-import { jmiMessage, readJmi } from "../../../client/src/call/jmi.js";
+import { jmiMessage, readJmi } from "../../../client/src/xmpp/jmi.js";
 import type { CallSession } from "../../../client/src/call/session.js";
 import { canTransition, type CallMedia, type CallState } from "../../../client/src/call/states.js";
 import { jingleToCandidates, sdpToJingle } from "../../../client/src/jingle/index.js";
@@ -27,6 +27,8 @@ import {
   AWAITING_ACCEPT, bareOf, expectedAnswer, firstGeneration, NS_JINGLE, NS_RTP_INFO, readDescription, sameAnswer, terminatedState, terminateReason,
   track, UNKNOWN_SESSION, type Answer, type Expected, type IceGeneration, type SessionView,
 } from "./fuzz-oracle.js";
+import { deliverMessage } from "../../../client/src/app/call-stanzas.js";
+import { stanzaSignaling } from "../../../client/src/app/call-stanzas.js";
 
 export const US = "alice@x/web";
 export const CALLEE = "bob@x";
@@ -105,16 +107,16 @@ export class CallerWorld {
     let n = 0;
     const record = (stanza: Element) => this.sent.push({ to: stanza.attrs["to"] ?? "", stanza });
     this.manager = new CallManager({
-      signaling: {
+      signaling: stanzaSignaling({
         jid: US,
-        sendMessage: async (m) => {
+        send: async (m) => {
           record(m);
         },
-        sendIq: async (iq) => {
+        request: async (iq) => {
           record(iq);
           return xml("iq", { type: "result", id: iq.attrs["id"] });
         },
-      },
+      }),
       policy: { isTrusted: (bare) => TRUSTED.has(bare), allowStrangers: false },
       iceServers: () => [],
       timeouts: { trickleBatchMs: 1 },
@@ -155,14 +157,14 @@ function deviceMessage(action: "ringing" | "proceed" | "reject", id: string): El
 export async function callerIn(phase: Phase, media: readonly CallMedia[]): Promise<CallerWorld> {
   const w = new CallerWorld();
   const first = await w.manager.call(CALLEE, media);
-  w.manager.handleMessage(deviceMessage("reject", first.id));
+  deliverMessage(w.manager, deviceMessage("reject", first.id));
   if (first.state !== "rejected") throw new Error(`setup: the declined call is ${first.state}`);
   w.endedSids.add(first.id);
   const direct = phase === "initiating" || phase === "alerting";
   w.viaJmi = !direct;
   w.call = await w.manager.call(direct ? DEVICE : CALLEE, media);
-  if (phase === "ringing") w.manager.handleMessage(deviceMessage("ringing", w.call.id));
-  if (phase === "proceeded" || phase === "initiated" || phase === "active") w.manager.handleMessage(deviceMessage("proceed", w.call.id));
+  if (phase === "ringing") deliverMessage(w.manager, deviceMessage("ringing", w.call.id));
+  if (phase === "proceeded" || phase === "initiated" || phase === "active") deliverMessage(w.manager, deviceMessage("proceed", w.call.id));
   if (phase === "proceeded") return w;
   await settle();
   if (phase === "alerting") deliverIq(w, DEVICE, xml("jingle", { xmlns: NS_JINGLE, action: "session-info", sid: w.call.id }, xml("ringing", { xmlns: NS_RTP_INFO })));
@@ -429,7 +431,7 @@ export async function runCallerCase(w: CallerWorld, seed: number): Promise<CaseO
   } else {
     effect = jmiEffect(w, c.stanza);
     try {
-      w.manager.handleMessage(c.stanza);
+      deliverMessage(w.manager, c.stanza);
     } catch (error) {
       problems.push(`threw ${String(error).slice(0, 200)}`);
     }

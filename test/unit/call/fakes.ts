@@ -14,6 +14,8 @@ import type { CallSignaling, CallTimeouts } from "../../../client/src/call/sessi
 import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
 import { bareJid } from "../../../client/src/xmpp/connection.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
+import { deliverJingle, deliverMessage } from "../../../client/src/app/call-stanzas.js";
+import { stanzaSignaling } from "../../../client/src/app/call-stanzas.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "sdp");
 // Captured from this machine's Chromium (see test/fixtures/capture-chromium-sdp.ts).
@@ -212,7 +214,7 @@ export class FakeNetwork {
     const stamped = parse(message.toString());
     stamped.attrs.from = from;
     const targets = to.includes("/") ? [this.devices.get(to)].filter((d): d is Device => !!d?.online) : this.resourcesOf(to);
-    const deliver = (device: Device, el: Element) => setTimeout(() => device.manager.handleMessage(el), 0);
+    const deliver = (device: Device, el: Element) => setTimeout(() => deliverMessage(device.manager, el), 0);
     for (const t of targets) deliver(t, stamped);
     // XEP-0280: sent carbons to the sender's other devices; received carbons to the recipient's others.
     for (const d of this.resourcesOf(bareJid(from))) {
@@ -233,7 +235,7 @@ export class FakeNetwork {
     const jingle = iq.getChild("jingle", "urn:xmpp:jingle:1");
     if (!jingle) throw new StanzaError("bad-request", "modify", "");
     try {
-      target.manager.handleJingle(from, jingle);
+      deliverJingle(target.manager, from, jingle);
       const result = xml("iq", { type: "result", id: iq.attrs.id, from: target.jid, to: from });
       this.log.push({ from: target.jid, stanza: result });
       return result;
@@ -272,6 +274,8 @@ export interface DeviceOptions {
   lateCandidatesMs?: number;
   /** The media the browser offers regardless of the call's (a client that offers more than it proposed). */
   offerMedia?: CallMedia[];
+  /** Another peer than the plain FakePeer (e.g. one negotiating codecs as a given browser does). */
+  createPeer?: (options: PeerOptions) => FakePeer;
 }
 
 export class Device {
@@ -279,11 +283,11 @@ export class Device {
   readonly peers: FakePeer[] = [];
   online = true;
   constructor(network: FakeNetwork, readonly jid: string, options: DeviceOptions) {
-    const signaling: CallSignaling = {
+    const signaling: CallSignaling = stanzaSignaling({
       jid,
-      sendMessage: async (m) => network.routeMessage(jid, m),
-      sendIq: (iq) => network.routeIq(jid, iq),
-    };
+      send: async (m) => network.routeMessage(jid, m),
+      request: (iq) => network.routeIq(jid, iq),
+    });
     const policy: CallPolicy = { isTrusted: (b) => (options.trusted ?? []).includes(b), allowStrangers: options.allowStrangers ?? false };
     let n = 0;
     this.manager = new CallManager({
@@ -293,7 +297,7 @@ export class Device {
       timeouts: { trickleBatchMs: 5, ...options.timeouts },
       newId: () => `${bareJid(jid).split("@")[0]}-call-${++n}`,
       createPeer: async (o) => {
-        const peer = new FakePeer(o, options.candidates ?? 2, options.lateCandidates, options.offerMedia, options.lateCandidatesMs);
+        const peer = options.createPeer?.(o) ?? new FakePeer(o, options.candidates ?? 2, options.lateCandidates, options.offerMedia, options.lateCandidatesMs);
         this.peers.push(peer);
         return peer;
       },
@@ -313,7 +317,7 @@ export async function until(predicate: () => boolean, what = "condition", timeou
 /** What a device answers a Jingle iq with: the StanzaError it throws (the iq error), or undefined for an ack. */
 export function jingleAnswer(device: Device, from: string, jingle: Element): StanzaError | undefined {
   try {
-    device.manager.handleJingle(from, jingle);
+    deliverJingle(device.manager, from, jingle);
     return undefined;
   } catch (error) {
     if (!(error instanceof StanzaError)) throw error;

@@ -3,9 +3,10 @@ import { xml } from "@xmpp/xml";
 import { FakeNetwork, until } from "./fakes.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import type { CallSession } from "../../../client/src/call/session.js";
-import type { JmiMessage } from "../../../client/src/call/jmi.js";
+import type { JmiMessage } from "../../../client/src/xmpp/jmi.js";
 import { historyFromJmi } from "../../../client/src/call/history.js";
 import { deriveCallPhase } from "../../../client/src/call/view.js";
+import { deliverJingle } from "../../../client/src/app/call-stanzas.js";
 
 function setup(opts: { bobDevices?: number; timeouts?: Record<string, number> } = {}) {
   const net = new FakeNetwork();
@@ -114,10 +115,10 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
       expect(call.state).toBe("ringing");
       await vi.advanceTimersByTimeAsync(30_000);
       expect([call.state, call.reason]).toEqual(["retracted", "timeout"]);
-      expect(deriveCallPhase(call.state, call.direction, call.iceState, call.reason)).toBe("no-answer");
+      expect(deriveCallPhase(call)).toBe("no-answer");
       for (const b of bobs) {
         expect([incoming(b)!.state, incoming(b)!.reason]).toEqual(["retracted", "timeout"]);
-        expect(deriveCallPhase(incoming(b)!.state, "incoming", "new", incoming(b)!.reason)).toBe("missed");
+        expect(deriveCallPhase({ state: incoming(b)!.state, direction: "incoming", iceState: "new", reason: incoming(b)!.reason })).toBe("missed");
         expect(b.peers).toHaveLength(0);
       }
       // Both ends cleanly: the caller's camera is released, no Jingle was ever sent.
@@ -143,7 +144,7 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
       const sentBefore = net.log.length;
       await vi.advanceTimersByTimeAsync(40_000);
       expect([incoming(bob)!.state, incoming(bob)!.reason]).toEqual(["failed", "timeout"]);
-      expect(deriveCallPhase(incoming(bob)!.state, "incoming", "new", incoming(bob)!.reason)).toBe("missed");
+      expect(deriveCallPhase({ state: incoming(bob)!.state, direction: "incoming", iceState: "new", reason: incoming(bob)!.reason })).toBe("missed");
       expect(net.log.slice(sentBefore).filter((s) => s.from === "bob@x/dev1")).toEqual([]);
     } finally {
       vi.useRealTimers();
@@ -243,7 +244,7 @@ describe("XEP-0166 errors", () => {
   it("a third party's session-terminate for an existing session gets unknown-session and leaves the call up", async () => {
     const { bob, call } = await activeCall();
     const forged = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-terminate", sid: call.id }, xml("reason", {}, xml("success")));
-    const error = (() => { try { bob.manager.handleJingle("eve@evil/x", forged); } catch (e) { return e; } })();
+    const error = (() => { try { deliverJingle(bob.manager, "eve@evil/x", forged); } catch (e) { return e; } })();
     expect(error).toBeInstanceOf(StanzaError);
     expect(error).toMatchObject({ condition: "item-not-found", application: { name: "unknown-session" } });
     expect(incoming(bob)!.state).toBe("active");
@@ -252,20 +253,20 @@ describe("XEP-0166 errors", () => {
   it("an action for an unknown sid gets item-not-found with unknown-session", () => {
     const { bob } = setup();
     const ti = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "transport-info", sid: "nope" });
-    expect(() => bob.manager.handleJingle("alice@x/web", ti)).toThrowError(expect.objectContaining({ condition: "item-not-found", application: expect.objectContaining({ name: "unknown-session" }) }));
+    expect(() => deliverJingle(bob.manager, "alice@x/web", ti)).toThrowError(expect.objectContaining({ condition: "item-not-found", application: expect.objectContaining({ name: "unknown-session" }) }));
   });
 
   it("a second session-accept is out-of-order", async () => {
     const { alice, call } = await activeCall();
     const again = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-accept", sid: call.id });
-    expect(() => alice.manager.handleJingle("bob@x/dev1", again)).toThrowError(expect.objectContaining({ condition: "unexpected-request", application: expect.objectContaining({ name: "out-of-order" }) }));
+    expect(() => deliverJingle(alice.manager, "bob@x/dev1", again)).toThrowError(expect.objectContaining({ condition: "unexpected-request", application: expect.objectContaining({ name: "out-of-order" }) }));
     expect(call.state).toBe("active");
   });
 
   it("a session-info it does not understand gets unsupported-info", async () => {
     const { alice, call } = await activeCall();
     const info = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-info", sid: call.id }, xml("hold-music", { xmlns: "urn:example" }));
-    expect(() => alice.manager.handleJingle("bob@x/dev1", info)).toThrowError(expect.objectContaining({ condition: "feature-not-implemented", application: expect.objectContaining({ name: "unsupported-info" }) }));
+    expect(() => deliverJingle(alice.manager, "bob@x/dev1", info)).toThrowError(expect.objectContaining({ condition: "feature-not-implemented", application: expect.objectContaining({ name: "unsupported-info" }) }));
   });
 
   it("a malformed session-initiate gets bad-request", async () => {
@@ -277,7 +278,7 @@ describe("XEP-0166 errors", () => {
     await incoming(bob)!.accept();
     const broken = xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "session-initiate", sid: incoming(bob)!.id },
       xml("content", { creator: "initiator", name: "0" }, xml("description", { xmlns: "urn:xmpp:jingle:apps:rtp:1", media: "audio" })));
-    expect(() => bob.manager.handleJingle("alice@x/web", broken)).toThrowError(expect.objectContaining({ condition: "bad-request" }));
+    expect(() => deliverJingle(bob.manager, "alice@x/web", broken)).toThrowError(expect.objectContaining({ condition: "bad-request" }));
   });
 
   it("a session-initiate with other media than proposed is refused and ends the call with security-error", async () => {
@@ -304,5 +305,35 @@ describe("races", () => {
     expect(call.state).toBe("retracted");
     expect(net.jmiActions("alice@x/web").filter((a) => a === "retract")).toHaveLength(2);
     expect(net.jingleActions()).toEqual([]);
+  });
+});
+
+describe("leaving the page (pagehide)", () => {
+  it("ends an active call for the peer with session-terminate <success/>; a call only ringing here keeps ringing", async () => {
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x", "carol@x"] });
+    const bob = net.device("bob@x/web", { trusted: ["alice@x"] });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
+    const theirs = bob.manager.calls[0]!;
+    await theirs.accept();
+    await until(() => call.state === "active" && theirs.state === "active", "active");
+    bob.manager.leave();
+    await until(() => call.ended, "alice's call ends");
+    expect([call.state, call.reason]).toEqual(["finished", "success"]);
+    expect(net.jingleActions("bob@x/web")).toContain("session-terminate");
+  });
+
+  it("leaves a call that only rings on this device alone, so the user's other devices keep ringing", async () => {
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
+    const bobLaptop = net.device("bob@x/laptop", { trusted: ["alice@x"] });
+    const bobPhone = net.device("bob@x/phone", { trusted: ["alice@x"] });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bobLaptop.manager.calls[0]?.state === "incoming" && bobPhone.manager.calls[0]?.state === "incoming", "both ring");
+    bobLaptop.manager.leave();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bobPhone.manager.calls[0]?.state).toBe("incoming");
+    expect(call.ended).toBe(false);
   });
 });

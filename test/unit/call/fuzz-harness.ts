@@ -16,6 +16,7 @@ import { allElements, BOGUS_ACTIONS, cloneElement, JINGLE_ACTIONS, mutateElement
 import { JMI_SEEDS } from "../../support/fuzz/jmi-seeds.js";
 import { hostileToken, hugeString } from "../../support/fuzz/values.js";
 import { bareOf, firstGeneration, NS_JINGLE, NS_RTP_INFO, trickled, type Answer, type IceGeneration, type SessionView } from "./fuzz-oracle.js";
+import { deliverJingle } from "../../../client/src/app/call-stanzas.js";
 
 export { NS_JINGLE } from "./fuzz-oracle.js";
 
@@ -105,7 +106,7 @@ export function calleeView(f: Fixture): SessionView {
 /** As XmppConnection.handleIq: a thrown StanzaError is the iq error; anything else is a crash. */
 export function deliverIq(device: { manager: CallManager }, from: string, jingle: Element): Answer {
   try {
-    device.manager.handleJingle(from, jingle);
+    deliverJingle(device.manager, from, jingle);
     return { type: "result" };
   } catch (error) {
     if (!(error instanceof StanzaError)) throw error;

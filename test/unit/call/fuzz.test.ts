@@ -12,6 +12,7 @@ import { Prng } from "../../support/fuzz/prng.js";
 import { fuzzRun } from "../../support/fuzz/run-config.js";
 import { calleeContext, calleeView, deliverIq, endOfCallSent, establishedCall, hostileIq, hostileJmi, PEER, type Fixture } from "./fuzz-harness.js";
 import { expectedAnswer, NS_JINGLE, sameAnswer, track, type Answer, type Expected } from "./fuzz-oracle.js";
+import { deliverMessage } from "../../../client/src/app/call-stanzas.js";
 
 const RUN = fuzzRun("CALL_FUZZ", { seed: 1, cases: 10_000 });
 const IQS = Math.ceil(RUN.cases * 0.7);
@@ -114,7 +115,7 @@ describe(`an established call under ${IQS} hostile Jingle iqs and ${MESSAGES} JM
     invariants(f);
     for (let i = 1; i <= MESSAGES; i++) {
       const { stanza } = hostileJmi(calleeContext(f), new Prng(1_000_000 + RUN.seed - 1 + i));
-      f.bob.manager.handleMessage(stanza);
+      deliverMessage(f.bob.manager, stanza);
       if (i % 50 === 0) await tick();
     }
     await new Promise((r) => setTimeout(r, 10));

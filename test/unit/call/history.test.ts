@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { historyFromJmi } from "../../../client/src/call/history.js";
-import type { JmiMessage } from "../../../client/src/call/jmi.js";
+import type { JmiMessage } from "../../../client/src/xmpp/jmi.js";
 
 const m = (action: JmiMessage["action"], id: string, from: string, to: string, extra: Partial<JmiMessage> = {}): JmiMessage => ({
   action, id, from, to, media: [], sentCarbon: false, ...extra,

@@ -54,7 +54,7 @@ describe("ICE restart after the network path broke", () => {
     const [aliceBefore, bobBefore] = [ufragOf(peerOf(alice).localDescription), ufragOf(peerOf(bob).localDescription)];
     peerOf(alice).setIceState("disconnected");
     peerOf(bob).setIceState("disconnected");
-    expect(deriveCallPhase(caller.state, caller.direction, caller.iceState, caller.reason, true, caller.recovering)).toBe("reconnecting");
+    expect(deriveCallPhase(caller)).toBe("reconnecting");
     await until(() => bothRecovered(caller, callee), "both reconnected", 3_000);
     expect(restartOffers(net, "alice@x/web")).toHaveLength(1);
     expect(restartOffers(net, "bob@x/dev1")).toHaveLength(0);
@@ -65,7 +65,7 @@ describe("ICE restart after the network path broke", () => {
     expect(ufragOf(peerOf(bob).remoteDescription)).toBe(ufragOf(peerOf(alice).localDescription));
     expect([caller.state, callee.state]).toEqual(["active", "active"]);
     expect([caller.iceRestarts, callee.iceRestarts]).toEqual([1, 1]);
-    expect(deriveCallPhase(caller.state, caller.direction, caller.iceState, caller.reason, true, caller.recovering)).toBe("connected");
+    expect(deriveCallPhase(caller)).toBe("connected");
   });
 
   it("a network change restarts a connected call at once (the initiator; the responder leaves it to it) without showing reconnecting", async () => {

@@ -7,10 +7,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import { parseJingleXml } from "../../../client/src/jingle/index.js";
-import { jmiMessage } from "../../../client/src/call/jmi.js";
+import { jmiMessage } from "../../../client/src/xmpp/jmi.js";
 import { CALL_LIMITS } from "../../../client/src/call/limits.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { candidatesContent, FakeNetwork, jingleAnswer, until } from "./fakes.js";
+import { deliverMessage } from "../../../client/src/app/call-stanzas.js";
+import { readJingleRequest } from "../../../client/src/jingle/index.js";
 
 const NS_JINGLE = "urn:xmpp:jingle:1";
 const NS_ERRORS = "urn:xmpp:jingle:errors:1";
@@ -68,7 +70,7 @@ describe("requests checked before the sid is looked up (§7.1, §7.2)", () => {
   it("an action XEP-0166 does not define gets bad-request, for the live session too", async () => {
     const { alice, call } = await activeCall();
     expect(answer(alice, "bob@x/dev1", jingle({ action: "session-ping", sid: call.id }))).toMatchObject({ condition: "bad-request" });
-    expect(() => call.handleJingle("bob@x/dev1", jingle({ action: "content-addd", sid: call.id }))).toThrowError(expect.objectContaining({ condition: "bad-request" }));
+    expect(() => call.handleJingle("bob@x/dev1", readJingleRequest(jingle({ action: "content-addd", sid: call.id })))).toThrowError(expect.objectContaining({ condition: "bad-request" }));
     expect(call.state).toBe("active");
   });
 
@@ -164,7 +166,7 @@ describe("a session that has ended (§6.7)", () => {
     vi.spyOn(Date, "now").mockReturnValue(Date.now() + CALL_LIMITS.endedGraceMs + 1);
     const replay = jmiMessage("bob@x", "propose", call.id, { media: ["audio"] });
     replay.attrs.from = "alice@x/web";
-    bob.manager.handleMessage(replay);
+    deliverMessage(bob.manager, replay);
     expect(bob.manager.calls).toEqual([]);
     expect(alice.manager.calls).toHaveLength(1);
   });
@@ -230,9 +232,9 @@ describe("JMI finish (XEP-0353)", () => {
 
   it("a finish from another resource of the peer does not end the call; one from the device in the call does", async () => {
     const { bob, bobSide } = await activeCall();
-    bob.manager.handleMessage(finish("alice@x/phone", bobSide.id));
+    deliverMessage(bob.manager, finish("alice@x/phone", bobSide.id));
     expect(bobSide.state).toBe("active");
-    bob.manager.handleMessage(finish("alice@x/web", bobSide.id));
+    deliverMessage(bob.manager, finish("alice@x/web", bobSide.id));
     expect(bobSide.state).toBe("finished");
   });
 });

@@ -52,7 +52,7 @@ describe("what the user sees", () => {
     ["answered-elsewhere", "incoming", "new", "success", "answered-elsewhere"],
     ["failed", "outgoing", "failed", "connectivity-error", "failed"],
   ] as const)("%s (%s, ICE %s, %s) shows as %s", (state, direction, ice, reason, phase) => {
-    expect(deriveCallPhase(state, direction, ice, reason)).toBe(phase);
+    expect(deriveCallPhase({ state, direction, iceState: ice, reason })).toBe(phase);
   });
 
   it.each([
@@ -61,6 +61,6 @@ describe("what the user sees", () => {
     ["incoming", "new", "ringing-local"],
     ["finished", "connected", "ended"],
   ] as const)("with our XMPP session down, %s (ICE %s) shows as %s: media still flows, the call is not over", (state, ice, phase) => {
-    expect(deriveCallPhase(state, "outgoing", ice, undefined, false)).toBe(phase);
+    expect(deriveCallPhase({ state, direction: "outgoing", iceState: ice, signalingUp: false })).toBe(phase);
   });
 });

@@ -66,7 +66,7 @@ describe("video added to an audio call (content-add)", () => {
     await until(() => theirs.video.request === "incoming", "bob is asked");
     // As Conversations retracts a content-add: content-remove of the pending contents.
     const names = ["1"];
-    theirs.handleJingle("alice@x/web", contentRemove(call, names));
+    theirs.handleJingle("alice@x/web", readJingleRequest(contentRemove(call, names)));
     expect(theirs.video.request).toBeUndefined();
   });
 
@@ -111,7 +111,7 @@ describe("video added to an audio call (content-add)", () => {
     const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
     net.device("bob@x/web", { trusted: ["alice@x"] });
     const call = await alice.manager.call("bob@x/web", ["audio"]);
-    expect(() => call.handleJingle("bob@x/web", contentRemove(call, ["1"], "content-add"))).toThrow(/unexpected-request/);
+    expect(() => call.handleJingle("bob@x/web", readJingleRequest(contentRemove(call, ["1"], "content-add")))).toThrow(/unexpected-request/);
   });
 });
 
@@ -161,6 +161,7 @@ function contentRemove(call: CallSession, names: string[], action = "content-rem
 }
 
 import { xml } from "@xmpp/xml";
+import { readJingleRequest } from "../../../client/src/jingle/index.js";
 function xmlJingle(action: string, sid: string, names: string[]) {
   return xml("jingle", { xmlns: "urn:xmpp:jingle:1", action, sid }, ...names.map((name) => xml("content", { name, creator: "initiator" })));
 }

@@ -1,7 +1,8 @@
 // Dino (0.4.2 wire format as observed in shared/INTEROP.md, code in dino/dino) against our call
 // layer, with its stanzas from test/fixtures/interop/dino/.
 import { describe, expect, it } from "vitest";
-import type { Element } from "@xmpp/xml";
+import { xml, type Element } from "@xmpp/xml";
+import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { until } from "../call/fakes.js";
 import {
   InteropHarness, checkRemoteSdp, checkSentDescription, interopFixture, mediaOf, sdpFixture, transports,
@@ -50,6 +51,16 @@ describe("Dino calls us (XEP-0353, audio+video, no BUNDLE)", () => {
     expect(jingle.getChild("group", "urn:xmpp:jingle:apps:grouping:0")).toBeUndefined();
     expect(new Set(transports(jingle).map((t) => t.transport.attrs.ufrag)).size).toBe(2);
     expect(checkSentDescription(jingle, "answer")).toEqual([]);
+  });
+
+  it("our session-accept restates its Opus parameters exactly (Chromium's answer adds minptime=10, which Dino takes for a different payload type)", async () => {
+    const h = await accepted();
+    await until(() => h.jingle("session-accept").length === 1, "session-accept sent");
+    const params = (j: Element) =>
+      j.getChildren("content")[0]!.getChildElements().find((d) => d.name === "description")!.getChildren("payload-type").find((p) => p.attrs.id === "111")!
+        .getChildren("parameter").map((p) => `${p.attrs.name}=${p.attrs.value}`).sort();
+    const offered = fx("session-initiate-audio-video.xml").getChild("jingle", "urn:xmpp:jingle:1")!;
+    expect(params(h.jingle("session-accept")[0]!.jingle)).toEqual(params(offered));
   });
 
   it("its srflx transport-info (rel-addr/rel-port) reaches the browser for the right content; ICE connects", async () => {
@@ -207,5 +218,87 @@ describe("Dino upgrades an audio call to video (content-add)", () => {
     expect(h.peer.remoteCandidates).toHaveLength(before);
     h.call.acceptVideo();
     await until(() => h.peer.remoteCandidates.some((c) => c.sdpMid === "video"), "video candidate applied");
+  });
+});
+
+// Observed live with Dino 0.4.2 (docs/interop.md, "Mid-call"; shared/INTEROP.md).
+describe("what Dino requires mid-call", () => {
+  const ID = "our-call-1";
+  const content = (j: Element) => j.getChildren("content");
+
+  /** Our audio call to Dino, accepted and connected; `refuse` answers some of our iqs with an error, as Dino does. */
+  async function audioCallToDino(refuse?: (jingle: Element) => StanzaError | undefined) {
+    const h = new InteropHarness({ refuse });
+    await h.manager.call("juliet@example.org", ["audio"]);
+    h.message(fx("proceed.xml", ID));
+    await until(() => h.jingle("session-initiate").length === 1, "session-initiate sent");
+    const accept = fx("session-accept-audio-video.xml", ID);
+    const jingle = accept.getChild("jingle", "urn:xmpp:jingle:1")!;
+    jingle.children = content(jingle).filter((c) => c.attrs.name === "0");
+    expect(h.iq(accept)).toBeUndefined();
+    await until(() => h.call.iceState === "connected", "connected");
+    return h;
+  }
+
+  /** Dino's content-accept of our video content `1` (its session-accept's video content, as it answers). */
+  function contentAccept(): Element {
+    const stanza = fx("session-accept-audio-video.xml", ID);
+    const jingle = stanza.getChild("jingle", "urn:xmpp:jingle:1")!;
+    jingle.attrs.action = "content-accept";
+    jingle.children = content(jingle).filter((c) => c.attrs.name === "1");
+    return stanza;
+  }
+
+  function contentModify(senders: string): Element {
+    return xml("iq", { type: "set", from: DINO, to: "romeo@example.net/web", id: "dino-cm" },
+      xml("jingle", { xmlns: "urn:xmpp:jingle:1", action: "content-modify", sid: ID }, xml("content", { creator: "initiator", name: "1", senders })));
+  }
+
+  it("our candidates for two contents go out one content per transport-info (Dino refuses two with feature-not-implemented)", async () => {
+    const h = new InteropHarness();
+    await h.manager.call("juliet@example.org", ["audio", "video"]);
+    h.message(fx("proceed.xml", ID));
+    await until(() => h.jingle("session-initiate").length === 1, "session-initiate sent");
+    const ufrag = h.jingle("session-initiate")[0]!.jingle.getChild("content")!.getChildren("transport")[0]!.attrs.ufrag;
+    for (const sdpMid of ["0", "1"]) {
+      h.peer.options.listeners.onCandidate({ candidate: `candidate:7 1 udp 1686052607 198.51.100.9 5${sdpMid}000 typ srflx raddr 192.0.2.9 rport 50000 generation 0`, sdpMid, sdpMLineIndex: Number(sdpMid), usernameFragment: ufrag });
+    }
+    await until(() => h.jingle("transport-info").flatMap(({ jingle }) => content(jingle)).length === 2, "both candidates sent");
+    expect(h.jingle("transport-info").map(({ jingle }) => content(jingle).map((c) => c.attrs.name))).toEqual([["0"], ["1"]]);
+  });
+
+  it("its content-modify for our content-add, sent before its content-accept, is acked and applied after it: we send video, it does not", async () => {
+    const h = await audioCallToDino();
+    h.call.addVideo();
+    await until(() => h.jingle("content-add").length === 1, "content-add sent");
+    expect(content(h.jingle("content-add")[0]!.jingle).map((c) => c.attrs.name)).toEqual(["1"]);
+    expect(h.iq(contentModify("initiator"))).toBeUndefined();
+    expect(h.iq(contentAccept())).toBeUndefined();
+    await until(() => h.call.video.request === undefined && h.call.video.sending, "video agreed");
+    await until(() => /a=recvonly/.test(h.peer.remoteDescription.split("m=video")[1] ?? ""), "its senders applied");
+    expect(h.call.video).toEqual({ sending: true, receiving: false, request: undefined });
+    expect(h.call.state).toBe("active");
+  });
+
+  it("when it refuses our content-modify senders='none' (bad-request), our camera off is told with session-info <mute/>, and <unmute/> when it comes back", async () => {
+    const refusal = (j: Element) =>
+      j.attrs.action === "content-modify" && content(j).some((c) => c.attrs.senders === "none") ? new StanzaError("bad-request", "modify", "invalid role none") : undefined;
+    const h = await audioCallToDino(refusal);
+    const errors: string[] = [];
+    h.call.on("iqError", (action) => errors.push(action));
+    h.call.addVideo();
+    await until(() => h.jingle("content-add").length === 1, "content-add sent");
+    expect(h.iq(contentModify("initiator"))).toBeUndefined();
+    expect(h.iq(contentAccept())).toBeUndefined();
+    await until(() => h.call.video.sending, "video on");
+    h.call.stopVideo();
+    await until(() => h.jingle("session-info").length === 1, "mute sent instead");
+    const mute = h.jingle("session-info")[0]!.jingle.getChildElements()[0]!;
+    expect([mute.name, mute.attrs.name]).toEqual(["mute", "1"]);
+    expect(errors).toEqual(["content-modify"]);
+    expect(h.call.state).toBe("active");
+    h.call.addVideo();
+    await until(() => h.jingle("session-info").length === 2, "unmute sent");
+    expect(h.jingle("session-info")[1]!.jingle.getChildElements()[0]!.name).toBe("unmute");
   });
 });

@@ -14,6 +14,8 @@ import type { CallMedia } from "../../../client/src/call/states.js";
 import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import { mediaLines, shapeSdp, ufragOf, withIceGeneration } from "../call/fakes.js";
+import { deliverJingle, deliverMessage } from "../../../client/src/app/call-stanzas.js";
+import { stanzaSignaling } from "../../../client/src/app/call-stanzas.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
 export const NS_JINGLE = "urn:xmpp:jingle:1";
@@ -175,20 +177,23 @@ export class InteropHarness {
   readonly peers: ScriptedPeer[] = [];
   readonly manager: CallManager;
 
-  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string; timeouts?: Partial<CallTimeouts> } = {}) {
+  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string; timeouts?: Partial<CallTimeouts>; refuse?: (jingle: Element) => StanzaError | undefined } = {}) {
     const jid = opts.jid ?? OUR_JID;
     const av = sdpFixture("chromium-audio-video-offer.sdp");
     this.manager = new CallManager({
-      signaling: {
+      signaling: stanzaSignaling({
         jid,
-        sendMessage: async (m) => {
+        send: async (m) => {
           this.sent.push(m);
         },
-        sendIq: async (iq) => {
+        request: async (iq) => {
           this.sent.push(iq);
+          const jingle = iq.getChild("jingle", NS_JINGLE);
+          const refusal = jingle && opts.refuse?.(jingle);
+          if (refusal) throw refusal;
           return xml("iq", { type: "result", id: iq.attrs.id });
         },
-      },
+      }),
       policy: { isTrusted: (bare) => (opts.trusted ?? ["juliet@example.org"]).includes(bare), allowStrangers: false },
       iceServers: () => [],
       timeouts: { trickleBatchMs: 5, ...opts.timeouts },
@@ -216,7 +221,7 @@ export class InteropHarness {
 
   /** Delivers a message stanza as ejabberd would. */
   message(stanza: Element): void {
-    this.manager.handleMessage(stanza);
+    deliverMessage(this.manager, stanza);
   }
 
   /** Delivers an iq set; returns the XEP-0166 error our client answered with, or undefined for a result. */
@@ -224,7 +229,7 @@ export class InteropHarness {
     const jingle = stanza.getChild("jingle", NS_JINGLE);
     if (!jingle) throw new Error("fixture has no <jingle/>");
     try {
-      this.manager.handleJingle(stanza.attrs.from ?? "", jingle);
+      deliverJingle(this.manager, stanza.attrs.from ?? "", jingle);
       return undefined;
     } catch (error) {
       if (error instanceof StanzaError) return error;
@@ -300,8 +305,14 @@ export function checkSentDescription(jingle: Element, kind: "offer" | "answer"):
       if (!description.getChild("rtcp-mux", NS_RTP)) problems.push(`${where}: no <rtcp-mux/>`);
       for (const pt of description.getChildren("payload-type")) {
         if (pt.attrs.name?.toLowerCase() === "opus" && pt.attrs.channels !== "2") problems.push(`${where}: opus without channels='2'`);
-        for (const p of pt.getChildren("parameter")) {
-          if (!p.attrs.name || /\s/.test(p.attrs.name) || p.attrs.value === undefined) problems.push(`${where}: parameter Conversations throws on (${p.toString()})`);
+        // Conversations (SessionDescription.java l. 225-231): a lone parameter needs only a value
+        // (RED's `111/111`, DTMF's `0-15`); among several, each needs a name and a value.
+        const params = pt.getChildren("parameter");
+        for (const p of params) {
+          const nameless = params.length === 1 && p.attrs.name === undefined;
+          if ((!nameless && !p.attrs.name) || /\s/.test(p.attrs.name ?? "") || p.attrs.value === undefined || /\s/.test(p.attrs.value)) {
+            problems.push(`${where}: parameter Conversations throws on (${p.toString()})`);
+          }
         }
       }
     }

@@ -10,7 +10,8 @@ const run = (args: string[], input?: string) => spawnSync(process.execPath, [BIN
 const sdp = (name: string) => join(FIXTURES, "sdp", name);
 const xml = (name: string) => join(FIXTURES, "jingle", name);
 
-describe("jingle-sdp CLI", () => {
+// Each test spawns Node once or twice (≈ 1.5 s each here, several times that on a loaded machine).
+describe("jingle-sdp CLI", { timeout: 30_000 }, () => {
   it("to-jingle prints a session-initiate for an SDP file and exits 0", () => {
     const r = run(["to-jingle", sdp("chromium-audio-video-offer.sdp"), "--sid", "abc"]);
     expect(r.status).toBe(0);

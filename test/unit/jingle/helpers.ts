@@ -42,7 +42,7 @@ export function semantics(sdp: string) {
       const fp = (m["fingerprint"] ?? p["fingerprint"]) as Loose | undefined;
       const sctpmap = m["sctpmap"] as Loose | undefined;
       return {
-        mid: String(m["mid"]),
+        mid: m["mid"] === undefined ? undefined : String(m["mid"]),
         type: m["type"],
         direction: isRtp ? (m["direction"] ?? p["direction"] ?? "sendrecv") : undefined,
         codecs: isRtp
@@ -54,8 +54,8 @@ export function semantics(sdp: string) {
                 name: rtp?.["codec"],
                 rate: rtp?.["rate"],
                 channels: rtp?.["encoding"],
-                // Nameless tokens (RED 111/111, DTMF 0-15) are not carried in Jingle (INTEROP).
-                fmtp: fmtp.flatMap((f) => String(f["config"]).split(";").map((x) => x.trim()).filter((x) => x.includes("="))).sort(),
+                // Nameless tokens (RED 111/111, DTMF 0-15) included: the codec carries them.
+                fmtp: fmtp.flatMap((f) => String(f["config"]).split(";").map((x) => x.trim()).filter((x) => x !== "")).sort(),
                 fb: list("rtcpFb").filter((f) => String(f["payload"]) === pt || f["payload"] === "*").map((f) => `${String(f["type"])} ${str(f["subtype"]) ?? ""}`).sort(),
                 trrInt: list("rtcpFbTrrInt").filter((f) => String(f["payload"]) === pt || f["payload"] === "*").map((f) => f["value"]),
               };

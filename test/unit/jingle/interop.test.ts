@@ -4,7 +4,7 @@ import { parse } from "sdp-transform";
 import {
   jingleToSdp, jingleToSession, parseJingleXml, sdpToJingle, sdpToSession, NS_JINGLE_RTP_SSMA,
 } from "../../../client/src/jingle/index.js";
-import { fixture } from "./helpers.js";
+import { fixture, sdpFixtures } from "./helpers.js";
 
 const jingle = (inner: string, action = "session-initiate") =>
   parseJingleXml(`<jingle xmlns='urn:xmpp:jingle:1' action='${action}' sid='s1'>${inner}</jingle>`);
@@ -51,6 +51,19 @@ describe("toward the browser (Jingle → SDP)", () => {
     expect(sdp).toContain("a=fmtp:63 111/111");
   });
 
+  it("writes value-only parameters (lib-jitsi-meet, <parameter name='' value='0-15'/>, or ours) back as fmtp tokens", () => {
+    const pts = `<payload-type id='101' name='telephone-event' clockrate='8000'><parameter name='' value='0-15'/></payload-type>
+      <payload-type id='63' name='red' clockrate='48000' channels='2'><parameter value='111/111'/></payload-type>`;
+    const sdp = jingleToSdp(jingle(audio(pts, transport())), { role: "responder" });
+    expect(sdp).toContain("a=fmtp:101 0-15\r\n");
+    expect(sdp).toContain("a=fmtp:63 111/111\r\n");
+  });
+
+  it("refuses a value-only parameter that would forge an fmtp name=value pair", () => {
+    const pts = `<payload-type id='63' name='red' clockrate='48000' channels='2'><parameter value='a=b'/></payload-type>`;
+    expect(() => jingleToSdp(jingle(audio(pts, transport())), { role: "responder" })).toThrow(/nameless/);
+  });
+
   it("ignores unknown elements and attributes in other namespaces (RFC 6120 §8.4)", () => {
     const extra = `<x xmlns='urn:example:unknown'><payload-type id='9'/></x>`;
     const sdp = jingleToSdp(jingle(audio(`<payload-type id='0' name='PCMU' clockrate='8000' x:y='1' xmlns:x='urn:example:x'/>${extra}`, transport("actpass", extra))), { role: "responder" });
@@ -86,10 +99,34 @@ describe("toward Jingle peers (SDP → Jingle)", () => {
     expect(ips({ dropTcp: false, dropMdns: false })).toContain("4f2a.local");
   });
 
-  it("never emits nameless fmtp parameters (Conversations throws on them)", () => {
-    const xml = sdpToJingle(fixture("sdp/chrome-120-audio-video-offer.sdp"), { action: "session-initiate", sid: "s", role: "initiator" }).toString();
-    expect(xml).not.toContain('name="111/111"');
-    expect(xml).toMatch(/<payload-type id="63" name="red" clockrate="48000" channels="2"\/>/);
+  it("sends RED's and DTMF's nameless fmtp token as a value-only <parameter/>, never StanzaJS's name-only form", () => {
+    const red = sdpToJingle(fixture("sdp/chrome-120-audio-video-offer.sdp"), { action: "session-initiate", sid: "s", role: "initiator" }).toString();
+    expect(red).not.toContain('name="111/111"');
+    expect(red).toContain('<payload-type id="63" name="red" clockrate="48000" channels="2"><parameter value="111/111"/></payload-type>');
+    const dtmf = sdpToJingle(fixture("sdp/firefox-121-audio-video-offer.sdp"), { action: "session-initiate", sid: "s", role: "initiator" }).toString();
+    expect(dtmf).toContain('<payload-type id="101" name="telephone-event" clockrate="8000" channels="1"><parameter value="0-15"/></payload-type>');
+  });
+
+  // Conversations' SessionDescription.java (snikket-android @ 4b329a26, l. 225-231, and
+  // RtpDescription.Parameter.toSdpString, l. 392-432): one parameter needs a value and may lack
+  // a name; several need both. Anything else throws and fails the call.
+  const conversationsAccepts = (pt: { getChildren(name: string): { attrs: Record<string, string | undefined> }[] }) => {
+    const params = pt.getChildren("parameter");
+    if (params.length === 1) return params[0]?.attrs["value"] !== undefined;
+    return params.every((p) => p.attrs["name"] !== undefined && p.attrs["value"] !== undefined);
+  };
+
+  it.each(sdpFixtures())("every payload type made from %s has parameters Conversations can turn into fmtp", (name) => {
+    const el = sdpToJingle(fixture(`sdp/${name}`), { action: "session-initiate", sid: "s", role: "initiator" });
+    const pts = el.getChildren("content").flatMap((c) => c.getChild("description")?.getChildren("payload-type") ?? []);
+    expect(pts.filter((pt) => !conversationsAccepts(pt)).map((pt) => pt.toString())).toEqual([]);
+  });
+
+  it("leaves out a nameless token mixed with name=value pairs (Conversations throws on it)", () => {
+    const sdp = fixture("sdp/firefox-121-audio-video-offer.sdp").replace("a=fmtp:101 0-15", "a=fmtp:101 0-15;x=1");
+    const pt = sdpToJingle(sdp, { action: "session-initiate", sid: "s", role: "initiator" }).getChildren("content")[0]
+      ?.getChild("description")?.getChildren("payload-type").find((p) => p.attrs["id"] === "101");
+    expect(pt?.getChildren("parameter").map((p) => p.attrs)).toEqual([{ name: "x", value: "1" }]);
   });
 
   it("copies Firefox's session-level fingerprint into every transport", () => {

@@ -5,7 +5,7 @@ import {
 import { fixture, sdpFixtures, semantics } from "./helpers.js";
 
 const keepAll = { dropTcp: false, dropMdns: false };
-const ANSWERS = new Set(["chromium-audio-video-answer.sdp", "chromium-no-bundle-answer-to-dino.sdp"]);
+const ANSWERS = new Set(["chromium-audio-video-answer.sdp", "chromium-no-bundle-answer-to-dino.sdp", "freeswitch-audio-answer-no-mid.sdp"]);
 
 /** Offers go out as session-initiate from the initiator, answers as session-accept from the responder. */
 function toJingle(name: string, sdp: string) {
@@ -26,7 +26,11 @@ describe("SDP → Jingle → SDP", () => {
     const original = fixture(`sdp/${name}`);
     const answer = ANSWERS.has(name);
     const regenerated = jingleToSdp(wire(toJingle(name, original)), { role: answer ? "initiator" : "responder" });
-    expect(semantics(regenerated)).toEqual(semantics(original));
+    const expected = semantics(original);
+    // An SDP without a=mid comes back with the derived names (checked below), all else equal.
+    const got = semantics(regenerated);
+    expected.media.forEach((m, i) => (m.mid ??= got.media[i]?.mid));
+    expect(got).toEqual(expected);
   });
 
   it.each(sdpFixtures())("%s gives the same Jingle again after SDP → Jingle → SDP → Jingle", (name) => {
@@ -90,5 +94,31 @@ describe("Jingle → SDP → Jingle", () => {
     const sdp = jingleToSdp(jingle, { role });
     const back = sdpToJingle(sdp, { action, sid: jingle.attrs["sid"] ?? "", role: role === "initiator" ? "responder" : "initiator", ...keepAll });
     expect(comparable(jingleToSession(back))).toEqual(comparable(jingleToSession(jingle)));
+  });
+});
+
+describe("SDP without a=mid (RFC 4566/3264 examples, FreeSWITCH)", () => {
+  it("names FreeSWITCH's one audio section 'audio' and writes that mid back", () => {
+    const original = fixture("sdp/freeswitch-audio-answer-no-mid.sdp");
+    const jingle = toJingle("freeswitch-audio-answer-no-mid.sdp", original);
+    expect(jingle.getChildren("content").map((c) => c.attrs["name"])).toEqual(["audio"]);
+    expect(jingleToSdp(wire(jingle), { role: "initiator" }).match(/^a=mid:.*$/gm)).toEqual(["a=mid:audio"]);
+  });
+
+  it("names several sections by media kind without a clash: audio, video, video-1, application", () => {
+    const chromium = fixture("sdp/chromium-audio-video-offer.sdp");
+    const video = chromium.slice(chromium.indexOf("m=video"));
+    const data = fixture("sdp/chromium-datachannel-offer.sdp");
+    const sdp = (chromium + video + data.slice(data.indexOf("m=application")))
+      .replace(/^a=mid:.*\r\n/gm, "").replace(/^a=group:BUNDLE.*\r\n/gm, "");
+    const jingle = toJingle("no-mid", sdp);
+    expect(jingle.getChildren("content").map((c) => c.attrs["name"])).toEqual(["audio", "video", "video-1", "application"]);
+    expect(jingleToSdp(wire(jingle), { role: "responder" }).match(/^a=mid:.*$/gm)).toEqual(["a=mid:audio", "a=mid:video", "a=mid:video-1", "a=mid:application"]);
+  });
+
+  it("never derives a name that another section has as its a=mid", () => {
+    const chromium = fixture("sdp/chromium-audio-video-offer.sdp").replace(/^a=group:BUNDLE.*\r\n/gm, "");
+    const sdp = chromium.replace("a=mid:0", "a=mid:video").replace(/a=mid:1\r\n/, "");
+    expect(toJingle("partial", sdp).getChildren("content").map((c) => c.attrs["name"])).toEqual(["video", "video-1"]);
   });
 });

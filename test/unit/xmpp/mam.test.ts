@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Element } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
 import { queryArchive, readArchiveResult, type ArchiveConnection } from "../../../client/src/xmpp/mam.js";
-import { historyFromJmi, jmiFromArchive, mergeJmiLogs } from "../../../client/src/call/history.js";
+import { historyFromJmi, mergeJmiLogs } from "../../../client/src/call/history.js";
+import { jmiFromArchive } from "../../../client/src/xmpp/jmi.js";
 
 // MAM results shaped as XEP-0313 v1.1 §4.2 Example 4 (result/forwarded/delay/message),
 // wrapping JMI messages as this client sends them (client/src/call/jmi.ts). Hand-built from

@@ -1,11 +1,15 @@
-// XEP-0353 v0.6 Jingle Message Initiation: the messages and their reading. No session logic.
+// XEP-0353 v0.6 Jingle Message Initiation: the protocol edge for its messages, read once into
+// JmiMessage and written from OutgoingJmi. No session logic.
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
-import { bareJid } from "../xmpp/connection.js";
-import { NS_CARBONS, NS_FORWARD, NS_HINTS, NS_JINGLE, NS_JINGLE_RTP, NS_JMI, NS_RECEIPTS } from "../xmpp/ns.js";
-import { isJingleReason, type CallMedia, type JingleReason } from "./states.js";
+import { isJingleReason, type JingleReason, type RtpMedia } from "../jingle/index.js";
+import { bareJid } from "./connection.js";
+import type { ArchivedMessage } from "./mam.js";
+import { NS_CARBONS, NS_FORWARD, NS_HINTS, NS_JINGLE, NS_JINGLE_RTP, NS_JMI, NS_RECEIPTS } from "./ns.js";
 
-export type JmiAction = "propose" | "ringing" | "proceed" | "reject" | "retract" | "accept" | "finish";
+type CallMedia = RtpMedia;
+/** XEP-0353 §3 actions. */
+export type JmiAction = "propose" | "ringing" | "proceed" | "accept" | "reject" | "retract" | "finish";
 const ACTIONS: readonly JmiAction[] = ["propose", "ringing", "proceed", "reject", "retract", "accept", "finish"];
 
 export interface JmiMessage {
@@ -87,4 +91,35 @@ export function jmiMessage(
 /** Whether a JMI message came from another device of our own account. */
 export function fromOwnAccount(message: JmiMessage, ownBareJid: string): boolean {
   return message.sentCarbon || bareJid(message.from) === ownBareJid;
+}
+
+/** A JMI message the call layer sends (XEP-0353 §3); `media` for propose, `reason` where the XEP allows one. */
+export interface OutgoingJmi {
+  action: JmiAction;
+  id: string;
+  media?: readonly CallMedia[];
+  reason?: JingleReason;
+}
+
+export function writeJmi(to: string, jmi: OutgoingJmi): Element {
+  return jmiMessage(to, jmi.action, jmi.id, { media: jmi.media, reason: jmi.reason });
+}
+
+/** A JMI message seen live or read from the archive; `outgoing`: sent by this account. */
+export interface JmiLogEntry {
+  message: JmiMessage;
+  outgoing: boolean;
+  /** When we saw it (live) or when the archive stored it. */
+  at: number;
+}
+
+/** The JMI messages among archived ones (XEP-0313), stamped with the archive's time. */
+export function jmiFromArchive(archived: readonly ArchivedMessage[], ownBareJid: string): JmiLogEntry[] {
+  const entries: JmiLogEntry[] = [];
+  for (const { message: stanza, stamp } of archived) {
+    const message = readJmi(stanza, ownBareJid);
+    if (!message) continue;
+    entries.push({ message: { ...message, delayedAt: stamp }, outgoing: bareJid(message.from) === ownBareJid, at: stamp });
+  }
+  return entries;
 }

@@ -1,0 +1,75 @@
+// What the peer's Jingle requests carry, read for the browser: descriptions and candidates, with
+// the codec's refusals turned into the iq errors XEP-0166 prescribes. A session-initiate/accept
+// the codec refuses also ends the call, with the codec's reason (§6.3.3); anything else refused
+// is answered and the call goes on.
+import { formatCandidateString, JingleCodecError, sessionCandidates, sessionToSdp, type JingleReason, type JingleRequest, type JingleSession, type RemoteCandidate } from "../jingle/index.js";
+import type { StanzaError } from "../xmpp/errors.js";
+import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
+import type { NegotiationState } from "./negotiation.js";
+
+export class RemoteReader {
+  readonly #n: NegotiationState;
+  /** A session-initiate/accept this client cannot use: the call ends with this reason. */
+  readonly #fail: (reason: JingleReason, problem: string) => void;
+
+  constructor(negotiation: NegotiationState, fail: (reason: JingleReason, problem: string) => void) {
+    this.#n = negotiation;
+    this.#fail = fail;
+  }
+
+  /** The contents of a request. `ends`: a session-initiate/accept the codec refuses ends the call; a bad content-add/-accept is only refused. */
+  session(request: JingleRequest, ends: boolean): JingleSession {
+    try {
+      return request.session();
+    } catch (error) {
+      throw this.#codecError(error, ends);
+    }
+  }
+
+  /** The description of a session-initiate/accept as SDP for the browser; one the codec refuses ends the call. */
+  sdp(request: JingleRequest): string {
+    try {
+      return sessionToSdp(request.session(), { role: this.#n.role, answer: request.action === "session-accept", sid: request.sid });
+    } catch (error) {
+      throw this.#codecError(error, true);
+    }
+  }
+
+  /** Candidates inline in a session-initiate/accept already read (sdp()), counted against the session cap. */
+  inline(request: JingleRequest): RemoteCandidate[] {
+    const candidates = sessionCandidates(request.session(), this.#n.remoteMids);
+    this.#n.countRemote(candidates, false);
+    return candidates;
+  }
+
+  /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */
+  inlineIn(session: JingleSession): RemoteCandidate[] {
+    const candidates = session.contents.flatMap((c) =>
+      (c.transport?.candidates ?? [])
+        .filter((k) => k.component === 1)
+        .map((k) => ({ candidate: formatCandidateString(k), sdpMid: c.name, sdpMLineIndex: null, usernameFragment: c.transport?.ufrag ?? null })),
+    );
+    this.#n.countRemote(candidates, false);
+    return candidates;
+  }
+
+  /**
+   * The candidates of a transport-info. One the codec refuses is answered and the call goes on:
+   * a transport we do not know is information we do not understand (§6.8), not a reason to end.
+   */
+  trickled(request: JingleRequest): RemoteCandidate[] {
+    try {
+      return sessionCandidates(request.session(), this.#n.remoteMids);
+    } catch (error) {
+      if (error instanceof JingleCodecError && error.condition === "feature-not-implemented") throw JingleErrors.unsupportedInfo();
+      throw codecStanzaError(error);
+    }
+  }
+
+  #codecError(error: unknown, ends: boolean): StanzaError {
+    if (ends && error instanceof JingleCodecError && error.terminateReason) {
+      this.#fail(error.terminateReason, `The other side sent a description this client cannot use (${error.reason}).`);
+    }
+    return codecStanzaError(error);
+  }
+}
