@@ -42,6 +42,7 @@ afterEach(async (context) => {
     }
   }
   // Back to the contact list: end whatever call a failed test left, on both sides.
+  if (web.isClosed()) return;
   for (const name of ["Hang up", "Cancel", "Decline", "Close"]) {
     await web.getByRole("button", { name, exact: true }).click({ timeout: 1_000 }).catch(() => undefined);
   }
@@ -75,6 +76,12 @@ function videoPayloadType(): number | undefined {
   return id ? Number(id) : undefined;
 }
 
+/** The Opus payload type's parameters in a Jingle description, sorted "name=value" strings. */
+function opusParameters(xml: string): string[] {
+  const opus = /<payload-type [^>]*name='opus'[^>]*>(.*?)<\/payload-type>/.exec(xml)?.[1] ?? "";
+  return [...opus.matchAll(/<parameter [^>]*?name='([^']*)'[^>]*?value='([^']*)'/g)].map((m) => `${m[1]}=${m[2]}`).sort();
+}
+
 /** Dino's incoming Jingle iqs answered with an error since its last mark. */
 function dinoErrors(): string[] {
   return world.dino.jingle().filter((e) => e.dir === "out" && e.action === "error").map((e) => e.xml);
@@ -106,6 +113,12 @@ describe.skipIf(unavailable)("Dino 0.4.2 as a live peer", () => {
     await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Connected");
     await expectMediaBothWays(capture);
     expect(dinoErrors()).toEqual([]);
+    // Our session-accept restates the Opus parameters Dino offered (no minptime=10 added), so Dino
+    // does not log "Counterpart's preferred content type doesn't match any of our sent ones".
+    const offered = opusParameters(world.dino.jingle().find((e) => e.dir === "out" && e.action === "session-initiate")!.xml);
+    const answered = opusParameters(world.dino.jingle().find((e) => e.dir === "in" && e.action === "session-accept")!.xml);
+    expect(answered).toEqual(offered);
+    expect(world.dino.messagesSinceMark()).not.toContain("preferred content type doesn't match");
     await web.getByRole("button", { name: "Hang up" }).click();
     await world.dino.waitForJingle("in", "session-terminate", 10_000);
     // Dino stops sending once it has the session-terminate.
@@ -124,6 +137,8 @@ describe.skipIf(unavailable)("Dino 0.4.2 as a live peer", () => {
     world.dino.accept(await world.dino.waitForCall(world.webAccount.jid, last));
     await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Connected");
     await expectMediaBothWays(capture, ["audio", "video"]);
+    // One content per transport-info: Dino answers two-content ones with feature-not-implemented.
+    expect(dinoErrors()).toEqual([]);
     await web.getByRole("button", { name: "Hang up" }).click();
     await world.dino.waitForJingle("in", "session-terminate", 10_000);
   });
@@ -159,5 +174,37 @@ describe.skipIf(unavailable)("Dino 0.4.2 as a live peer", () => {
     await world.dino.call(world.webAccount.jid, false);
     await web.getByRole("button", { name: "Decline" }).click({ timeout: 20_000 });
     await world.dino.waitFor("incoming reject", (s) => s.some((e) => e.dir === "in" && e.raw.includes("{urn:xmpp:jingle-message:0}:reject")), 10_000);
+  });
+
+  it("we turn our camera on and off in an audio call with Dino: our video reaches Dino, and 'off' is said as session-info mute, which Dino takes", async () => {
+    const capture = await world.capture("camera-on-off");
+    world.dino.mark();
+    const last = world.dino.latestCall(world.webAccount.jid)?.callId ?? 0;
+    await callButton(false).click();
+    world.dino.accept(await world.dino.waitForCall(world.webAccount.jid, last));
+    await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Connected");
+    await web.getByRole("button", { name: "Add video" }).click();
+    await world.dino.waitForJingle("out", "content-accept", 20_000);
+    const vp8 = Number(/<payload-type id='(\d+)'[^>]*name='VP8'/.exec(world.dino.jingle().find((e) => e.dir === "out" && e.action === "content-accept")!.xml)?.[1]);
+    await expect.poll(() => dinoMedia(capture, world.dino).toDino.payloadTypes[vp8] ?? 0, { timeout: 20_000, message: "VP8 to Dino" }).toBeGreaterThan(20);
+    await web.getByRole("button", { name: "Stop video" }).click();
+    // Dino refuses content-modify senders='none' ("invalid role none"); the app falls back to mute.
+    await world.dino.waitFor("incoming session-info mute", (s) => s.some((e) => e.dir === "in" && e.raw.includes("{urn:xmpp:jingle:apps:rtp:info:1}:mute")), 10_000);
+    expect(await callStatus(web)).toBe("Connected");
+    await web.getByRole("button", { name: "Hang up" }).click();
+    await world.dino.waitForJingle("in", "session-terminate", 10_000);
+  });
+
+  // Last: it closes the page.
+  it("closing the page mid-call ends Dino's call at once (session-terminate on pagehide)", async () => {
+    world.dino.mark();
+    const last = world.dino.latestCall(world.webAccount.jid)?.callId ?? 0;
+    await callButton(false).click();
+    world.dino.accept(await world.dino.waitForCall(world.webAccount.jid, last));
+    await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Connected");
+    await world.dino.waitForJingle("out", "session-accept");
+    await web.close({ runBeforeUnload: true });
+    const terminate = await world.dino.waitForJingle("in", "session-terminate", 5_000);
+    expect(terminate.xml).toMatch(/<(success|gone)\b/);
   });
 });

@@ -58,6 +58,8 @@ export class DinoClient {
   private readonly bundle: string;
   /** Log entries before this index belong to earlier steps (see mark()). */
   private markIndex = 0;
+  /** Length of the log file at the last mark(). */
+  private markOffset = 0;
 
   private constructor(private readonly options: DinoOptions, readonly dir: string) {
     this.dataDir = join(dir, "data");
@@ -165,6 +167,12 @@ export class DinoClient {
   /** Starts a new step: stanzas()/jingle() then show only what comes after. */
   mark(): void {
     this.markIndex = readDinoLog(this.logFile).length;
+    this.markOffset = this.messages().length;
+  }
+
+  /** Everything Dino logged since the last mark(), GLib messages included. */
+  messagesSinceMark(): string {
+    return this.messages().slice(this.markOffset);
   }
 
   jingle(all = false): JingleEvent[] {
