@@ -9,7 +9,9 @@
 //   DINO_DEBUG="rtp ice" GLib debug domains for Dino's log
 //   DINO_PEER=dino       the peer is a second Dino (own X server, D-Bus and PulseAudio) instead of
 //                        the web app: Dino calls Dino, to tell Dino's faults from the browser's
-// Dino's log of a failed call is copied to $TMPDIR/dino-bench-<n>.log.
+// Dino's log of a failed call is copied to $TMPDIR/dino-bench-<n>.log. Interrupt with Ctrl-C:
+// the processes started share the terminal's process group and stop with it; the namespace left
+// behind is removed by the next run (test/support/netns.ts removeStaleNamespaces).
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -179,8 +181,6 @@ async function main(): Promise<void> {
     for (const stop of stopPeer.splice(0).reverse()) await stop().catch(() => undefined);
     await world.close();
   };
-  // Interrupted: stop everything started (by PID) and delete the namespace before exiting.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
   try {
     const up = Date.now() - t0;
     let web: Page | undefined;

@@ -1,6 +1,7 @@
 import { copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { callStatus } from "../support/call-page.ts";
@@ -105,12 +106,28 @@ describe.skipIf(unavailable)("Dino 0.4.2 as a live peer", () => {
   });
 
   it("Dino calls us (audio), we accept: RTP flows both ways, and our hang-up ends Dino's call and its RTP", async () => {
-    const capture = await world.capture("dino-calls-audio");
-    world.dino.mark();
-    await world.dino.call(world.webAccount.jid, false);
-    await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Incoming audio call");
-    await web.getByRole("button", { name: "Accept", exact: true }).click();
-    await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Connected");
+    // Dino 0.4.2's capture branch sometimes never starts under CPU load: it then sends no RTP at
+    // all while everything else works (docs/interop.md, "one-way audio — cause"). That is Dino's
+    // bug, not ours: one more call is allowed for it, and only when Dino sent RTCP but no RTP.
+    let capture = await world.capture("dino-calls-audio");
+    for (let attempt = 1; ; attempt++) {
+      world.dino.mark();
+      await world.dino.call(world.webAccount.jid, false);
+      await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Incoming audio call");
+      await web.getByRole("button", { name: "Accept", exact: true }).click();
+      await expect.poll(() => callStatus(web), { timeout: 20_000 }).toBe("Connected");
+      for (let waited = 0; waited < 5_000 && dinoMedia(capture, world.dino).fromDino.rtp === 0; waited += 250) await sleep(250);
+      const media = dinoMedia(capture, world.dino);
+      if (attempt === 1 && media.fromDino.rtp === 0 && media.fromDino.rtcp > 0 && media.toDino.rtp > 50) {
+        console.log("Dino sent RTCP but no RTP (its capture stall, docs/interop.md): calling again once");
+        await web.getByRole("button", { name: "Hang up" }).click();
+        await world.dino.waitForJingle("in", "session-terminate", 10_000);
+        await web.getByRole("button", { name: "Close" }).click();
+        capture = await world.capture("dino-calls-audio-again");
+        continue;
+      }
+      break;
+    }
     await expectMediaBothWays(capture);
     expect(dinoErrors()).toEqual([]);
     // Our session-accept restates the Opus parameters Dino offered (no minptime=10 added), so Dino
