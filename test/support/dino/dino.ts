@@ -51,6 +51,12 @@ const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
 /** A first start of Dino creates its schema; later profiles start from a copy of it. */
 let templateDir: string | undefined;
 
+/** Removes the profile template (the next DinoClient.start() makes a new one). */
+export function removeProfileTemplate(): void {
+  if (templateDir) rmSync(templateDir, { recursive: true, force: true });
+  templateDir = undefined;
+}
+
 export class DinoClient {
   private process?: NsProcess;
   private readonly dataDir: string;
@@ -71,10 +77,6 @@ export class DinoClient {
     return this.options.account;
   }
 
-  get pid(): number | undefined {
-    return this.process?.pid;
-  }
-
   /** Starts Dino with the account signed in; resolves once it has sent its initial presence. */
   static async start(options: DinoOptions): Promise<DinoClient> {
     const dir = mkdtempSync(join(tmpdir(), "calls-dino-"));
@@ -82,7 +84,7 @@ export class DinoClient {
     try {
       writeFileSync(dino.bundle, readFileSync(SYSTEM_CA_BUNDLE, "utf8") + "\n" + options.caPem);
       await dino.seedProfile();
-      await dino.launch();
+      dino.process = dino.spawnDino();
       await dino.waitFor("initial presence", (s) => s.some((e) => e.dir === "out" && /^<\{jabber:client\}:presence\b/.test(e.raw) && !/type=/.test(e.raw.split("\n")[0]!)), 30_000);
       return dino;
     } catch (error) {
@@ -142,16 +144,11 @@ export class DinoClient {
       await p.stop(5000);
     }
     const dir = mkdtempSync(join(tmpdir(), "calls-dino-template-"));
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     for (const f of DB_FILES) if (existsSync(join(this.dataDir, "dino", f))) copyFileSync(join(this.dataDir, "dino", f), join(dir, f));
     rmSync(join(this.dataDir, "dino"), { recursive: true, force: true });
     mkdirSync(join(this.dataDir, "dino"), { recursive: true, mode: 0o700 });
     rmSync(this.logFile, { force: true });
     return dir;
-  }
-
-  private async launch(): Promise<void> {
-    this.process = this.spawnDino();
   }
 
   stderrTail(lines = 10): string {

@@ -4,15 +4,13 @@ import { plain } from "./dino-log.ts";
 import { summarize, type Capture, type MediaSummary } from "./rtp-capture.ts";
 
 /** What the page's open peer connections received so far, per kind (getStats inbound-rtp). */
-export async function inboundPackets(page: Page): Promise<{ audio: number; video: number; audioEnergy: number }> {
+export async function inboundPackets(page: Page): Promise<{ audio: number; video: number }> {
   return page.evaluate(async () => {
-    const total = { audio: 0, video: 0, audioEnergy: 0 };
+    const total = { audio: 0, video: 0 };
     for (const pc of globalThis.__peerConnections ?? []) {
       if (pc.connectionState === "closed") continue;
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; packetsReceived?: number; totalAudioEnergy?: number }) => {
-        if (r.type !== "inbound-rtp" || (r.kind !== "audio" && r.kind !== "video")) return;
-        total[r.kind] += r.packetsReceived ?? 0;
-        if (r.kind === "audio") total.audioEnergy += r.totalAudioEnergy ?? 0;
+      (await pc.getStats()).forEach((r: { type: string; kind?: string; packetsReceived?: number }) => {
+        if (r.type === "inbound-rtp" && (r.kind === "audio" || r.kind === "video")) total[r.kind] += r.packetsReceived ?? 0;
       });
     }
     return total;

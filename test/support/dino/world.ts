@@ -8,7 +8,7 @@ import type { TestAccount } from "../ejabberd.ts";
 import { launchChromiumIn, namespacesUnavailableReason, type HomeBrowser } from "../netns.ts";
 import { serveAppInto } from "../netns-world.ts";
 import { startDesktop, type Desktop } from "./desktop.ts";
-import { DinoClient } from "./dino.ts";
+import { DinoClient, removeProfileTemplate } from "./dino.ts";
 import { createDinoNamespace, type DinoNamespace } from "./namespace.ts";
 import { startCapture, type Capture } from "./rtp-capture.ts";
 import { startServerIn, type NamespaceServer } from "./server.ts";
@@ -73,7 +73,7 @@ export interface DinoWorld {
 
 export async function startDinoWorld(options: DinoWorldOptions = {}): Promise<DinoWorld> {
   const dir = mkdtempSync(join(tmpdir(), "calls-dino-world-"));
-  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
+  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true }), removeProfileTemplate];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
