@@ -7,6 +7,7 @@
 //   DINO_SECONDS=10      media window after "Connected"
 //   DINO_LOAD=2          busy-loop workers (stress-ng --cpu N) kept running during the calls
 //   DINO_DEBUG="rtp ice" GLib debug domains for Dino's log
+//   DINO_GST_DEBUG=…     GStreamer debug categories for Dino's log (GST_DEBUG syntax)
 //   DINO_PEER=dino       the peer is a second Dino (own X server, D-Bus and PulseAudio) instead of
 //                        the web app: Dino calls Dino, to tell Dino's faults from the browser's
 // Dino's log of a failed call is copied to $TMPDIR/dino-bench-<n>.log. Interrupt with Ctrl-C:

@@ -104,6 +104,8 @@ export class DinoClient {
       NO_AT_BRIDGE: "1",
       GTK_A11Y: "none",
       ...(this.options.debugDomains ? { G_MESSAGES_DEBUG: this.options.debugDomains } : {}),
+      // GStreamer's own debug categories (e.g. "pulsesrc:5,appsink:6"), for investigating Dino's media pipeline.
+      ...(process.env.DINO_GST_DEBUG ? { GST_DEBUG: process.env.DINO_GST_DEBUG, GST_DEBUG_NO_COLOR: "1" } : {}),
     });
   }
 
