@@ -26,7 +26,7 @@ export interface NamespaceServer {
   stop(): Promise<void>;
 }
 
-const PORTS = { c2s: 5222, c2sTls: 5223, https: 5443, httpLoopback: 5280, stun: 3478, turns: 5349, turnMin: 49152, turnMax: 49407 };
+const PORTS = { c2s: 5222, c2sTls: 5223, https: 5443, httpLoopback: 5280, api: 5281, stun: 3478, turns: 5349, turnMin: 49152, turnMax: 49407 };
 
 export async function startServerIn(ns: DinoNamespace): Promise<NamespaceServer> {
   const domain = "localhost";
