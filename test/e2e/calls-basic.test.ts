@@ -17,6 +17,9 @@ describe("calls between two browsers", () => {
       const [a1, b1] = [await framesDecoded(pa), await framesDecoded(pb)];
       await expect.poll(() => framesDecoded(pa), { timeout: 10_000 }).toBeGreaterThan(a1 + 10);
       await expect.poll(() => framesDecoded(pb), { timeout: 10_000 }).toBeGreaterThan(b1 + 10);
+      // Past the silent-peer check (4 s after ICE connected): audio arrives, so neither side says otherwise.
+      await pa.waitForTimeout(5_000);
+      for (const p of [pa, pb]) expect(await p.getByRole("status", { name: "Call notice" }).textContent()).toBe("");
       await pa.getByRole("button", { name: "Hang up" }).click();
       await expect.poll(() => callStatus(pb), { timeout: 10_000 }).toBe("Call ended");
       expect(await callStatus(pa)).toBe("Call ended");

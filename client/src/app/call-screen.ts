@@ -47,7 +47,7 @@ export class CallScreen {
       h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring),
       this.#controls,
     );
-    for (const event of ["state", "ice", "recovering", "problem", "remoteMute", "video"] as const) call.on(event, () => this.update());
+    for (const event of ["state", "ice", "recovering", "problem", "remoteMute", "notice", "video"] as const) call.on(event, () => this.update());
     this.#tick = setInterval(() => this.#updateTimer(), 1000);
     this.update();
   }

@@ -8,6 +8,11 @@ export interface PeerListeners {
   /** A local candidate (null: gathering complete). */
   onCandidate(candidate: IceCandidateInit | null): void;
   onIceState(state: IceState): void;
+  /**
+   * Whether the peer's audio arrives, checked a few seconds after ICE connects and then until it
+   * does: Dino 0.4.2 sometimes never starts sending its microphone (docs/interop.md).
+   */
+  onIncomingAudio(flowing: boolean): void;
 }
 
 /**

@@ -68,6 +68,8 @@ export type CallEvents = {
   remoteMute: [muted: boolean];
   /** Something the user should read (media denied, connection failed…). */
   problem: [message: string];
+  /** The informational text about the running call changed (see `notice`). */
+  notice: [text: string];
   /** Video was added, accepted, refused or stopped (see `video`, `notice`). */
   video: [state: VideoState];
   /** The peer refused one of our Jingle iqs (for the log: the call acts on it where it matters). */

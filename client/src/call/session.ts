@@ -80,6 +80,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
   readonly #iceRestart: IceRestart;
   /** session-accept is done (sent or received): the peer is a device in a session with us. */
   #established = false;
+  /** The peer's audio does not arrive although ICE is connected (see PeerListeners.onIncomingAudio). */
+  #silentPeer = false;
+  /** The peer said it muted its microphone (session-info, XEP-0167 §7.2.5): silence is expected. */
+  #remoteMuted = false;
 
   constructor(options: CallSessionOptions) {
     super();
@@ -192,8 +196,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
   isMuted(media: CallMedia): boolean {
     return this.#muted.has(media);
   }
-  /** Informational text about the running call (e.g. video refused), not an error. */
+  /** Informational text about the running call (no sound from the peer, video refused), not an error. */
   get notice(): string {
+    if (this.#silentPeer && !this.#remoteMuted && !this.ended) return "No sound is arriving from the other side. If it stays silent, hang up and call again.";
     return this.#renegotiation.notice;
   }
   get video(): VideoState {
@@ -440,7 +445,11 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   #receiveSessionInfo({ info }: JingleRequest) {
     if (!info) throw JingleErrors.unsupportedInfo();
-    if (info.kind === "mute" || info.kind === "unmute") this.emit("remoteMute", info.kind === "mute");
+    if (info.kind === "mute" || info.kind === "unmute") {
+      const audio = !info.name || this.#n.remote?.contents.some((c) => c.name === info.name && c.description?.media === "audio");
+      if (audio) this.#remoteMuted = info.kind === "mute";
+      this.emit("remoteMute", info.kind === "mute");
+    }
     // A device called without JMI rings (StanzaJS MediaSession.ring(), Dino calls.vala).
     if (info.kind === "ringing" && this.#state === "initiating") this.#transition("alerting");
   }
@@ -472,6 +481,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
       listeners: {
         onCandidate: (c) => this.#trickle.onCandidate(c),
         onIceState: (s) => this.#onIceState(s),
+        onIncomingAudio: (flowing) => {
+          this.#silentPeer = !flowing;
+          this.emit("notice", this.notice);
+        },
       },
     });
     this.#peer.then(

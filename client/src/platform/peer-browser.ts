@@ -23,6 +23,37 @@ async function openMedia(media: readonly CallMedia[]): Promise<MediaStream> {
  * The real MediaPeer: RTCPeerConnection plus camera/microphone. `bundlePolicy: balanced`
  * because Dino bundles nothing (INTEROP); remote media is built from `track` events.
  */
+/** No RTP audio from the peer this long after ICE connected: its sender never started. */
+const SILENT_PEER_MS = 4_000;
+/** …then looked at again this often, until it arrives. */
+const SILENT_PEER_RECHECK_MS = 2_000;
+
+/**
+ * Reports whether the peer's audio arrives: once, a while after ICE first connects, and again as
+ * it changes while it did not. Dino 0.4.2 under load sometimes never starts its microphone branch
+ * (its first buffer is refused and the stream stops for good; docs/interop.md, "Dino 0.4.2 live"):
+ * ICE, DTLS and its RTCP are fine, only its RTP never comes. Nothing we send restarts it.
+ */
+function watchIncomingAudio(pc: RTCPeerConnection, report: (flowing: boolean) => void): void {
+  let armed = false;
+  let reported: boolean | undefined;
+  const check = async () => {
+    if (pc.connectionState === "closed") return;
+    let packets = 0;
+    (await pc.getStats()).forEach((r: { type: string; kind?: string; packetsReceived?: number }) => {
+      if (r.type === "inbound-rtp" && r.kind === "audio") packets += r.packetsReceived ?? 0;
+    });
+    const flowing = packets > 0;
+    if (flowing !== reported) report((reported = flowing));
+    if (!flowing) setTimeout(() => void check(), SILENT_PEER_RECHECK_MS);
+  };
+  pc.addEventListener("iceconnectionstatechange", () => {
+    if (armed || (pc.iceConnectionState !== "connected" && pc.iceConnectionState !== "completed")) return;
+    armed = true;
+    setTimeout(() => void check(), SILENT_PEER_MS);
+  });
+}
+
 export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void): PeerFactory {
   return async (options: PeerOptions): Promise<MediaPeer> => {
     const local = await openMedia(["audio", ...options.media.filter((m) => m === "video")]);
@@ -39,6 +70,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
     });
     pc.addEventListener("icecandidate", (event) => options.listeners.onCandidate(event.candidate ? event.candidate.toJSON() : null));
     pc.addEventListener("iceconnectionstatechange", () => options.listeners.onIceState(pc.iceConnectionState as IceState));
+    watchIncomingAudio(pc, (flowing) => options.listeners.onIncomingAudio(flowing));
     onStreams({ local, remote });
     return {
       async offer() {

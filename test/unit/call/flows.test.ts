@@ -339,3 +339,38 @@ describe("leaving the page (pagehide)", () => {
     expect(call.ended).toBe(false);
   });
 });
+
+describe("no sound from the peer", () => {
+  async function activeCall() {
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
+    const bob = net.device("bob@x/web", { trusted: ["alice@x"] });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
+    const theirs = bob.manager.calls[0]!;
+    await theirs.accept();
+    await until(() => call.iceState === "connected" && theirs.state === "active", "connected");
+    return { call, theirs, bobPeer: bob.peers[0]! };
+  }
+
+  it("when the browser finds no audio arriving after ICE connected, the call says so (and stops saying it once audio comes); the call goes on", async () => {
+    const { theirs, bobPeer } = await activeCall();
+    const notices: string[] = [];
+    theirs.on("notice", (text) => notices.push(text));
+    bobPeer.options.listeners.onIncomingAudio(false);
+    expect(theirs.notice).toMatch(/No sound is arriving/);
+    bobPeer.options.listeners.onIncomingAudio(true);
+    expect(theirs.notice).toBe("");
+    expect(notices).toEqual([expect.stringMatching(/No sound/), ""]);
+    expect(theirs.state).toBe("active");
+  });
+
+  it("says nothing when the peer told us it muted its microphone", async () => {
+    const { call, theirs, bobPeer } = await activeCall();
+    const muted = theirs.next("remoteMute");
+    await call.setMuted("audio", true);
+    expect(await muted).toEqual([true]);
+    bobPeer.options.listeners.onIncomingAudio(false);
+    expect(theirs.notice).toBe("");
+  });
+});
