@@ -305,6 +305,19 @@ export class Device {
   }
 }
 
+/** Alice calls bob (audio, one device each, contacts), bob accepts; resolves once ICE is connected and both are active. */
+export async function audioCall() {
+  const net = new FakeNetwork();
+  const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
+  const bob = net.device("bob@x/web", { trusted: ["alice@x"] });
+  const call = await alice.manager.call("bob@x", ["audio"]);
+  await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
+  const theirs = bob.manager.calls[0]!;
+  await theirs.accept();
+  await until(() => call.iceState === "connected" && theirs.state === "active", "connected");
+  return { net, alice, bob, call, theirs };
+}
+
 /** Resolves when `predicate` holds, polling the event loop (fake network timers are 0–5 ms). */
 export async function until(predicate: () => boolean, what = "condition", timeoutMs = 2000): Promise<void> {
   const start = Date.now();

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { xml } from "@xmpp/xml";
-import { FakeNetwork, until } from "./fakes.js";
+import { audioCall, FakeNetwork, until } from "./fakes.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import type { CallSession } from "../../../client/src/call/session.js";
 import type { JmiMessage } from "../../../client/src/xmpp/jmi.js";
@@ -312,14 +312,7 @@ describe("races", () => {
 
 describe("leaving the page (pagehide)", () => {
   it("ends an active call for the peer with session-terminate <success/>; a call only ringing here keeps ringing", async () => {
-    const net = new FakeNetwork();
-    const alice = net.device("alice@x/web", { trusted: ["bob@x", "carol@x"] });
-    const bob = net.device("bob@x/web", { trusted: ["alice@x"] });
-    const call = await alice.manager.call("bob@x", ["audio"]);
-    await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
-    const theirs = bob.manager.calls[0]!;
-    await theirs.accept();
-    await until(() => call.state === "active" && theirs.state === "active", "active");
+    const { net, bob, call } = await audioCall();
     bob.manager.leave();
     await until(() => call.ended, "alice's call ends");
     expect([call.state, call.reason]).toEqual(["finished", "success"]);
@@ -342,14 +335,7 @@ describe("leaving the page (pagehide)", () => {
 
 describe("no sound from the peer", () => {
   async function activeCall() {
-    const net = new FakeNetwork();
-    const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
-    const bob = net.device("bob@x/web", { trusted: ["alice@x"] });
-    const call = await alice.manager.call("bob@x", ["audio"]);
-    await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
-    const theirs = bob.manager.calls[0]!;
-    await theirs.accept();
-    await until(() => call.iceState === "connected" && theirs.state === "active", "connected");
+    const { call, theirs, bob } = await audioCall();
     return { call, theirs, bobPeer: bob.peers[0]! };
   }
 

@@ -1,21 +1,9 @@
 // Mid-call video (XEP-0166 §7.2 content-add/-accept/-reject/-modify) between two of our clients
 // on the fake network: both directions, refusal, glare, and back to audio.
 import { describe, expect, it } from "vitest";
-import { FakeNetwork, mediaLines, until, type Device } from "./fakes.js";
+import { audioCall, FakeNetwork, mediaLines, until, type Device } from "./fakes.js";
 import type { CallSession } from "../../../client/src/call/session.js";
 import { chooseCallTarget } from "../../../client/src/call/target.js";
-
-async function audioCall() {
-  const net = new FakeNetwork();
-  const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
-  const bob = net.device("bob@x/web", { trusted: ["alice@x"] });
-  const call = await alice.manager.call("bob@x", ["audio"]);
-  await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
-  const theirs = bob.manager.calls[0]!;
-  await theirs.accept();
-  await until(() => call.iceState === "connected" && theirs.state === "active", "connected");
-  return { net, alice, bob, call, theirs };
-}
 
 const peer = (d: Device) => d.peers[0]!;
 const lines = (d: Device) => mediaLines(peer(d).localDescription).map((l) => `${l.type}:${l.direction}`);
