@@ -36,6 +36,11 @@ export interface MediaPeer {
    */
   setSending(media: CallMedia, send: boolean): Promise<void>;
   /**
+   * Starts sending `media` afresh, so the encoder begins with a key frame: after the peer took a
+   * change that lets it receive again, whose first frames it may have dropped before it was ready.
+   */
+  restartSending(media: CallMedia): Promise<void>;
+  /**
    * ICE restart (RFC 8445 §9): new local ufrag/pwd and a new gathering; creates and applies the
    * offer and returns its SDP. The DTLS association and the media stay as they are.
    */

@@ -48,6 +48,9 @@ export interface RenegotiationPort {
   emitVideo(state: VideoState): void;
 }
 
+/** After re-enabling video, a second key frame this long after the first (see #sendKeyFrames). */
+const KEY_FRAME_AGAIN_MS = 500;
+
 export class Renegotiation {
   readonly #port: RenegotiationPort;
   readonly #n: NegotiationState;
@@ -306,6 +309,12 @@ export class Renegotiation {
     this.#emitVideo();
   }
 
+  async #sendKeyFrames(peer: MediaPeer) {
+    await peer.restartSending("video");
+    await new Promise((resolve) => setTimeout(resolve, KEY_FRAME_AGAIN_MS));
+    if (!this.#port.ended() && this.video.sending) await peer.restartSending("video");
+  }
+
   /** Our own sending on an agreed content changes: local offer, the agreed answer restated, then content-modify. */
   async #modifyOwnSending(name: string, send: boolean) {
     const content = this.#n.remote?.contents.find((c) => c.name === name);
@@ -323,7 +332,12 @@ export class Renegotiation {
     if (send && this.#mutedInstead.delete(name)) {
       await this.#port.sendJingle({ action: "session-info", info: { kind: "unmute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
     }
-    await this.#port.sendJingle({ action: "content-modify", stubs: [{ name, creator: content.creator, senders }] }).catch(async (error: unknown) => {
+    const modified = this.#port.sendJingle({ action: "content-modify", stubs: [{ name, creator: content.creator, senders }] });
+    // Our first frames went out before the peer took the change, and a receiver that dropped them
+    // may not ask for a key frame (Firefox): once it acknowledged, start afresh with one, and again
+    // a little later for a peer that applies it after its acknowledgement (ours does).
+    if (send) void modified.then(() => this.#sendKeyFrames(peer), () => undefined);
+    await modified.catch(async (error: unknown) => {
       this.#port.iqFailed("content-modify", error);
       // Dino refuses senders='none' (bad-request "invalid role none") and turns its own camera off
       // with session-info <mute/> (XEP-0167 §7.2.6): say it that way, so its view of us is not frozen.

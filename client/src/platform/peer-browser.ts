@@ -120,6 +120,13 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
         }
         onStreams({ local, remote });
       },
+      async restartSending(media: CallMedia) {
+        const sender = pc.getSenders().find((s) => s.track?.kind === media);
+        const track = sender?.track;
+        if (!sender || !track) return;
+        await sender.replaceTrack(null);
+        await sender.replaceTrack(track);
+      },
       async restartIce() {
         await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
         return pc.localDescription?.sdp ?? "";

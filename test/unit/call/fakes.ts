@@ -113,6 +113,11 @@ export class FakePeer implements MediaPeer {
     this.#negotiated();
     this.#maybeConnect();
   }
+  /** restartSending() calls, by medium (not in `calls`: it changes no description). */
+  readonly restarted: CallMedia[] = [];
+  async restartSending(media: CallMedia) {
+    this.restarted.push(media);
+  }
   async setSending(media: CallMedia, send: boolean) {
     this.calls.push(`${send ? "send" : "stop"} ${media}`);
     if (send) this.sending.add(media);

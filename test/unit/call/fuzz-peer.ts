@@ -99,6 +99,7 @@ export class InstantPeer implements MediaPeer {
   }
   setIceServers() {}
   async setSending(_media: CallMedia, _send: boolean) {}
+  async restartSending(_media: CallMedia) {}
   async rollback() {}
   setMuted() {}
   close() {

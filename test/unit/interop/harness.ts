@@ -104,6 +104,7 @@ export class ScriptedPeer implements MediaPeer {
     this.#answered = true;
     return answer;
   }
+  async restartSending() {}
   async setSending(media: CallMedia, send: boolean) {
     if (send) this.sending.add(media);
     else this.sending.delete(media);
