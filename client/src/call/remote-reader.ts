@@ -2,7 +2,7 @@
 // the codec's refusals turned into the iq errors XEP-0166 prescribes. A session-initiate/accept
 // the codec refuses also ends the call, with the codec's reason (§6.3.3); anything else refused
 // is answered and the call goes on.
-import { formatCandidateString, JingleCodecError, sessionCandidates, sessionToSdp, type JingleReason, type JingleRequest, type JingleSession, type RemoteCandidate } from "../jingle/index.js";
+import { JingleCodecError, sessionCandidates, sessionToSdp, type JingleReason, type JingleRequest, type JingleSession, type RemoteCandidate } from "../jingle/index.js";
 import type { StanzaError } from "../xmpp/errors.js";
 import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
 import type { NegotiationState } from "./negotiation.js";
@@ -44,11 +44,8 @@ export class RemoteReader {
 
   /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */
   inlineIn(session: JingleSession): RemoteCandidate[] {
-    const candidates = session.contents.flatMap((c) =>
-      (c.transport?.candidates ?? [])
-        .filter((k) => k.component === 1)
-        .map((k) => ({ candidate: formatCandidateString(k), sdpMid: c.name, sdpMLineIndex: null, usernameFragment: c.transport?.ufrag ?? null })),
-    );
+    // Their m-line index is filled in when the browser takes them (NegotiationState.admitRemote).
+    const candidates = sessionCandidates(session);
     this.#n.countRemote(candidates, false);
     return candidates;
   }
