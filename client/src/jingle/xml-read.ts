@@ -34,11 +34,6 @@ function* elements(el: Element, name: string, ns: string): Generator<Element> {
   }
 }
 
-function first(el: Element, name: string, ns: string): Element | undefined {
-  for (const c of elements(el, name, ns)) return c;
-  return undefined;
-}
-
 export function assertJingle(el: Element): void {
   if (el.getName() !== "jingle" || el.getNS() !== NS_JINGLE) {
     throw new JingleCodecError("not-jingle", `expected <jingle xmlns='${NS_JINGLE}'/>, got <${el.getName()} xmlns='${el.getNS() ?? ""}'/>`);
