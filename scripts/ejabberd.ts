@@ -4,6 +4,7 @@
 import { EjabberdInstance } from "./lib/ejabberd.ts";
 import { SetupError } from "./lib/errors.ts";
 import { localDeployment } from "./lib/local-settings.ts";
+import { prepareLocalStorage, runningLocalPostgres } from "./lib/local-storage.ts";
 import { provisionContacts } from "./lib/provision.ts";
 import { randomPassword } from "./lib/secrets.ts";
 
@@ -28,7 +29,15 @@ async function main(argv: string[]): Promise<void> {
   const dir = deployment.instance.dir;
   switch (command) {
     case "start": {
-      const instance = await EjabberdInstance.start({ ...deployment.instance, detached: true });
+      const storage = await prepareLocalStorage(deployment, true);
+      let instance: EjabberdInstance;
+      try {
+        instance = await EjabberdInstance.start({ ...storage.instance, detached: true });
+      } catch (error) {
+        await storage.startedPostgres?.stop();
+        throw error;
+      }
+      if (storage.instance.settings.sql) console.log(`storage: PostgreSQL on 127.0.0.1:${storage.instance.settings.sql.port} (data in ${deployment.dataDir}/postgres)`);
       await provisionContacts(instance, deployment.demoPasswords);
       console.log(`ejabberd started (pid ${instance.beamPid}, node ${instance.nodeName}, domain ${instance.domain}); logs: ${instance.logFile}`);
       console.log(`demo accounts: ${Object.keys(deployment.demoPasswords).map((u) => `${u}@${instance.domain}`).join(", ")} (passwords in ${deployment.dataDir}/secrets.json)`);
@@ -36,12 +45,15 @@ async function main(argv: string[]): Promise<void> {
     }
     case "stop": {
       const instance = EjabberdInstance.attach(dir);
-      if (!instance) {
-        console.log("ejabberd is not running");
-        return;
+      if (instance) {
+        await instance.stop();
+        console.log(`ejabberd stopped (pid ${instance.beamPid})`);
+      } else console.log("ejabberd is not running");
+      const postgres = runningLocalPostgres(deployment);
+      if (postgres) {
+        await postgres.stop();
+        console.log(`PostgreSQL stopped (pid ${postgres.pid})`);
       }
-      await instance.stop();
-      console.log(`ejabberd stopped (pid ${instance.beamPid})`);
       return;
     }
     case "status": {

@@ -18,6 +18,7 @@ packages=(ejabberd erlang-base openssl)
 # offline; iproute2 and iptables build the NAT test hosts.
 [ "$purpose" = "test" ] && packages+=(chromium coturn docker-compose iproute2 iptables)
 [ "$purpose" = "test" ] && packages+=(firefox-esr) # the web app in Firefox, driven over WebDriver BiDi
+[ "$purpose" = "test" ] && packages+=(postgresql erlang-p1-pgsql) # ejabberd on PostgreSQL (test/integration/storage-matrix.test.ts); Debian's ejabberd leaves the pgsql driver out
 [ "$purpose" = "test" ] && packages+=(dino-im xvfb dbus-daemon pulseaudio gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good libglib2.0-bin sqlite3 xdotool tcpdump imagemagick) # Dino interop (test/support/dino/)
 
 missing=()

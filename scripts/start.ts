@@ -5,6 +5,7 @@ import { startDevServer } from "./lib/dev-server.ts";
 import { EjabberdInstance } from "./lib/ejabberd.ts";
 import { SetupError } from "./lib/errors.ts";
 import { localDeployment } from "./lib/local-settings.ts";
+import { prepareLocalStorage } from "./lib/local-storage.ts";
 import { provisionContacts } from "./lib/provision.ts";
 import { tcpPortIsFree } from "./lib/ports.ts";
 
@@ -18,10 +19,19 @@ async function main(): Promise<void> {
 
   let ejabberd = EjabberdInstance.attach(deployment.instance.dir);
   const startedHere = !ejabberd;
+  // CALLS_DB=postgres: the local PostgreSQL first (started here, stopped with ejabberd).
+  let startedPostgres: Awaited<ReturnType<typeof prepareLocalStorage>>["startedPostgres"];
   if (ejabberd) console.log(`Using the ejabberd already running from ${deployment.instance.dir} (pid ${ejabberd.beamPid}).`);
   else {
-    console.log("Starting ejabberd…");
-    ejabberd = await EjabberdInstance.start(deployment.instance);
+    const storage = await prepareLocalStorage(deployment, false);
+    startedPostgres = storage.startedPostgres;
+    console.log(storage.instance.settings.sql ? `Starting ejabberd with PostgreSQL storage (127.0.0.1:${storage.instance.settings.sql.port})…` : "Starting ejabberd…");
+    try {
+      ejabberd = await EjabberdInstance.start(storage.instance);
+    } catch (error) {
+      await startedPostgres?.stop();
+      throw error;
+    }
   }
   const server = ejabberd;
 
@@ -33,6 +43,7 @@ async function main(): Promise<void> {
     console.log(`\n${signal}: stopping…`);
     await web?.close();
     if (startedHere) await server.stop();
+    await startedPostgres?.stop();
     console.log("Stopped.");
     process.exit(0);
   };
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
   } catch (error) {
     await web?.close();
     if (startedHere) await server.stop();
+    await startedPostgres?.stop();
     throw error;
   }
 

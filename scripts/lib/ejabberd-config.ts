@@ -50,6 +50,41 @@ export interface EjabberdSettings {
    * XEP-0215 instead of ejabberd's own listeners.
    */
   externalTurn?: ExternalTurn;
+  /**
+   * Persistent data (accounts, rosters, the archive, caps, pubsub…) in this SQL database
+   * instead of Mnesia; Mnesia then keeps only what ejabberd holds in memory (sessions, routes).
+   */
+  sql?: SqlStorage;
+}
+
+/** A PostgreSQL database loaded with ejabberd's new schema (pg.new.sql). */
+export interface SqlStorage {
+  type: "pgsql";
+  server: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * The top-level options that move storage to SQL. `new_sql_schema` is the schema with a
+ * server_host column (one set of tables for every virtual host; ejabberd's recommended one).
+ * Modules with no explicit db_type follow default_db; auth follows auth_method.
+ */
+export function sqlOptions(sql: SqlStorage): Record<string, unknown> {
+  return {
+    default_db: "sql",
+    auth_method: "sql",
+    new_sql_schema: true,
+    sql_type: sql.type,
+    sql_server: sql.server,
+    sql_port: sql.port,
+    sql_database: sql.database,
+    sql_username: sql.username,
+    sql_password: sql.password,
+    sql_pool_size: 10,
+  };
 }
 
 export interface ExternalTurn {
@@ -152,7 +187,8 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
  */
 export function renderInstanceConfig(settings: EjabberdSettings, templatePath = EJABBERD_TEMPLATE): string {
   const header = `# Generated for this instance (${settings.profile} profile); edit ${templatePath} or the settings, not this file.\n`;
-  return header + JSON.stringify({ define_macro: templateMacros(settings), include_config_file: [templatePath] }, null, 2) + "\n";
+  const storage = settings.sql ? sqlOptions(settings.sql) : {};
+  return header + JSON.stringify({ ...storage, define_macro: templateMacros(settings), include_config_file: [templatePath] }, null, 2) + "\n";
 }
 
 /**

@@ -6,6 +6,7 @@ import { ensureLocalCertificates, spkiHash } from "../../scripts/lib/certs.ts";
 import { EjabberdInstance, type InstanceOptions } from "../../scripts/lib/ejabberd.ts";
 import type { EjabberdSettings, ListenerPorts } from "../../scripts/lib/ejabberd-config.ts";
 import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
+import { PostgresInstance } from "../../scripts/lib/postgres.ts";
 import { randomSecret } from "../../scripts/lib/secrets.ts";
 
 export interface TestAccount {
@@ -29,6 +30,8 @@ export interface TestServer {
   ports: ListenerPorts;
   turnSecret: string;
   dataDir: string;
+  /** The server's PostgreSQL, when started with `db: "postgres"`. */
+  postgres?: PostgresInstance;
   /** The running server (a new one after restart()). */
   readonly instance: EjabberdInstance;
   createAccount(username?: string, password?: string): Promise<TestAccount>;
@@ -56,7 +59,14 @@ export interface TestServerOptions {
   cookie?: string;
   /** Client listeners expect the PROXY protocol (a balancer in front). */
   proxyProtocol?: boolean;
+  /**
+   * Where ejabberd keeps accounts, rosters, the archive…: its embedded Mnesia (default), or
+   * a PostgreSQL of the test's own with the new SQL schema (as docker-compose deploys it).
+   */
+  db?: TestDb;
 }
+
+export type TestDb = "mnesia" | "postgres";
 
 let accountCounter = 0;
 
@@ -96,6 +106,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     externalTurn: options.externalTurn,
     proxyProtocol: options.proxyProtocol,
   };
+  let postgres: PostgresInstance | undefined;
+  if (options.db === "postgres") {
+    try {
+      postgres = await PostgresInstance.start({ dir: join(dataDir, "postgres"), port: await freeTcpPort(), password: randomSecret(18) });
+    } catch (error) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+    settings.sql = postgres.storage;
+  }
   const instanceOptions: InstanceOptions = {
     dir: join(dataDir, "ejabberd"),
     settings,
@@ -108,6 +128,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   try {
     instance = await EjabberdInstance.start(instanceOptions);
   } catch (error) {
+    await postgres?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
@@ -124,6 +145,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ports,
     turnSecret,
     dataDir,
+    postgres,
     get instance() {
       return instance;
     },
@@ -143,7 +165,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       }
     },
     async stop() {
-      await instance.stop();
+      try {
+        await instance.stop();
+      } finally {
+        await postgres?.stop();
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -27,7 +27,7 @@ function validate(env: Record<string, string>) {
   });
 }
 
-const FULL_ENV = { XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", ERLANG_COOKIE: "cookie-for-the-test", TURN_SECRET: "secret-for-the-test" };
+const FULL_ENV = { XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", ERLANG_COOKIE: "cookie-for-the-test", TURN_SECRET: "secret-for-the-test", POSTGRES_PASSWORD: "password-for-the-test" };
 
 describe("docker-compose.cluster.yml (ejabberd cluster behind a load balancer)", () => {
   it("runs at least two ejabberd nodes from the official image, each with its own node name, host name, database and rendered config", () => {
@@ -42,6 +42,15 @@ describe("docker-compose.cluster.yml (ejabberd cluster behind a load balancer)",
       expect(config?.volumes).toContain(`${name}-conf:/opt/ejabberd/conf`);
       expect(service.depends_on?.[`${name}-config`]?.condition).toBe("service_completed_successfully");
       for (const volume of [`${name}-database`, `${name}-conf`, `${name}-logs`]) expect(compose.volumes).toHaveProperty(volume);
+    }
+  });
+
+  it("stores every node's data in one shared PostgreSQL, started healthy before the nodes", () => {
+    expect(compose.services.postgres!.image).toMatch(/^postgres:\d+$/);
+    for (const { service, config } of nodes) {
+      expect(service.depends_on?.postgres?.condition).toBe("service_healthy");
+      expect(config?.environment?.SQL_SERVER).toBe("postgres");
+      expect(config?.environment?.SQL_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
     }
   });
 

@@ -37,6 +37,23 @@ describe("docker-compose.yml (production-style deployment)", () => {
     }
   });
 
+  it("stores ejabberd's data in PostgreSQL (official image, pinned major) loaded with ejabberd's new schema", () => {
+    const postgres = compose.services.postgres!;
+    expect(postgres.image).toMatch(/^postgres:\d+$/);
+    expect(bindMounts(postgres)).toContainEqual({ source: "./server-config/postgres/pg.new.sql", target: "/docker-entrypoint-initdb.d/ejabberd.sql" });
+    expect(postgres.ports).toBeUndefined();
+    expect(compose.services.ejabberd!.depends_on?.postgres?.condition).toBe("service_healthy");
+    expect(compose.services["ejabberd-config"]!.environment?.SQL_SERVER).toBe("postgres");
+    expect(compose.volumes).toHaveProperty("postgres-data");
+  });
+
+  it("ships ejabberd 23.01's own new PostgreSQL schema, unchanged", () => {
+    const debian = "/usr/share/ejabberd/sql/pg.new.sql";
+    if (!existsSync(debian)) return;
+    const shipped = readFileSync(join(PROJECT_DIR, "server-config/postgres/pg.new.sql"), "utf8").split("\n").filter((l) => !l.startsWith("-- Provenance") && !l.startsWith("-- unchanged from") && !l.startsWith("-- The postgres image")).join("\n");
+    expect(shipped).toBe(readFileSync(debian, "utf8"));
+  });
+
   it("serves the built web client", () => {
     expect(compose.services["web-build"]!.volumes).toContain("web-app:/web");
     expect(compose.services.web!.volumes).toContain("web-app:/usr/share/nginx/html:ro");
@@ -52,7 +69,7 @@ describe("docker-compose.yml (production-style deployment)", () => {
   it("passes docker-compose's own validation when docker-compose is installed", () => {
     if (!dockerComposeInstalled()) return;
     const result = spawnSync("docker-compose", ["-p", "calls", "-f", "docker-compose.yml", "config", "--quiet"], {
-      cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10" },
+      cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", POSTGRES_PASSWORD: "password-for-the-test" },
     });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
@@ -70,6 +87,20 @@ describe("render-config.sh (the production ejabberd.yml)", () => {
     });
     return { status: result.status, stderr: result.stderr };
   }
+
+  it("renders SQL storage (default_db sql, new schema) only when SQL_SERVER is set", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calls-render-sql-"));
+    try {
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10" }, dir).status).toBe(0);
+      expect(parse(readFileSync(join(dir, "ejabberd.yml"), "utf8"))).not.toHaveProperty("default_db");
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", SQL_SERVER: "postgres", SQL_PASSWORD: "pw" }, dir).status).toBe(0);
+      const config = parse(readFileSync(join(dir, "ejabberd.yml"), "utf8")) as Record<string, unknown>;
+      expect(config).toMatchObject({ default_db: "sql", auth_method: "sql", new_sql_schema: true, sql_type: "pgsql", sql_server: "postgres", sql_password: "pw" });
+      expect(render({ XMPP_DOMAIN: "example.org", PUBLIC_IPV4: "203.0.113.10", SQL_SERVER: "postgres", SQL_PASSWORD: 'a"b' }, dir).status).not.toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("writes macros with the production TURN blacklist and a secret made once", () => {
     const dir = mkdtempSync(join(tmpdir(), "calls-render-"));
