@@ -2,9 +2,10 @@
 // Without --jid it checks the local deployment as its first demo account.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { formatReport, runDoctor, type DoctorOptions } from "./lib/doctor/checks.ts";
+import { formatReport, runDoctor, type CheckResult, type DoctorOptions } from "./lib/doctor/checks.ts";
 import { SetupError } from "./lib/errors.ts";
 import { DEMO_USERS, localDeployment } from "./lib/local-settings.ts";
+import { localDb, runningLocalPostgres } from "./lib/local-storage.ts";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     return;
   }
   let options: DoctorOptions;
+  let storage: CheckResult | undefined;
   if (values.jid) {
     const password = values.password ?? process.env.XMPP_PASSWORD;
     if (!password) throw new SetupError("--jid needs a password", "pass it with --password, or XMPP_PASSWORD=… in the environment (kept out of the shell history)");
@@ -33,10 +35,21 @@ async function main(): Promise<void> {
       caPem: readFileSync(local.caFile, "utf8"),
       resolveHost: (host) => (host === settings.domain ? "127.0.0.1" : host),
     };
+    storage = localStorageCheck(local);
   }
   const results = await runDoctor(options);
+  if (storage) results.unshift(storage);
   console.log(values.json ? JSON.stringify(results, null, 2) : formatReport(results));
   if (results.some((r) => r.verdict === "fail")) process.exitCode = 1;
+}
+
+/** The local storage CALLS_DB names: Mnesia inside ejabberd, or the scripts' PostgreSQL. */
+function localStorageCheck(local: ReturnType<typeof localDeployment>): CheckResult {
+  if (localDb() === "mnesia") return { name: "Storage", verdict: "pass", detail: "Mnesia, embedded in ejabberd (CALLS_DB=postgres for PostgreSQL)" };
+  const postgres = runningLocalPostgres(local);
+  return postgres
+    ? { name: "Storage", verdict: "pass", detail: `PostgreSQL on 127.0.0.1:${postgres.port} (pid ${postgres.pid}), new SQL schema` }
+    : { name: "Storage", verdict: "fail", detail: `CALLS_DB=postgres, but no PostgreSQL runs from ${local.dataDir}/postgres`, hint: "start it with CALLS_DB=postgres npm run ejabberd -- start (needs the postgresql and erlang-p1-pgsql packages)" };
 }
 
 main().catch((error: unknown) => {
