@@ -27,8 +27,11 @@
 //   LOAD_CALL_SECONDS=10
 //   LOAD_CALL_CONCURRENCY=40      set-ups in flight in the closed-loop (maximum rate) step
 //   LOAD_MAX_MINUTES=25           the run aborts (and cleans up) after this long
+//   LOAD_DB=mnesia                or postgres: every node stores accounts, rosters and the archive
+//                                 in one PostgreSQL of the run's own (new schema, as in production);
+//                                 its CPU is counted with the server's
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -36,6 +39,7 @@ import { Cluster, type NodePorts } from "../scripts/lib/cluster.ts";
 import type { EjabberdInstance } from "../scripts/lib/ejabberd.ts";
 import { PROJECT_DIR } from "../scripts/lib/local-settings.ts";
 import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../scripts/lib/ports.ts";
+import { PostgresInstance } from "../scripts/lib/postgres.ts";
 import { terminate } from "../scripts/lib/processes.ts";
 import { randomSecret } from "../scripts/lib/secrets.ts";
 import type { SaslMechanismName } from "./load-client.ts";
@@ -70,7 +74,24 @@ const CONFIG = {
   callSeconds: setting("LOAD_CALL_SECONDS", 10),
   callConcurrency: setting("LOAD_CALL_CONCURRENCY", 40),
   maxMinutes: setting("LOAD_MAX_MINUTES", 25),
+  db: process.env.LOAD_DB === "postgres" ? "postgres" : "mnesia",
 };
+/** The run's PostgreSQL (LOAD_DB=postgres): its processes count as server CPU. */
+let database: PostgresInstance | undefined;
+
+/** The postmaster and its children (one backend per ejabberd SQL connection). */
+function databasePids(): number[] {
+  if (!database) return [];
+  const children = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === database!.pid;
+    } catch {
+      return false;
+    }
+  });
+  return [database.pid, ...children];
+}
 const CLOCK_TICKS = 100;
 const WORKER = join(import.meta.dirname, "load-worker.ts");
 
@@ -232,12 +253,14 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
   const urls = new Map(cluster.nodes.map((n) => [n.nodeName, CONFIG.transport === "wss"
     ? `wss://127.0.0.1:${n.ports.listeners.https}/ws` : `ws://127.0.0.1:${n.ports.listeners.httpLoopback}/ws`]));
   const beams = nodes.map((n) => n.beamPid);
+  // With LOAD_DB=postgres the database works for the server: its CPU counts as server CPU.
+  const serverPids = [...beams, ...databasePids()];
   const rssBefore = beams.map(rssKB);
   const generators = Array.from({ length: CONFIG.workers }, () => new Generator());
   try {
     const caPem = readFileSync(cluster.certificates.caFile, "utf8");
     const started = performance.now();
-    const loginServerCpu = cpuMeter(beams);
+    const loginServerCpu = cpuMeter(serverPids);
     const pressure = cpuPressureMeter();
     const loginGeneratorCpu = cpuMeter(generators.map((g) => g.pid));
     const ticker = setInterval(() => {
@@ -257,7 +280,7 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
     const counted = (await nodes[0]!.api<{ num_sessions: number }>("connected_users_number", {})).num_sessions;
     const rssAfter = beams.map(rssKB);
 
-    const serverCpu = cpuMeter(beams);
+    const serverCpu = cpuMeter(serverPids);
     const probes = await Promise.all(generators.map((g) => g.request({ type: "latency", messagesPerSecond: CONFIG.probeRate / generators.length, seconds: CONFIG.probeSeconds }, "latency-done", (CONFIG.probeSeconds + 60) * 1000)));
     const relay = {
       probesPerSecond: CONFIG.probeRate,
@@ -267,9 +290,9 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
       generatorLoopDelayP99Ms: round(Math.max(...probes.map((p) => p.loopDelayP99Ms))),
     };
     console.log(`  relay latency p50 ${relay.latencyMs.p50} ms, p99 ${relay.latencyMs.p99} ms (${relay.latencyMs.n} probes, ${relay.lost} lost)`);
-    const callsAtRate = await runCalls(generators, beams, { type: "calls", mode: "rate", perSecond: CONFIG.callRate / generators.length, seconds: CONFIG.callSeconds });
+    const callsAtRate = await runCalls(generators, serverPids, { type: "calls", mode: "rate", perSecond: CONFIG.callRate / generators.length, seconds: CONFIG.callSeconds });
     console.log(`  ${callsAtRate.perSecond} call set-ups/s offered ${CONFIG.callRate}/s: ${callsAtRate.failed} failed, set-up p50 ${callsAtRate.setupMs.p50} ms p99 ${callsAtRate.setupMs.p99} ms`);
-    const callsMax = await runCalls(generators, beams, { type: "calls", mode: "closed", concurrency: Math.ceil(CONFIG.callConcurrency / generators.length), seconds: CONFIG.callSeconds });
+    const callsMax = await runCalls(generators, serverPids, { type: "calls", mode: "closed", concurrency: Math.ceil(CONFIG.callConcurrency / generators.length), seconds: CONFIG.callSeconds });
     console.log(`  ${callsMax.perSecond} call set-ups/s at most (${CONFIG.callConcurrency} in flight): ${callsMax.failed} failed, server CPU ${callsMax.serverCpuPercent} %, generators ${callsMax.generatorCpuPercent} %`);
     const cpuPressurePercent = pressure();
     const delta = rssAfter.reduce((s, v) => s + v, 0) - rssBefore.reduce((s, v) => s + v, 0);
@@ -326,7 +349,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "calls-load-"));
   const cookie = randomSecret(18);
   const epmdPort = await freeTcpPort();
-  const cluster = Cluster.open({ dir, domain: "localhost", cookie, turnSecret: randomSecret(), epmdPort, allocatePorts: () => freeNodePorts() });
+  if (CONFIG.db === "postgres") database = await PostgresInstance.start({ dir: join(dir, "postgres"), port: await freeTcpPort(), password: randomSecret(18) });
+  const cluster = Cluster.open({ dir, domain: "localhost", cookie, turnSecret: randomSecret(), epmdPort, allocatePorts: () => freeNodePorts(), sql: database?.storage });
   const abort = setTimeout(() => {
     console.error(`\nbench:load ran longer than LOAD_MAX_MINUTES=${CONFIG.maxMinutes}: stopping`);
     void cleanup().finally(() => process.exit(2));
@@ -337,6 +361,7 @@ async function main(): Promise<void> {
     cleaned = true;
     clearTimeout(abort);
     await cluster.stop().catch((e: unknown) => console.error("stopping the cluster:", e));
+    await database?.stop().catch((e: unknown) => console.error("stopping PostgreSQL:", e));
     rmSync(dir, { recursive: true, force: true });
   };
   process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));

@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensureLocalCertificates } from "./certs.ts";
-import type { EjabberdSettings, ListenerPorts } from "./ejabberd-config.ts";
+import type { EjabberdSettings, ListenerPorts, SqlStorage } from "./ejabberd-config.ts";
 import { EjabberdInstance } from "./ejabberd.ts";
 import { erlangCookieHome } from "./erlang-cookie.ts";
 import { SetupError } from "./errors.ts";
@@ -51,6 +51,8 @@ export interface ClusterOptions {
   /** Keep running after this process exits (the CLI). */
   detached?: boolean;
   credentialsLifetime?: string;
+  /** Every node stores accounts, rosters, the archive… in this one database (shared SQL storage). */
+  sql?: SqlStorage;
 }
 
 const ERL_LIBS = () => process.env.EJABBERD_ERL_LIBS || "/usr/lib/x86_64-linux-gnu";
@@ -268,6 +270,7 @@ export class Cluster {
       certFile: certs.serverPemFile,
       caFile: certs.caFile,
       websocketUrl: `wss://${this.domain}:${ports.https}/ws`,
+      sql: this.#options.sql,
     };
   }
 
