@@ -9,8 +9,9 @@ import { spkiHash } from "../../scripts/lib/certs.ts";
 import { Cluster, type NodePorts } from "../../scripts/lib/cluster.ts";
 import type { EjabberdInstance } from "../../scripts/lib/ejabberd.ts";
 import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
+import { PostgresInstance } from "../../scripts/lib/postgres.ts";
 import { randomSecret } from "../../scripts/lib/secrets.ts";
-import type { TestAccount } from "./ejabberd.ts";
+import type { TestAccount, TestDb } from "./ejabberd.ts";
 import { installWebSocket } from "./xmpp.ts";
 
 export interface TestClusterNode {
@@ -37,6 +38,8 @@ export interface TestCluster {
   /** Registers through any running node: Mnesia replicates it to all. */
   createAccount(username?: string, password?: string): Promise<TestAccount>;
   makeContacts(a: string, b: string): Promise<void>;
+  /** The shared database, when started with `db: "postgres"`. */
+  postgres?: PostgresInstance;
   stop(): Promise<void>;
 }
 
@@ -57,16 +60,22 @@ async function freeNodePorts(): Promise<NodePorts> {
  * Starts a real ejabberd cluster of `size` nodes (Debian's ejabberd, the project's
  * template) on free loopback ports in a temporary folder, joined through one shared epmd.
  */
-export async function startTestCluster(size: number, domain = "localhost", cookie = randomSecret(18)): Promise<TestCluster> {
+export async function startTestCluster(size: number, domain = "localhost", cookie = randomSecret(18), options: { db?: TestDb } = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), "calls-cluster-"));
   const turnSecret = randomSecret();
+  let postgres: PostgresInstance | undefined;
   const cluster = Cluster.open({
     dir, domain, turnSecret, cookie, epmdPort: await freeTcpPort(), allocatePorts: () => freeNodePorts(),
+    // Shared SQL storage, as docker-compose.cluster.yml runs it: one database for every node.
+    sql: options.db === "postgres"
+      ? (postgres = await PostgresInstance.start({ dir: join(dir, "postgres"), port: await freeTcpPort(), password: randomSecret(18) })).storage
+      : undefined,
   });
   try {
     await cluster.start(size);
   } catch (error) {
     await cluster.stop().catch(() => undefined);
+    await postgres?.stop();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -103,8 +112,13 @@ export async function startTestCluster(size: number, domain = "localhost", cooki
       return { username: name, password: secret, jid: `${name}@${domain}` };
     },
     makeContacts: (a, b) => anyNode().makeContacts(a, b),
+    postgres,
     async stop() {
-      await cluster.stop();
+      try {
+        await cluster.stop();
+      } finally {
+        await postgres?.stop();
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
