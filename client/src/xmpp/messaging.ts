@@ -33,8 +33,10 @@ export interface MessagingEvents {
 /** Strangers can open conversations at will: keep only so many, each short. */
 export const MAX_STRANGER_CONVERSATIONS = 20;
 export const MAX_STRANGER_MESSAGES = 50;
-/** Messages per archive page. */
+/** Messages per archive page, and how many messages one "load older" aims for. */
 export const HISTORY_PAGE = 30;
+/** Archive pages one "load older" may read looking for messages among receipts and markers. */
+const MAX_PAGES_PER_LOAD = 5;
 
 export class MessagingService extends TypedEmitter<MessagingEvents> {
   readonly #connection: MessagingConnection;
@@ -116,16 +118,31 @@ export class MessagingService extends TypedEmitter<MessagingEvents> {
     return loading;
   }
 
+  /**
+   * Pages back until a page's worth of messages with a body came in: receipts and markers are
+   * archived too (they carry a store hint, as Conversations sends them), so a page of the
+   * archive can hold few messages or none.
+   */
   async #loadPage(peer: string) {
-    const before = oldestArchiveId(this.conversation(peer)) ?? "";
-    const page = await queryArchivePage(this.#connection, { with: peer, pageSize: HISTORY_PAGE }, before);
-    if (page.complete) this.#historyComplete.add(peer);
     const context = { ownBareJid: this.#connection.bareJid, now: Date.now() };
     let conversation = this.conversation(peer);
-    for (const archived of page.messages) {
-      for (const event of readChat(archived.message, { ...context, archived: { id: archived.id, stamp: archived.stamp } })) {
-        if (event.peer === peer) conversation = applyChatEvent(conversation, event);
+    let before = oldestArchiveId(conversation) ?? "";
+    let bodies = 0;
+    for (let page = 0; page < MAX_PAGES_PER_LOAD && bodies < HISTORY_PAGE; page++) {
+      const result = await queryArchivePage(this.#connection, { with: peer, pageSize: HISTORY_PAGE }, before);
+      // Oldest first, so a correction or marker meets the message it names when both are in the page.
+      for (const archived of result.messages) {
+        for (const event of readChat(archived.message, { ...context, archived: { id: archived.id, stamp: archived.stamp } })) {
+          if (event.peer !== peer) continue;
+          if (event.kind === "message" && !event.replaces) bodies++;
+          conversation = applyChatEvent(conversation, event);
+        }
       }
+      if (result.complete || !result.first) {
+        this.#historyComplete.add(peer);
+        break;
+      }
+      before = result.first;
     }
     this.#conversations.set(peer, conversation);
     this.emit("conversation", conversation);
