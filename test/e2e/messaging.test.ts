@@ -3,7 +3,9 @@
 // Notification (headless Chromium has no notification UI to grant).
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xml } from "@xmpp/xml";
 import { callStatus, startCallWorld, type CallWorld } from "../support/call-page.ts";
+import { connectTestClient } from "../support/xmpp.ts";
 
 let world: CallWorld;
 
@@ -126,6 +128,39 @@ describe("messaging between two browsers", () => {
       // Declining closes the call's notification.
       await expect.poll(() => pb.evaluate("window.__notifications.filter((n) => n.title === 'Incoming audio call' && !n.closed).length")).toBe(0);
     } finally {
+      await world.closeBrowsers();
+    }
+  });
+
+  it("a stranger's flood of hostile messages stays in message requests, capped, as plain text, and counts nowhere", async () => {
+    const { bob } = await world.pair();
+    const mallory = await world.server.createAccount();
+    const pb = await world.signIn(bob);
+    const m = await connectTestClient(world.server, mallory);
+    try {
+      await expect.poll(() => pb.getByRole("status", { name: "Connection" }).textContent(), { timeout: 20_000 }).toBe("Connected");
+      const hostile = `<img src=x onerror="window.__pwned=1"> javascript:alert(1) <a href="javascript:alert(2)">x</a> ${"A".repeat(3_000)}`;
+      for (let i = 0; i < 80; i++) await m.send(xml("message", { to: bob.jid, type: "chat", id: `f${i}` }, xml("body", {}, `spam ${i}`)));
+      await m.send(xml("message", { to: bob.jid, type: "chat", id: "h1" }, xml("body", {}, hostile), xml("request", { xmlns: "urn:xmpp:receipts" })));
+      const requests = pb.getByRole("region", { name: "Message requests" });
+      await expect.poll(() => requests.getByRole("listitem", { name: new RegExp(`^Messages from ${mallory.jid}, \\d+ unread$`) }).count(), { timeout: 15_000 }).toBe(1);
+      // Kept apart: the title does not count them.
+      expect(await pb.title()).toBe("XMPP Calls");
+      await expect.poll(async () => (await requests.getByRole("listitem").getAttribute("aria-label"))?.match(/(\d+) unread/)?.[1], { timeout: 15_000 }).toBe("50");
+      await requests.getByRole("button", { name: "Read" }).click();
+      const timeline = messagesWith(pb, mallory.jid);
+      await expect.poll(() => timeline.getByRole("listitem").count()).toBe(50);
+      // The oldest were dropped; the hostile one is there, as text, cut with "Show all".
+      expect(await timeline.getByRole("listitem").first().getAttribute("aria-label")).toMatch(/^[^:]+: spam 31,/);
+      const last = timeline.getByRole("listitem").last();
+      expect(await last.locator(".body").textContent()).toMatch(/^<img src=x onerror="window.__pwned=1"> javascript:alert\(1\) <a href="javascript:alert\(2\)">x<\/a> A+…$/);
+      expect(await timeline.locator("img, a").count()).toBe(0);
+      await last.getByRole("button", { name: "Show all" }).click();
+      expect((await timeline.getByRole("listitem").last().locator(".body").textContent())?.length).toBe(hostile.length);
+      expect(await pb.evaluate("window.__pwned")).toBeUndefined();
+      await pb.screenshot({ path: "/tmp/messaging-requests.png" });
+    } finally {
+      await m.stop().catch(() => undefined);
       await world.closeBrowsers();
     }
   });

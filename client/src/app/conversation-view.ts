@@ -69,7 +69,7 @@ export class ConversationView {
       { class: "conversation", "aria-label": `Conversation with ${name}` },
       h("header", {},
         h("h2", {}, name),
-        h("span", { class: "muted jid" }, peer),
+        h("span", { class: "muted jid" }, name === peer ? "" : peer),
         h("button", { class: "icon call-audio", "aria-label": `Call ${name} (audio)`, title: `Call ${name}`, onclick: () => props.onCall(false), disabled: !props.canCall() }, icon("phone")),
         h("button", { class: "subtle", "aria-label": "Close conversation", onclick: () => props.onClose() }, "✕")),
       this.#earlier,
