@@ -153,6 +153,8 @@ describe("messaging between two browsers", () => {
       // The oldest were dropped; the hostile one is there, as text, cut with "Show all".
       expect(await timeline.getByRole("listitem").first().getAttribute("aria-label")).toMatch(/^[^:]+: spam 31,/);
       const last = timeline.getByRole("listitem").last();
+      // The timeline opens at the newest message and stays there through the app's re-renders.
+      await expect.poll(() => last.evaluate((li) => li.getBoundingClientRect().bottom <= li.parentElement!.getBoundingClientRect().bottom + 1)).toBe(true);
       expect(await last.locator(".body").textContent()).toMatch(/^<img src=x onerror="window.__pwned=1"> javascript:alert\(1\) <a href="javascript:alert\(2\)">x<\/a> A+…$/);
       expect(await timeline.locator("img, a").count()).toBe(0);
       await last.getByRole("button", { name: "Show all" }).click();

@@ -79,9 +79,12 @@ export class ChatPanel {
 
   /** The open conversation, refreshed (calls may have changed), or nothing. */
   view(): HTMLElement | false {
-    if (!this.#view) return false;
-    this.#view.update();
-    return this.#view.element;
+    const view = this.#view;
+    if (!view) return false;
+    view.update();
+    // The app re-renders synchronously and puts the element back; then the timeline can scroll.
+    queueMicrotask(() => view.restoreScroll());
+    return view.element;
   }
 
   /** People who are not contacts and wrote to us: kept apart unless strangers are allowed. */

@@ -51,6 +51,10 @@ export class ConversationView {
   readonly #editing = h("p", { class: "editing muted" });
   readonly #composer: HTMLTextAreaElement;
   #shown = PAGE;
+  /** Where the user left the timeline: the app's re-render detaches it, which resets scrolling. */
+  #atBottom = true;
+  /** Distance from the bottom kept when older messages are added above. */
+  #fromBottom = 0;
   #correcting = false;
   #pauseTimer: ReturnType<typeof setTimeout> | undefined;
   /** Long messages the user chose to see whole. */
@@ -83,7 +87,10 @@ export class ConversationView {
     );
     this.#list.setAttribute("aria-label", `Messages with ${name}`);
     this.#list.addEventListener("scroll", () => {
-      if (this.#list.scrollTop < 40) this.#showEarlier();
+      if (!this.#list.isConnected) return;
+      this.#fromBottom = this.#list.scrollHeight - this.#list.scrollTop;
+      this.#atBottom = this.#list.scrollHeight - this.#list.scrollTop - this.#list.clientHeight < 40;
+      if (this.#list.scrollTop < 40 && !this.#atBottom) this.#showEarlier();
     });
     this.#off.push(messaging.on("conversation", (c) => { if (c.peer === peer) this.update(); }));
     this.#off.push(messaging.on("incoming", (from, message) => {
@@ -123,13 +130,18 @@ export class ConversationView {
       ...conversation.messages.map((message) => ({ kind: "message" as const, at: message.at, message })),
       ...this.#props.calls().map((call) => ({ kind: "call" as const, at: call.at, call })),
     ].sort((a, b) => a.at - b.at);
-    const atBottom = this.#list.scrollHeight - this.#list.scrollTop - this.#list.clientHeight < 40;
     const shown = items.slice(-this.#shown);
     this.#earlier.hidden = shown.length === items.length && !messaging.hasOlderHistory(peer);
     replaceChildren(this.#list, shown.length === 0 ? h("li", { class: "muted empty" }, "No messages yet.") : shown.map((item) => this.#item(item)));
     this.#typing.textContent = conversation.peerState === "composing" ? `${name} is typing…` : conversation.peerState === "paused" ? `${name} stopped typing` : "";
-    if (atBottom) this.#list.scrollTop = this.#list.scrollHeight;
+    this.restoreScroll();
     if (document.visibilityState === "visible") this.#markRead();
+  }
+
+  /** Puts the timeline back where the user left it (at the newest message if they were there). */
+  restoreScroll(): void {
+    if (!this.#list.isConnected) return;
+    this.#list.scrollTop = this.#atBottom ? this.#list.scrollHeight : this.#list.scrollHeight - this.#fromBottom;
   }
 
   #item(item: Item): HTMLElement {
@@ -218,8 +230,7 @@ export class ConversationView {
     const correct = this.#correcting;
     this.#composer.value = "";
     this.#stopCorrecting();
-    this.#list.scrollTop = this.#list.scrollHeight;
+    this.#atBottom = true;
     this.#props.messaging.send(this.peer, text, { correct }).catch((error: unknown) => this.#props.onError("Sending", error));
-    requestAnimationFrame(() => { this.#list.scrollTop = this.#list.scrollHeight; });
   }
 }
