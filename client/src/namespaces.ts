@@ -72,3 +72,11 @@ export const NS_DATA_FORMS = "jabber:x:data";
 export const NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
 /** XEP-0156 §3.2: host-meta as XRD (XML). */
 export const NS_XRD = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
+/** XEP-0085 v2.1: Chat State Notifications. */
+export const NS_CHAT_STATES = "http://jabber.org/protocol/chatstates";
+/** XEP-0333 v0.4: Chat Markers (displayed). */
+export const NS_CHAT_MARKERS = "urn:xmpp:chat-markers:0";
+/** XEP-0308 v1.2: Last Message Correction. */
+export const NS_CORRECTION = "urn:xmpp:message-correct:0";
+/** XEP-0359 v0.7: Unique and Stable Stanza IDs (<stanza-id/>, <origin-id/>). */
+export const NS_SID = "urn:xmpp:sid:0";

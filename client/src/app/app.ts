@@ -11,6 +11,8 @@ import type { CallMedia } from "../call/states.js";
 import { chooseCallTarget } from "../call/target.js";
 import { callability } from "../xmpp/disco.js";
 import { CallScreen } from "./call-screen.js";
+import { alertIncomingCall, Notifier, Ringtone } from "./alerts.js";
+import { ChatPanel } from "./chat-panel.js";
 import { createCallManager, type CallSettings } from "./calls.js";
 import { contactsView } from "./contacts-view.js";
 import { historyView } from "./history-view.js";
@@ -50,6 +52,9 @@ export class App {
   readonly #settings: CallSettings = { allowStrangers: false, relayOnly: false };
   #check: ConnectionCheckState = { running: false };
   readonly #callLayer = document.createElement("div");
+  #chat: ChatPanel | undefined;
+  readonly #notifier = new Notifier();
+  readonly #ringtone = new Ringtone();
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -99,6 +104,8 @@ export class App {
     await this.#calls?.current?.hangUp();
     if (this.#screen) this.#closeCall(this.#screen);
     this.#calls = undefined;
+    this.#chat?.dispose();
+    this.#chat = undefined;
     this.#jmiLog = [];
     this.#check = { running: false };
     this.#account = undefined;
@@ -121,6 +128,15 @@ export class App {
     const calls = createCallManager(account, browserPeerFactory((streams) => this.#screen?.setStreams(streams.local, streams.remote)), this.#settings);
     this.#calls = calls;
     calls.on("call", (call) => this.#showCall(call));
+    this.#chat = new ChatPanel(account, {
+      nameOf: (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid,
+      allowStrangers: () => this.#settings.allowStrangers,
+      callsWith: (jid) => this.history.filter((r) => r.peer === jid),
+      canCall: (jid) => this.#calls?.current === undefined && this.#contacts.some((c) => c.jid === jid && c.availability !== "offline" && c.callable.audio),
+      call: (jid, video) => this.#startCall(jid, video),
+      error: (what, error) => { this.#notice = `${what} failed: ${error instanceof Error ? error.message : String(error)}`; this.render(); },
+      changed: () => this.render(),
+    }, this.#notifier);
     calls.on("jmi", (message, outgoing) => {
       this.#jmiLog.push({ message, outgoing, at: Date.now() });
       this.#trimJmiLog();
@@ -155,6 +171,7 @@ export class App {
     this.#screen = screen;
     screen.setSignalingUp(this.#connection === "online");
     this.#callLayer.replaceChildren(screen.element);
+    alertIncomingCall(call, contact?.name || call.peerBareJid, this.#notifier, this.#ringtone, () => screen.element.querySelector("button")?.focus());
     call.on("state", () => this.render());
     // A broken media path often means a new network (Wi-Fi → mobile): the XMPP socket may be
     // dead too without knowing it, and the ICE restart needs it. Check it; a dead one reconnects.
@@ -233,7 +250,7 @@ export class App {
         h("button", { class: "subtle", onclick: () => void this.signOut() }, "Sign out"),
       ),
       this.#notice && h("p", { class: "error", role: "alert" }, this.#notice, " ", h("button", { class: "subtle", "aria-label": "Dismiss", onclick: () => { this.#notice = ""; this.render(); } }, "✕")),
-      h("main", { class: "home" }, contactsView({
+      h("main", { class: this.#chat?.openPeer ? "home with-chat" : "home" }, this.#chat?.view(), contactsView({
         contacts: this.#contacts,
         requests: this.#requests,
         inCall: this.#calls?.current !== undefined,
@@ -242,7 +259,9 @@ export class App {
         onRefuse: (jid) => this.#act("Refusing", () => account.roster.refuse(jid)),
         onAdd: (jid) => this.#act("Adding a contact", () => account.roster.add(jid)),
         onRemove: (jid) => this.#act("Removing a contact", () => account.roster.remove(jid)),
-      }), historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid), this.#settingsView(),
+        onOpen: (jid) => this.#chat?.open(jid),
+        unread: (jid) => this.#chat?.unread(jid) ?? 0,
+      }), this.#chat?.requestsView(), historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid), this.#settingsView(),
       connectionCheckView(this.#check, () => this.#runConnectionCheck(account))),
     );
   }
@@ -272,6 +291,16 @@ export class App {
       }), ` ${label}`);
     return h("section", { class: "contacts", "aria-label": "Call settings" }, h("h2", {}, "Call settings"),
       box("allowStrangers", "Allow calls from people who are not my contacts (they would see my IP address)"),
-      box("relayOnly", "Use relay only (hide my IP address from the other side)"));
+      box("relayOnly", "Use relay only (hide my IP address from the other side)"),
+      this.#notificationSetting());
+  }
+
+  /** Desktop notifications need the user's permission, asked from this button (a user gesture). */
+  #notificationSetting(): HTMLElement {
+    const permission = this.#notifier.permission;
+    if (permission === "unsupported") return h("p", { class: "muted" }, "This browser cannot show notifications.");
+    if (permission === "granted") return h("p", { class: "muted", "aria-label": "Notifications" }, "Desktop notifications are on for calls and for messages while this tab is hidden.");
+    if (permission === "denied") return h("p", { class: "muted", "aria-label": "Notifications" }, "Notifications are blocked in the browser's site settings.");
+    return h("button", { onclick: () => this.#act("Enabling notifications", async () => { await this.#notifier.request(); this.render(); }) }, "Enable desktop notifications");
   }
 }

@@ -13,6 +13,10 @@ export interface ContactsProps {
   onRefuse(jid: string): void;
   onAdd(jid: string): void;
   onRemove(jid: string): void;
+  /** Opens the conversation with a contact. */
+  onOpen?(jid: string): void;
+  /** Unread messages from a contact. */
+  unread?(jid: string): number;
 }
 
 const displayName = (c: ContactView) => c.name || c.jid;
@@ -21,6 +25,7 @@ function contactItem(c: ContactView, props: ContactsProps): HTMLElement {
   const name = displayName(c);
   const status = AVAILABILITY_LABEL[c.availability];
   const canCall = c.availability !== "offline" && (c.subscription === "both" || c.subscription === "to") && !props.inCall;
+  const unread = props.unread?.(c.jid) ?? 0;
   return h(
     "li",
     { class: `contact ${c.availability}`, "aria-label": `${name}, ${status}`, "data-jid": c.jid },
@@ -28,9 +33,12 @@ function contactItem(c: ContactView, props: ContactsProps): HTMLElement {
     h(
       "span",
       { class: "who" },
-      h("span", { class: "name" }, name),
+      props.onOpen
+        ? h("button", { class: "name link", "aria-label": `Messages with ${name}${unread ? `, ${unread} unread` : ""}`, onclick: () => props.onOpen?.(c.jid) }, name)
+        : h("span", { class: "name" }, name),
       h("span", { class: "presence" }, h("span", { class: "dot", "aria-hidden": "true" }), status, c.pendingOut && " · request sent"),
     ),
+    unread > 0 && h("span", { class: "badge", "aria-hidden": "true" }, String(unread)),
     h(
       "span",
       { class: "actions" },

@@ -25,6 +25,17 @@ export interface ArchiveQuery {
   pageSize?: number;
   /** At most this many pages, newest first. */
   maxPages?: number;
+  /** Only messages exchanged with this JID (XEP-0313 §4.1.1). */
+  with?: string;
+}
+
+/** One page of results, oldest first, and where the next older page starts (XEP-0059 §2.5). */
+export interface ArchivePage {
+  messages: ArchivedMessage[];
+  /** The archive holds nothing older than this page. */
+  complete: boolean;
+  /** RSM `first` of this page: `before` for the next older one. */
+  first?: string;
 }
 
 /**
@@ -45,6 +56,7 @@ export function readArchiveResult(stanza: Element, queryId: string, ownBareJid: 
 
 function queryElement(queryId: string, query: ArchiveQuery, before: string): Element {
   const fields = [xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, NS_MAM))];
+  if (query.with) fields.push(xml("field", { var: "with" }, xml("value", {}, query.with)));
   if (query.start) fields.push(xml("field", { var: "start" }, xml("value", {}, query.start.toISOString())));
   return xml(
     "query",
@@ -56,6 +68,27 @@ function queryElement(queryId: string, query: ArchiveQuery, before: string): Ele
 }
 
 /**
+ * One page of the archive ending just before the RSM id `before` ("" for the newest page).
+ * Results arrive as messages before the iq result; they are collected by query id.
+ */
+export async function queryArchivePage(connection: ArchiveConnection, query: ArchiveQuery, before: string): Promise<ArchivePage> {
+  const queryId = `mam-${Math.random().toString(36).slice(2)}`;
+  const messages: ArchivedMessage[] = [];
+  const off = connection.on("stanza", (stanza) => {
+    const result = stanza.name === "message" ? readArchiveResult(stanza, queryId, connection.bareJid) : undefined;
+    if (result) messages.push(result);
+  });
+  let fin: Element | undefined;
+  try {
+    fin = (await connection.request(xml("iq", { type: "set" }, queryElement(queryId, query, before)))).getChild("fin", NS_MAM);
+  } finally {
+    off();
+  }
+  const first = fin?.getChild("set", NS_RSM)?.getChildText("first") ?? undefined;
+  return { messages, complete: !fin || fin.attrs.complete === "true" || !first || messages.length === 0, first };
+}
+
+/**
  * The newest archived messages (up to pageSize × maxPages), oldest first. Pages backwards
  * with RSM until the archive says the result is complete.
  */
@@ -63,22 +96,10 @@ export async function queryArchive(connection: ArchiveConnection, query: Archive
   const pages: ArchivedMessage[][] = [];
   let before = "";
   for (let page = 0; page < (query.maxPages ?? 5); page++) {
-    const queryId = `mam-${Math.random().toString(36).slice(2)}`;
-    const found: ArchivedMessage[] = [];
-    const off = connection.on("stanza", (stanza) => {
-      const result = stanza.name === "message" ? readArchiveResult(stanza, queryId, connection.bareJid) : undefined;
-      if (result) found.push(result);
-    });
-    let fin: Element | undefined;
-    try {
-      fin = (await connection.request(xml("iq", { type: "set" }, queryElement(queryId, query, before)))).getChild("fin", NS_MAM);
-    } finally {
-      off();
-    }
-    pages.unshift(found);
-    const first = fin?.getChild("set", NS_RSM)?.getChildText("first");
-    if (!fin || fin.attrs.complete === "true" || !first || found.length === 0) break;
-    before = first;
+    const result = await queryArchivePage(connection, query, before);
+    pages.unshift(result.messages);
+    if (result.complete || !result.first) break;
+    before = result.first;
   }
   return pages.flat();
 }

@@ -221,6 +221,17 @@ export class DinoClient {
       "--method", "org.gtk.Application.Open", `['xmpp:${jid}?message']`, "", "{}");
   }
 
+  /**
+   * Types a message into the open chat and sends it (Return). Without a window manager the
+   * keyboard follows the pointer, so the input field (bottom of the 1200×700 main window) is
+   * clicked first.
+   */
+  sendInOpenChat(text: string): void {
+    this.click([700, 672]);
+    this.run("xdotool", "type", "--delay", "15", text);
+    this.run("xdotool", "key", "Return");
+  }
+
   /** The newest call in Dino's database (a ringing call is written at once), with its conversation. */
   latestCall(peerJid: string): DinoCall | undefined {
     const conversation = tryQuery(this.db, `SELECT c.id FROM conversation c JOIN jid j ON c.jid_id = j.id WHERE j.bare_jid = ${sqlString(peerJid)} ORDER BY c.id DESC LIMIT 1`);
