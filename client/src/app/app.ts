@@ -118,7 +118,7 @@ export class App {
     });
     account.on("contacts", (c) => { this.#contacts = c; this.render(); });
     account.on("requests", (r) => { this.#requests = r; this.render(); });
-    const calls = createCallManager(account, browserPeerFactory((streams) => this.#screen?.setStreams(streams.local, streams.remote)), this.#settings);
+    const calls = createCallManager(account, browserPeerFactory((streams) => this.#screen?.setStreams(streams.local, streams.remote, streams.stats)), this.#settings);
     this.#calls = calls;
     calls.on("call", (call) => this.#showCall(call));
     calls.on("jmi", (message, outgoing) => {

@@ -1,6 +1,8 @@
 import type { CallSession } from "../call/session.js";
 import { deriveCallPhase, PHASE_TEXT, reasonText, type CallPhase } from "../call/view.js";
 import { h, replaceChildren } from "./dom.js";
+import { QualityPanel } from "./quality-panel.js";
+import type { StatRecord } from "../call/quality.js";
 
 function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -28,6 +30,7 @@ export class CallScreen {
   readonly #notice = h("p", { class: "notice", role: "status", "aria-label": "Call notice" });
   readonly #controls = h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" });
   readonly #onClose: () => void;
+  readonly #quality: QualityPanel;
   #tick: ReturnType<typeof setInterval> | undefined;
   #signalingUp = true;
 
@@ -38,13 +41,14 @@ export class CallScreen {
     this.remoteVideo = h("video", { class: "remote", autoplay: true, playsinline: true, "aria-label": `Video of ${peerName}` });
     this.localVideo = h("video", { class: "local", autoplay: true, playsinline: true, muted: true, "aria-label": "Your camera" });
     this.localVideo.muted = true;
+    this.#quality = new QualityPanel(() => call.iceState);
     this.element = h(
       "section",
       { class: "call", role: "dialog", "aria-modal": "true", "aria-label": "Call" },
-      h("header", {}, this.#title, this.#status, this.#timer),
+      h("header", {}, this.#title, this.#status, this.#quality.indicator, this.#timer),
       this.#problem,
       this.#notice,
-      h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring),
+      h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring, this.#quality.element),
       this.#controls,
     );
     for (const event of ["state", "ice", "recovering", "problem", "remoteMute", "notice", "video"] as const) call.on(event, () => this.update());
@@ -52,7 +56,8 @@ export class CallScreen {
     this.update();
   }
 
-  setStreams(local: MediaStream, remote: MediaStream): void {
+  setStreams(local: MediaStream, remote: MediaStream, stats?: () => Promise<StatRecord[]>): void {
+    if (stats) this.#quality.setSource(stats);
     if (this.localVideo.srcObject !== local) this.localVideo.srcObject = local;
     if (this.remoteVideo.srcObject !== remote) this.remoteVideo.srcObject = remote;
   }
@@ -71,6 +76,7 @@ export class CallScreen {
 
   dispose(): void {
     clearInterval(this.#tick);
+    this.#quality.stop();
   }
 
   update(): void {
@@ -84,6 +90,9 @@ export class CallScreen {
     this.#notice.textContent = call.ended ? "" : upgrade.request === "incoming" ? `${this.#name} wants to turn on video.` : upgrade.request === "outgoing" ? "Asking to turn on video…" : call.notice;
     this.#updateTimer();
     const inMedia = phase === "connected" || phase === "connecting" || phase === "reconnecting";
+    // Statistics are read while media may flow, and not a second longer.
+    if (inMedia && !call.ended) this.#quality.start();
+    else this.#quality.stop();
     this.remoteVideo.hidden = !inMedia || !video;
     this.localVideo.hidden = !inMedia || !video;
     this.#ring.hidden = inMedia && video;
@@ -126,6 +135,7 @@ export class CallScreen {
           upgrade.request === "incoming" && h("button", { onclick: () => call.declineVideo() }, "Decline video"),
           !startedWithVideo && !upgrade.sending && !upgrade.request && phase === "connected" && h("button", { "aria-label": "Add video", onclick: () => call.addVideo() }, "Turn on camera"),
           !startedWithVideo && upgrade.sending && h("button", { "aria-label": "Stop video", onclick: () => call.stopVideo() }, "Turn off camera"),
+          h("button", { "aria-pressed": String(this.#quality.open), onclick: () => { this.#quality.toggle(); this.update(); } }, "Call quality"),
           h("button", { class: "danger", onclick: () => void call.hangUp() }, "Hang up"),
         ].filter((b): b is HTMLButtonElement => b !== false);
       }

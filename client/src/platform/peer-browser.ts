@@ -3,10 +3,20 @@
 import type { RemoteCandidate } from "../jingle/index.js";
 import { MediaAccessError, type IceState, type MediaPeer, type PeerFactory, type PeerOptions } from "../call/peer.js";
 import type { CallMedia } from "../call/states.js";
+import type { StatRecord } from "../call/quality.js";
 
 export interface BrowserStreams {
   local: MediaStream;
   remote: MediaStream;
+  /** The peer connection's getStats() as plain records (call/quality.ts reads them); [] once closed. */
+  stats(): Promise<StatRecord[]>;
+}
+
+async function readStats(pc: RTCPeerConnection): Promise<StatRecord[]> {
+  if (pc.connectionState === "closed") return [];
+  const records: StatRecord[] = [];
+  (await pc.getStats()).forEach((r: StatRecord) => records.push(r));
+  return records;
 }
 
 async function openMedia(media: readonly CallMedia[]): Promise<MediaStream> {
@@ -63,15 +73,16 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
       bundlePolicy: "balanced",
     });
     const remote = new MediaStream();
+    const stats = () => readStats(pc);
     for (const track of local.getTracks()) pc.addTrack(track, local);
     pc.addEventListener("track", (event) => {
       remote.addTrack(event.track);
-      onStreams({ local, remote });
+      onStreams({ local, remote, stats });
     });
     pc.addEventListener("icecandidate", (event) => options.listeners.onCandidate(event.candidate ? event.candidate.toJSON() : null));
     pc.addEventListener("iceconnectionstatechange", () => options.listeners.onIceState(pc.iceConnectionState as IceState));
     watchIncomingAudio(pc, (flowing) => options.listeners.onIncomingAudio(flowing));
-    onStreams({ local, remote });
+    onStreams({ local, remote, stats });
     return {
       async offer() {
         await pc.setLocalDescription(await pc.createOffer());
@@ -118,7 +129,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
           if (transceiver.mid === null) transceiver.stop();
           else transceiver.direction = transceiver.direction === "sendrecv" ? "recvonly" : transceiver.direction === "sendonly" ? "inactive" : transceiver.direction;
         }
-        onStreams({ local, remote });
+        onStreams({ local, remote, stats });
       },
       async restartSending(media: CallMedia) {
         const sender = pc.getSenders().find((s) => s.track?.kind === media);
