@@ -2,6 +2,8 @@ import type { CallSession } from "../call/session.js";
 import { deriveCallPhase, PHASE_TEXT, reasonText, type CallPhase } from "../call/view.js";
 import { h, replaceChildren } from "./dom.js";
 import { QualityPanel } from "./quality-panel.js";
+import { DevicePicker } from "./device-picker.js";
+import type { CallMedia } from "../call/states.js";
 import type { StatRecord } from "../call/quality.js";
 
 function formatDuration(ms: number): string {
@@ -31,6 +33,7 @@ export class CallScreen {
   readonly #controls = h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" });
   readonly #onClose: () => void;
   readonly #quality: QualityPanel;
+  readonly #devices: DevicePicker;
   #tick: ReturnType<typeof setInterval> | undefined;
   #signalingUp = true;
 
@@ -42,13 +45,15 @@ export class CallScreen {
     this.localVideo = h("video", { class: "local", autoplay: true, playsinline: true, muted: true, "aria-label": "Your camera" });
     this.localVideo.muted = true;
     this.#quality = new QualityPanel(() => call.iceState);
+    this.#devices = new DevicePicker(this.remoteVideo);
     this.element = h(
       "section",
       { class: "call", role: "dialog", "aria-modal": "true", "aria-label": "Call" },
       h("header", {}, this.#title, this.#status, this.#quality.indicator, this.#timer),
       this.#problem,
       this.#notice,
-      h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring, this.#quality.element),
+      this.#devices.notice,
+      h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring, this.#quality.element, this.#devices.element),
       this.#controls,
     );
     for (const event of ["state", "ice", "recovering", "problem", "remoteMute", "notice", "video"] as const) call.on(event, () => this.update());
@@ -56,8 +61,11 @@ export class CallScreen {
     this.update();
   }
 
-  setStreams(local: MediaStream, remote: MediaStream, stats?: () => Promise<StatRecord[]>): void {
-    if (stats) this.#quality.setSource(stats);
+  setStreams(local: MediaStream, remote: MediaStream, peer?: { stats(): Promise<StatRecord[]>; useDevice(media: CallMedia, deviceId: string): Promise<void> }): void {
+    if (peer) {
+      this.#quality.setSource(peer.stats);
+      this.#devices.setSwitcher(peer.useDevice);
+    }
     if (this.localVideo.srcObject !== local) this.localVideo.srcObject = local;
     if (this.remoteVideo.srcObject !== remote) this.remoteVideo.srcObject = remote;
   }
@@ -72,6 +80,11 @@ export class CallScreen {
     if (this.#signalingUp === up) return;
     this.#signalingUp = up;
     this.update();
+  }
+
+  /** A device problem (camera refused, microphone unplugged…) the user should know about. */
+  showDeviceNotice(text: string): void {
+    this.#devices.say(text);
   }
 
   dispose(): void {
@@ -107,19 +120,24 @@ export class CallScreen {
     this.#timer.textContent = at && !this.#call.ended ? formatDuration(Date.now() - at) : "";
   }
 
+  #devicesButton(): HTMLButtonElement {
+    return h("button", { "aria-pressed": String(this.#devices.open), onclick: () => { this.#devices.toggle(); this.update(); } }, "Devices");
+  }
+
   #buttons(phase: CallPhase): HTMLElement[] {
     const call = this.#call;
     const video = call.media.includes("video");
     switch (phase) {
       case "ringing-local":
         return [
+          this.#devicesButton(),
           video && h("button", { class: "accept", onclick: () => void call.accept(true) }, "Accept with video"),
           h("button", { class: video ? "" : "accept", onclick: () => void call.accept(false) }, video ? "Accept audio only" : "Accept"),
           h("button", { class: "danger", onclick: () => void call.reject() }, "Decline"),
         ].filter((b): b is HTMLButtonElement => b !== false);
       case "finding-device":
       case "ringing-remote":
-        return [h("button", { class: "danger", onclick: () => void call.hangUp() }, "Cancel")];
+        return [this.#devicesButton(), h("button", { class: "danger", onclick: () => void call.hangUp() }, "Cancel")];
       case "connecting":
       case "connected":
       case "reconnecting": {
@@ -135,6 +153,7 @@ export class CallScreen {
           upgrade.request === "incoming" && h("button", { onclick: () => call.declineVideo() }, "Decline video"),
           !startedWithVideo && !upgrade.sending && !upgrade.request && phase === "connected" && h("button", { "aria-label": "Add video", onclick: () => call.addVideo() }, "Turn on camera"),
           !startedWithVideo && upgrade.sending && h("button", { "aria-label": "Stop video", onclick: () => call.stopVideo() }, "Turn off camera"),
+          this.#devicesButton(),
           h("button", { "aria-pressed": String(this.#quality.open), onclick: () => { this.#quality.toggle(); this.update(); } }, "Call quality"),
           h("button", { class: "danger", onclick: () => void call.hangUp() }, "Hang up"),
         ].filter((b): b is HTMLButtonElement => b !== false);
