@@ -3,8 +3,7 @@ import { deriveCallPhase, PHASE_TEXT, reasonText, type CallPhase } from "../call
 import { h, replaceChildren } from "./dom.js";
 import { QualityPanel } from "./quality-panel.js";
 import { DevicePicker } from "./device-picker.js";
-import type { CallMedia } from "../call/states.js";
-import type { StatRecord } from "../call/quality.js";
+import type { BrowserStreams } from "../platform/peer-browser.js";
 
 function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -34,6 +33,7 @@ export class CallScreen {
   readonly #onClose: () => void;
   readonly #quality: QualityPanel;
   readonly #devices: DevicePicker;
+  #peer: BrowserStreams | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
   #signalingUp = true;
 
@@ -61,10 +61,13 @@ export class CallScreen {
     this.update();
   }
 
-  setStreams(local: MediaStream, remote: MediaStream, peer?: { stats(): Promise<StatRecord[]>; useDevice(media: CallMedia, deviceId: string): Promise<void> }): void {
+  setStreams(local: MediaStream, remote: MediaStream, peer?: BrowserStreams): void {
     if (peer) {
+      const sharingChanged = this.#peer?.sharing !== peer.sharing;
+      this.#peer = peer;
       this.#quality.setSource(peer.stats);
       this.#devices.setSwitcher(peer.useDevice);
+      if (sharingChanged) this.update();
     }
     if (this.localVideo.srcObject !== local) this.localVideo.srcObject = local;
     if (this.remoteVideo.srcObject !== remote) this.remoteVideo.srcObject = remote;
@@ -120,6 +123,19 @@ export class CallScreen {
     this.#timer.textContent = at && !this.#call.ended ? formatDuration(Date.now() - at) : "";
   }
 
+  /** Screen sharing replaces the camera: offered while the camera sends. */
+  #shareButton(): HTMLButtonElement | false {
+    const peer = this.#peer;
+    if (!peer || (!peer.sharing && !peer.local.getVideoTracks().some((t) => t.enabled))) return false;
+    const act = () =>
+      (peer.sharing ? peer.stopSharing() : peer.shareScreen()).catch((error: unknown) => {
+        // The user closed the browser's picker: nothing to say.
+        if (error instanceof DOMException && error.name === "NotAllowedError") return;
+        this.#devices.say(`Screen sharing could not start: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    return h("button", { "aria-pressed": String(peer.sharing), onclick: () => void act().then(() => this.update()) }, peer.sharing ? "Stop sharing" : "Share screen");
+  }
+
   #devicesButton(): HTMLButtonElement {
     return h("button", { "aria-pressed": String(this.#devices.open), onclick: () => { this.#devices.toggle(); this.update(); } }, "Devices");
   }
@@ -154,6 +170,7 @@ export class CallScreen {
           !startedWithVideo && !upgrade.sending && !upgrade.request && phase === "connected" && h("button", { "aria-label": "Add video", onclick: () => call.addVideo() }, "Turn on camera"),
           !startedWithVideo && upgrade.sending && h("button", { "aria-label": "Stop video", onclick: () => call.stopVideo() }, "Turn off camera"),
           this.#devicesButton(),
+          this.#shareButton(),
           h("button", { "aria-pressed": String(this.#quality.open), onclick: () => { this.#quality.toggle(); this.update(); } }, "Call quality"),
           h("button", { class: "danger", onclick: () => void call.hangUp() }, "Hang up"),
         ].filter((b): b is HTMLButtonElement => b !== false);

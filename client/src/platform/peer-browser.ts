@@ -13,6 +13,11 @@ export interface BrowserStreams {
   stats(): Promise<StatRecord[]>;
   /** Switches the microphone or camera in use to this device mid-call (replaceTrack; no renegotiation). */
   useDevice(media: CallMedia, deviceId: string): Promise<void>;
+  /** Whether a screen or window is sent in place of the camera. */
+  readonly sharing: boolean;
+  /** Sends a screen or window (getDisplayMedia) in place of the camera; the browser's "stop sharing" returns to it. */
+  shareScreen(): Promise<void>;
+  stopSharing(): Promise<void>;
 }
 
 /** The app's side of device handling: which devices the user chose, and where notices go. */
@@ -86,28 +91,51 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
             watchEnded(fresh);
             await swapTrack(pc, local, fresh);
             devices.onNotice(`Your ${deviceName(media)} was disconnected: using the default ${deviceName(media)}.`);
-            onStreams({ local, remote, stats, useDevice });
+            onStreams(streams());
           })
           .catch(() => devices.onNotice(`Your ${deviceName(media)} was disconnected, and no other could be opened.`));
       });
     const useDevice = async (media: CallMedia, deviceId: string) => {
       // Camera off (never opened or stopped): the choice applies when it is turned on.
-      if (pc.connectionState === "closed" || !local.getTracks().some((t) => t.kind === media)) return;
+      // Sharing the screen: the chosen camera comes back when sharing stops.
+      if (pc.connectionState === "closed" || !local.getTracks().some((t) => t.kind === media) || (media === "video" && screen)) return;
       const track = await openDevice(media, { [media === "audio" ? "audioinput" : "videoinput"]: deviceId });
       watchEnded(track);
       await swapTrack(pc, local, track);
-      onStreams({ local, remote, stats, useDevice });
+      onStreams(streams());
     };
     for (const track of local.getTracks()) watchEnded(track);
+    // Screen sharing is a track swap on the camera's sender: the peer sees video, nothing is
+    // signalled (no Jingle for it; README "Screen sharing").
+    let screen: MediaStreamTrack | undefined;
+    const streams = (): BrowserStreams => ({ local, remote, stats, useDevice, get sharing() { return screen !== undefined; }, shareScreen, stopSharing });
+    const stopSharing = async () => {
+      if (!screen) return;
+      screen = undefined;
+      if (pc.connectionState === "closed") return;
+      const camera = await openDevice("video", devices.choice()).catch(() => openDevice("video", {}));
+      watchEnded(camera);
+      await swapTrack(pc, local, camera);
+      onStreams(streams());
+    };
+    const shareScreen = async () => {
+      if (screen || !local.getVideoTracks()[0]) return;
+      const track = (await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false })).getVideoTracks()[0];
+      if (!track) return;
+      track.addEventListener("ended", () => void (screen === track && stopSharing()));
+      screen = track;
+      await swapTrack(pc, local, track);
+      onStreams(streams());
+    };
     for (const track of local.getTracks()) pc.addTrack(track, local);
     pc.addEventListener("track", (event) => {
       remote.addTrack(event.track);
-      onStreams({ local, remote, stats, useDevice });
+      onStreams(streams());
     });
     pc.addEventListener("icecandidate", (event) => options.listeners.onCandidate(event.candidate ? event.candidate.toJSON() : null));
     pc.addEventListener("iceconnectionstatechange", () => options.listeners.onIceState(pc.iceConnectionState as IceState));
     watchIncomingAudio(pc, (flowing) => options.listeners.onIncomingAudio(flowing));
-    onStreams({ local, remote, stats, useDevice });
+    onStreams(streams());
     return {
       async offer() {
         // Video proposed but the camera was refused: the offer still carries the video m-line
@@ -158,7 +186,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
           if (transceiver.mid === null) transceiver.stop();
           else transceiver.direction = transceiver.direction === "sendrecv" ? "recvonly" : transceiver.direction === "sendonly" ? "inactive" : transceiver.direction;
         }
-        onStreams({ local, remote, stats, useDevice });
+        onStreams(streams());
       },
       async restartSending(media: CallMedia) {
         const sender = pc.getSenders().find((s) => s.track?.kind === media);
