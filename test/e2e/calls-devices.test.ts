@@ -137,6 +137,7 @@ describe("choosing devices", () => {
       });
       await expect.poll(() => deviceNotice(pa), { timeout: 5_000 }).toBe("Your camera was disconnected: using the default camera.");
       await expect.poll(() => sentLabel(pa, "video"), { timeout: 5_000 }).toBe("fake_device_0");
+      await expect.poll(() => pa.getByLabel("Camera", { exact: true }).evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent)).toBe("fake_device_0");
       await framesGrow(pb, "bob sees alice through her default camera");
       await pa.screenshot({ path: `/tmp/devices-unplugged.png` });
       await pa.getByRole("button", { name: "Hang up" }).click();

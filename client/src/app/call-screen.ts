@@ -66,7 +66,7 @@ export class CallScreen {
       const sharingChanged = this.#peer?.sharing !== peer.sharing;
       this.#peer = peer;
       this.#quality.setSource(peer.stats);
-      this.#devices.setSwitcher(peer.useDevice);
+      this.#devices.setSwitcher(peer.useDevice, peer.local);
       if (sharingChanged) this.update();
     }
     if (this.localVideo.srcObject !== local) this.localVideo.srcObject = local;

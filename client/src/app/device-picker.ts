@@ -19,6 +19,7 @@ export class DevicePicker {
   readonly element = h("section", { class: "device-picker", "aria-label": "Devices", hidden: true });
   readonly notice = h("p", { class: "notice", role: "status", "aria-label": "Device notice" });
   #switchInput: ((media: CallMedia, deviceId: string) => Promise<void>) | undefined;
+  #local: MediaStream | undefined;
   readonly #output: HTMLMediaElement;
 
   constructor(output: HTMLMediaElement) {
@@ -38,8 +39,11 @@ export class DevicePicker {
   }
 
   /** How to switch an input of the running call (set once its peer connection exists). */
-  setSwitcher(switchInput: (media: CallMedia, deviceId: string) => Promise<void>): void {
+  setSwitcher(switchInput: (media: CallMedia, deviceId: string) => Promise<void>, local: MediaStream): void {
     this.#switchInput = switchInput;
+    this.#local = local;
+    // The devices in use may have changed (a fallback after an unplug): show them.
+    if (this.open) void this.render();
   }
 
   say(text: string): void {
@@ -49,6 +53,9 @@ export class DevicePicker {
   async render(): Promise<void> {
     const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
     const choice = loadDeviceChoice();
+    // What the call uses wins over what was chosen (they differ after a fallback to the default).
+    const inUse = (kind: "audio" | "video") => this.#local?.getTracks().find((t) => t.kind === kind)?.getSettings().deviceId;
+    const selected: DeviceChoice = { ...choice, audioinput: inUse("audio") ?? choice.audioinput, videoinput: inUse("video") ?? choice.videoinput };
     const kinds: Kind[] = ["audioinput", "videoinput", ...(canChooseSpeaker(this.#output) ? (["audiooutput"] as const) : [])];
     replaceChildren(
       this.element,
@@ -59,7 +66,7 @@ export class DevicePicker {
           "select",
           { id, onchange: (e: Event) => void this.#choose(kind, (e.target as HTMLSelectElement).value) },
           options.length === 0 && h("option", { value: "" }, "None found"),
-          options.map((d, i) => h("option", { value: d.deviceId, selected: d.deviceId === choice[kind] }, d.label || `${LABEL[kind]} ${i + 1}`)),
+          options.map((d, i) => h("option", { value: d.deviceId, selected: d.deviceId === selected[kind] }, d.label || `${LABEL[kind]} ${i + 1}`)),
         );
         return h("div", { class: "row" }, h("label", { for: id }, LABEL[kind]), select);
       }),
