@@ -14,11 +14,13 @@ export interface PageOptions {
   viewport?: { width: number; height: number };
   /** The browser of this device: Chromium unless said otherwise. */
   browser?: BrowserKind;
+  /** Extra Chromium flags (e.g. more fake devices: --use-fake-device-for-media-stream=device-count=2). */
+  chromiumArgs?: string[];
 }
 
 /** Opens the app at appUrl in a fresh browser (one device), signed out; the browser is added to `browsers`. */
 async function openAppPage(appUrl: string, browsers: LaunchedBrowser[], options: PageOptions = {}): Promise<Page> {
-  const browser = options.browser === "firefox" ? await launchFirefox() : await launchChromium();
+  const browser = options.browser === "firefox" ? await launchFirefox() : await launchChromium({ args: options.chromiumArgs ?? [] });
   browsers.push(browser);
   for (const script of options.initScripts ?? []) await browser.context.addInitScript(script);
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());

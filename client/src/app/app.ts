@@ -21,7 +21,7 @@ import { connectionCheckView, type ConnectionCheckState } from "./connection-che
 import { h, replaceChildren } from "./dom.js";
 import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
 import { signInView } from "./signin-view.js";
-import { loadRemembered, remember } from "./storage.js";
+import { loadDeviceChoice, loadRemembered, remember } from "./storage.js";
 
 /** JMI messages kept for the call history: a few hundred calls (each is 2-4 messages). */
 const JMI_LOG_LIMIT = 1_000;
@@ -125,7 +125,7 @@ export class App {
     });
     account.on("contacts", (c) => { this.#contacts = c; this.render(); });
     account.on("requests", (r) => { this.#requests = r; this.render(); });
-    const calls = createCallManager(account, browserPeerFactory((streams) => this.#screen?.setStreams(streams.local, streams.remote)), this.#settings);
+    const calls = createCallManager(account, browserPeerFactory((streams) => this.#screen?.setStreams(streams.local, streams.remote, streams), { choice: () => loadDeviceChoice(), onNotice: (text) => this.#screen?.showDeviceNotice(text) }), this.#settings);
     this.#calls = calls;
     calls.on("call", (call) => this.#showCall(call));
     this.#chat = new ChatPanel(account, {

@@ -1,6 +1,9 @@
 import type { CallSession } from "../call/session.js";
 import { deriveCallPhase, PHASE_TEXT, reasonText, type CallPhase } from "../call/view.js";
 import { h, replaceChildren } from "./dom.js";
+import { QualityPanel } from "./quality-panel.js";
+import { DevicePicker } from "./device-picker.js";
+import type { BrowserStreams } from "../platform/peer-browser.js";
 
 function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -28,6 +31,9 @@ export class CallScreen {
   readonly #notice = h("p", { class: "notice", role: "status", "aria-label": "Call notice" });
   readonly #controls = h("div", { class: "controls", role: "toolbar", "aria-label": "Call controls" });
   readonly #onClose: () => void;
+  readonly #quality: QualityPanel;
+  readonly #devices: DevicePicker;
+  #peer: BrowserStreams | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
   #signalingUp = true;
 
@@ -38,13 +44,16 @@ export class CallScreen {
     this.remoteVideo = h("video", { class: "remote", autoplay: true, playsinline: true, "aria-label": `Video of ${peerName}` });
     this.localVideo = h("video", { class: "local", autoplay: true, playsinline: true, muted: true, "aria-label": "Your camera" });
     this.localVideo.muted = true;
+    this.#quality = new QualityPanel(() => call.iceState);
+    this.#devices = new DevicePicker(this.remoteVideo);
     this.element = h(
       "section",
       { class: "call", role: "dialog", "aria-modal": "true", "aria-label": "Call" },
-      h("header", {}, this.#title, this.#status, this.#timer),
+      h("header", {}, this.#title, this.#status, this.#quality.indicator, this.#timer),
       this.#problem,
       this.#notice,
-      h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring),
+      this.#devices.notice,
+      h("div", { class: "stage" }, this.remoteVideo, this.localVideo, this.#ring, this.#quality.element, this.#devices.element),
       this.#controls,
     );
     for (const event of ["state", "ice", "recovering", "problem", "remoteMute", "notice", "video"] as const) call.on(event, () => this.update());
@@ -52,7 +61,14 @@ export class CallScreen {
     this.update();
   }
 
-  setStreams(local: MediaStream, remote: MediaStream): void {
+  setStreams(local: MediaStream, remote: MediaStream, peer?: BrowserStreams): void {
+    if (peer) {
+      const sharingChanged = this.#peer?.sharing !== peer.sharing;
+      this.#peer = peer;
+      this.#quality.setSource(peer.stats);
+      this.#devices.setSwitcher(peer.useDevice, peer.local);
+      if (sharingChanged) this.update();
+    }
     if (this.localVideo.srcObject !== local) this.localVideo.srcObject = local;
     if (this.remoteVideo.srcObject !== remote) this.remoteVideo.srcObject = remote;
   }
@@ -69,8 +85,14 @@ export class CallScreen {
     this.update();
   }
 
+  /** A device problem (camera refused, microphone unplugged…) the user should know about. */
+  showDeviceNotice(text: string): void {
+    this.#devices.say(text);
+  }
+
   dispose(): void {
     clearInterval(this.#tick);
+    this.#quality.stop();
   }
 
   update(): void {
@@ -84,6 +106,9 @@ export class CallScreen {
     this.#notice.textContent = call.ended ? "" : upgrade.request === "incoming" ? `${this.#name} wants to turn on video.` : upgrade.request === "outgoing" ? "Asking to turn on video…" : call.notice;
     this.#updateTimer();
     const inMedia = phase === "connected" || phase === "connecting" || phase === "reconnecting";
+    // Statistics are read while media may flow, and not a second longer.
+    if (inMedia && !call.ended) this.#quality.start();
+    else this.#quality.stop();
     this.remoteVideo.hidden = !inMedia || !video;
     this.localVideo.hidden = !inMedia || !video;
     this.#ring.hidden = inMedia && video;
@@ -98,19 +123,37 @@ export class CallScreen {
     this.#timer.textContent = at && !this.#call.ended ? formatDuration(Date.now() - at) : "";
   }
 
+  /** Screen sharing replaces the camera: offered while the camera sends. */
+  #shareButton(): HTMLButtonElement | false {
+    const peer = this.#peer;
+    if (!peer || (!peer.sharing && !peer.local.getVideoTracks().some((t) => t.enabled))) return false;
+    const act = () =>
+      (peer.sharing ? peer.stopSharing() : peer.shareScreen()).catch((error: unknown) => {
+        // The user closed the browser's picker: nothing to say.
+        if (error instanceof DOMException && error.name === "NotAllowedError") return;
+        this.#devices.say(`Screen sharing could not start: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    return h("button", { "aria-pressed": String(peer.sharing), onclick: () => void act().then(() => this.update()) }, peer.sharing ? "Stop sharing" : "Share screen");
+  }
+
+  #devicesButton(): HTMLButtonElement {
+    return h("button", { "aria-pressed": String(this.#devices.open), onclick: () => { this.#devices.toggle(); this.update(); } }, "Devices");
+  }
+
   #buttons(phase: CallPhase): HTMLElement[] {
     const call = this.#call;
     const video = call.media.includes("video");
     switch (phase) {
       case "ringing-local":
         return [
+          this.#devicesButton(),
           video && h("button", { class: "accept", onclick: () => void call.accept(true) }, "Accept with video"),
           h("button", { class: video ? "" : "accept", onclick: () => void call.accept(false) }, video ? "Accept audio only" : "Accept"),
           h("button", { class: "danger", onclick: () => void call.reject() }, "Decline"),
         ].filter((b): b is HTMLButtonElement => b !== false);
       case "finding-device":
       case "ringing-remote":
-        return [h("button", { class: "danger", onclick: () => void call.hangUp() }, "Cancel")];
+        return [this.#devicesButton(), h("button", { class: "danger", onclick: () => void call.hangUp() }, "Cancel")];
       case "connecting":
       case "connected":
       case "reconnecting": {
@@ -126,6 +169,9 @@ export class CallScreen {
           upgrade.request === "incoming" && h("button", { onclick: () => call.declineVideo() }, "Decline video"),
           !startedWithVideo && !upgrade.sending && !upgrade.request && phase === "connected" && h("button", { "aria-label": "Add video", onclick: () => call.addVideo() }, "Turn on camera"),
           !startedWithVideo && upgrade.sending && h("button", { "aria-label": "Stop video", onclick: () => call.stopVideo() }, "Turn off camera"),
+          this.#devicesButton(),
+          this.#shareButton(),
+          h("button", { "aria-pressed": String(this.#quality.open), onclick: () => { this.#quality.toggle(); this.update(); } }, "Call quality"),
           h("button", { class: "danger", onclick: () => void call.hangUp() }, "Hang up"),
         ].filter((b): b is HTMLButtonElement => b !== false);
       }

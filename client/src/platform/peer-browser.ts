@@ -1,23 +1,38 @@
 // The MediaPeer port (call/peer.ts) on the browser: RTCPeerConnection, getUserMedia, the tracks
 // the call screen shows. The only DOM-bound part of a call; the call layer never imports it.
 import type { RemoteCandidate } from "../jingle/index.js";
-import { MediaAccessError, type IceState, type MediaPeer, type PeerFactory, type PeerOptions } from "../call/peer.js";
+import type { IceState, MediaPeer, PeerFactory, PeerOptions } from "../call/peer.js";
 import type { CallMedia } from "../call/states.js";
+import type { StatRecord } from "../call/quality.js";
+import { deviceName, missingText, openDevice, openMedia, swapTrack, type DeviceChoice } from "./local-media.js";
 
 export interface BrowserStreams {
   local: MediaStream;
   remote: MediaStream;
+  /** The peer connection's getStats() as plain records (call/quality.ts reads them); [] once closed. */
+  stats(): Promise<StatRecord[]>;
+  /** Switches the microphone or camera in use to this device mid-call (replaceTrack; no renegotiation). */
+  useDevice(media: CallMedia, deviceId: string): Promise<void>;
+  /** Whether a screen or window is sent in place of the camera. */
+  readonly sharing: boolean;
+  /** Sends a screen or window (getDisplayMedia) in place of the camera; the browser's "stop sharing" returns to it. */
+  shareScreen(): Promise<void>;
+  stopSharing(): Promise<void>;
 }
 
-async function openMedia(media: readonly CallMedia[]): Promise<MediaStream> {
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: media.includes("audio"), video: media.includes("video") });
-  } catch (error) {
-    const name = error instanceof DOMException ? error.name : "";
-    const reason = name === "NotAllowedError" || name === "SecurityError" ? "denied" : name === "NotFoundError" ? "not-found" : "unavailable";
-    throw new MediaAccessError(reason, { cause: error });
-  }
+/** The app's side of device handling: which devices the user chose, and where notices go. */
+export interface DeviceHooks {
+  choice(): DeviceChoice;
+  onNotice(text: string): void;
 }
+
+async function readStats(pc: RTCPeerConnection): Promise<StatRecord[]> {
+  if (pc.connectionState === "closed") return [];
+  const records: StatRecord[] = [];
+  (await pc.getStats()).forEach((r: StatRecord) => records.push(r));
+  return records;
+}
+
 
 /**
  * The real MediaPeer: RTCPeerConnection plus camera/microphone. `bundlePolicy: balanced`
@@ -54,26 +69,78 @@ function watchIncomingAudio(pc: RTCPeerConnection, report: (flowing: boolean) =>
   });
 }
 
-export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void): PeerFactory {
+export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void, devices: DeviceHooks = { choice: () => ({}), onNotice: () => undefined }): PeerFactory {
   return async (options: PeerOptions): Promise<MediaPeer> => {
-    const local = await openMedia(["audio", ...options.media.filter((m) => m === "video")]);
+    const opened = await openMedia(["audio", ...options.media.filter((m) => m === "video")], devices.choice());
+    const local = opened.stream;
+    if (opened.missing.length > 0) devices.onNotice(missingText(opened.missing));
     const pc = new RTCPeerConnection({
       iceServers: [...options.iceServers],
       iceTransportPolicy: options.relayOnly ? "relay" : "all",
       bundlePolicy: "balanced",
     });
     const remote = new MediaStream();
+    const stats = () => readStats(pc);
+    // A device unplugged mid-call ends its track: carry on with the default device of that kind.
+    const watchEnded = (track: MediaStreamTrack) =>
+      track.addEventListener("ended", () => {
+        const media = track.kind as CallMedia;
+        if (pc.connectionState === "closed" || !local.getTracks().includes(track)) return;
+        void openDevice(media, {})
+          .then(async (fresh) => {
+            watchEnded(fresh);
+            await swapTrack(pc, local, fresh);
+            devices.onNotice(`Your ${deviceName(media)} was disconnected: using the default ${deviceName(media)}.`);
+            onStreams(streams());
+          })
+          .catch(() => devices.onNotice(`Your ${deviceName(media)} was disconnected, and no other could be opened.`));
+      });
+    const useDevice = async (media: CallMedia, deviceId: string) => {
+      // Camera off (never opened or stopped): the choice applies when it is turned on.
+      // Sharing the screen: the chosen camera comes back when sharing stops.
+      if (pc.connectionState === "closed" || !local.getTracks().some((t) => t.kind === media) || (media === "video" && screen)) return;
+      const track = await openDevice(media, { [media === "audio" ? "audioinput" : "videoinput"]: deviceId });
+      watchEnded(track);
+      await swapTrack(pc, local, track);
+      onStreams(streams());
+    };
+    for (const track of local.getTracks()) watchEnded(track);
+    // Screen sharing is a track swap on the camera's sender: the peer sees video, nothing is
+    // signalled (no Jingle for it; README "Screen sharing").
+    let screen: MediaStreamTrack | undefined;
+    const streams = (): BrowserStreams => ({ local, remote, stats, useDevice, get sharing() { return screen !== undefined; }, shareScreen, stopSharing });
+    const stopSharing = async () => {
+      if (!screen) return;
+      screen = undefined;
+      if (pc.connectionState === "closed") return;
+      const camera = await openDevice("video", devices.choice()).catch(() => openDevice("video", {}));
+      watchEnded(camera);
+      await swapTrack(pc, local, camera);
+      onStreams(streams());
+    };
+    const shareScreen = async () => {
+      if (screen || !local.getVideoTracks()[0]) return;
+      const track = (await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false })).getVideoTracks()[0];
+      if (!track) return;
+      track.addEventListener("ended", () => void (screen === track && stopSharing()));
+      screen = track;
+      await swapTrack(pc, local, track);
+      onStreams(streams());
+    };
     for (const track of local.getTracks()) pc.addTrack(track, local);
     pc.addEventListener("track", (event) => {
       remote.addTrack(event.track);
-      onStreams({ local, remote });
+      onStreams(streams());
     });
     pc.addEventListener("icecandidate", (event) => options.listeners.onCandidate(event.candidate ? event.candidate.toJSON() : null));
     pc.addEventListener("iceconnectionstatechange", () => options.listeners.onIceState(pc.iceConnectionState as IceState));
     watchIncomingAudio(pc, (flowing) => options.listeners.onIncomingAudio(flowing));
-    onStreams({ local, remote });
+    onStreams(streams());
     return {
       async offer() {
+        // Video proposed but the camera was refused: the offer still carries the video m-line
+        // (XEP-0353: the media of session-initiate must equal the proposal's), sending nothing.
+        if (options.media.includes("video") && !pc.getTransceivers().some((t) => t.receiver.track.kind === "video")) pc.addTransceiver("video", { direction: "sendrecv", streams: [local] });
         await pc.setLocalDescription(await pc.createOffer());
         return pc.localDescription?.sdp ?? "";
       },
@@ -96,8 +163,9 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
         const transceiver = pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.direction !== "stopped" && t.receiver.track.kind === media);
         const current = local.getTracks().find((t) => t.kind === media);
         if (send) {
-          const track = current ?? (await openMedia([media])).getTracks()[0];
+          const track = current ?? (await openMedia([media], devices.choice())).stream.getTracks()[0];
           if (!track) return;
+          if (!current) watchEnded(track);
           if (!current) local.addTrack(track);
           if (transceiver) {
             await transceiver.sender.replaceTrack(track);
@@ -118,7 +186,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void)
           if (transceiver.mid === null) transceiver.stop();
           else transceiver.direction = transceiver.direction === "sendrecv" ? "recvonly" : transceiver.direction === "sendonly" ? "inactive" : transceiver.direction;
         }
-        onStreams({ local, remote });
+        onStreams(streams());
       },
       async restartSending(media: CallMedia) {
         const sender = pc.getSenders().find((s) => s.track?.kind === media);
