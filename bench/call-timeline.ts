@@ -50,6 +50,12 @@ export const TIMELINE_SCRIPT = `(() => {
   }
   Object.defineProperty(Timed, "name", { value: "RTCPeerConnection" });
   window.RTCPeerConnection = Timed;
+  // Main-thread tasks over 50 ms: each is time the page could not react to a stanza or an event.
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__timeline.push({ name: "long task", at: performance.timeOrigin + e.startTime, ms: e.duration });
+    }).observe({ type: "longtask", buffered: false });
+  } catch {}
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => { const s = await gum(c); mark("getUserMedia done"); return s; };
 })();`;
@@ -57,6 +63,8 @@ export const TIMELINE_SCRIPT = `(() => {
 export interface TimelineEntry {
   name: string;
   at: number;
+  /** Long tasks: their duration. */
+  ms?: number;
 }
 
 /** Takes (and clears) the page's recorded entries. */
@@ -106,10 +114,17 @@ export function bareWireTimeline(frames: readonly WireFrame[]): TimelineEntry[] 
   return out;
 }
 
-/** Each event's first occurrence, relative to `zero` (the callee's accept click). */
+/**
+ * Each event's first occurrence, relative to `zero` (the callee's accept click); long tasks
+ * are summed instead ("main thread blocked, ms": from accept to the first frame).
+ */
 export function firsts(entries: readonly TimelineEntry[], zero: number): Map<string, number> {
   const m = new Map<string, number>();
-  for (const e of [...entries].sort((a, b) => a.at - b.at)) if (!m.has(e.name)) m.set(e.name, e.at - zero);
+  const sorted = [...entries].sort((a, b) => a.at - b.at);
+  for (const e of sorted) if (e.name !== "long task" && !m.has(e.name)) m.set(e.name, e.at - zero);
+  const end = m.get("first frame") ?? Infinity;
+  const blocked = sorted.filter((e) => e.name === "long task" && e.at - zero >= 0 && e.at - zero < end).reduce((n, e) => n + (e.ms ?? 0), 0);
+  m.set("main thread blocked, ms (not a time)", blocked);
   return m;
 }
 
