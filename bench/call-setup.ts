@@ -16,7 +16,7 @@ import { startTestServer, type TestAccount, type TestServer } from "../test/supp
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer, type WireFrame } from "../test/support/app-server.ts";
 import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.ts";
 import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
-import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
+import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
 const GOALS = { timeRatio: 1.2, stanzas: 16, bytesRatio: 1.5 };
@@ -389,6 +389,12 @@ export default async function run(): Promise<void> {
       { label: "app callee", calls: apps.map((c) => c.timeline.callee) },
       { label: "bare caller", calls: bares.map((c) => c.timeline.caller) },
       { label: "bare callee", calls: bares.map((c) => c.timeline.callee) },
+    ]))
+      console.log(line);
+    console.log("\n  critical path after accept, phase by phase");
+    for (const line of phaseTable([
+      { label: "app", calls: apps.map((c) => c.timeline) },
+      { label: "bare", calls: bares.map((c) => c.timeline) },
     ]))
       console.log(line);
   } finally {

@@ -201,3 +201,38 @@ export function bytesByElement(sent: readonly WireFrame[], sid: string): Map<str
   }
   return out;
 }
+
+type Side = "caller" | "callee";
+/** The critical path after accept, as phases between two events (on either side). */
+const PHASES: ReadonlyArray<{ label: string; from: [Side, string]; to: [Side, string] }> = [
+  { label: "callee: accept → proceed sent", from: ["callee", "accept"], to: ["callee", "sent proceed"] },
+  { label: "hop: proceed", from: ["callee", "sent proceed"], to: ["caller", "recv proceed"] },
+  { label: "caller: proceed → session-initiate sent", from: ["caller", "recv proceed"], to: ["caller", "sent session-initiate"] },
+  { label: "hop: session-initiate", from: ["caller", "sent session-initiate"], to: ["callee", "recv session-initiate"] },
+  { label: "callee: session-initiate → sRD done", from: ["callee", "recv session-initiate"], to: ["callee", "setRemoteDescription offer done"] },
+  { label: "callee: sRD → answer sLD done", from: ["callee", "setRemoteDescription offer done"], to: ["callee", "setLocalDescription answer done"] },
+  { label: "callee: sLD → session-accept sent", from: ["callee", "setLocalDescription answer done"], to: ["callee", "sent session-accept"] },
+  { label: "hop: session-accept", from: ["callee", "sent session-accept"], to: ["caller", "recv session-accept"] },
+  { label: "caller: session-accept → sRD done", from: ["caller", "recv session-accept"], to: ["caller", "setRemoteDescription answer done"] },
+  { label: "caller: sRD answer → ICE connected", from: ["caller", "setRemoteDescription answer done"], to: ["caller", "ICE connected"] },
+  { label: "caller: ICE → DTLS connected", from: ["caller", "ICE connected"], to: ["caller", "DTLS connected"] },
+  { label: "callee: ICE → DTLS connected", from: ["callee", "ICE connected"], to: ["callee", "DTLS connected"] },
+  { label: "caller: DTLS → first RTP video", from: ["caller", "DTLS connected"], to: ["caller", "first RTP video"] },
+  { label: "callee: DTLS → first RTP video", from: ["callee", "DTLS connected"], to: ["callee", "first RTP video"] },
+  { label: "caller: first RTP video → first frame", from: ["caller", "first RTP video"], to: ["caller", "first frame"] },
+  { label: "callee: first RTP video → first frame", from: ["callee", "first RTP video"], to: ["callee", "first frame"] },
+];
+
+/** Phase durations (median / p90 over calls) for each column. */
+export function phaseTable(columns: ReadonlyArray<{ label: string; calls: ReadonlyArray<Record<Side, Map<string, number>>> }>): string[] {
+  const at = (call: Record<Side, Map<string, number>>, [side, name]: [Side, string]) => (name === "accept" ? 0 : call[side].get(name));
+  const lines = [`  ${"phase (ms: median / p90)".padEnd(42)}${columns.map((c) => c.label.padStart(14)).join("")}`];
+  for (const p of PHASES) {
+    const cells = columns.map((c) => {
+      const xs = c.calls.map((call) => [at(call, p.from), at(call, p.to)]).filter((v): v is [number, number] => v[0] !== undefined && v[1] !== undefined).map(([a, b]) => b - a);
+      return xs.length === 0 ? "—" : `${quantile(xs, 0.5).toFixed(0)} / ${quantile(xs, 0.9).toFixed(0)}`;
+    });
+    lines.push(`  ${p.label.padEnd(42)}${cells.map((x) => x.padStart(14)).join("")}`);
+  }
+  return lines;
+}
