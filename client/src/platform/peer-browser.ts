@@ -56,22 +56,12 @@ function watchIncomingAudio(pc: RTCPeerConnection, report: (flowing: boolean) =>
 
 export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void): PeerFactory {
   return async (options: PeerOptions): Promise<MediaPeer> => {
-    // The connection first, then the devices: its certificate and a first set of candidates
-    // (iceCandidatePoolSize; nothing is sent before our local description) are made while the
-    // camera opens, so the answer and its candidates are ready sooner (issue 16).
+    const local = await openMedia(["audio", ...options.media.filter((m) => m === "video")]);
     const pc = new RTCPeerConnection({
       iceServers: [...options.iceServers],
       iceTransportPolicy: options.relayOnly ? "relay" : "all",
       bundlePolicy: "balanced",
-      iceCandidatePoolSize: 1,
     });
-    let local: MediaStream;
-    try {
-      local = await openMedia(["audio", ...options.media.filter((m) => m === "video")]);
-    } catch (error) {
-      pc.close();
-      throw error;
-    }
     const remote = new MediaStream();
     for (const track of local.getTracks()) pc.addTrack(track, local);
     pc.addEventListener("track", (event) => {
