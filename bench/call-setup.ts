@@ -16,6 +16,7 @@ import { startTestServer, type TestAccount, type TestServer } from "../test/supp
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer, type WireFrame } from "../test/support/app-server.ts";
 import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.ts";
 import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
+import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
 const GOALS = { timeRatio: 1.2, stanzas: 16, bytesRatio: 1.5 };
@@ -54,6 +55,7 @@ async function appPage(app: AppServer, server: TestServer, account: TestAccount,
   browsers.push(browser);
   await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
   await browser.context.addInitScript({ content: ACCEPT_CLOCK_SCRIPT });
+  await browser.context.addInitScript({ content: TIMELINE_SCRIPT });
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(app.url);
   await page.getByLabel("XMPP address").fill(account.jid);
@@ -122,10 +124,14 @@ interface AppCall {
   caller: number;
   callee: number;
   traffic: Traffic;
+  /** Event → ms from accept, per side. */
+  timeline: { caller: Map<string, number>; callee: Map<string, number> };
+  /** Own bytes per Jingle/JMI element name sent for this call. */
+  elementBytes: Map<string, number>;
 }
 
 async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall> {
-  await Promise.all([wireFrames(alice, true), wireFrames(bob, true)]);
+  await Promise.all([wireFrames(alice, true), wireFrames(bob, true), takeTimeline(alice), takeTimeline(bob)]);
   await alice.getByRole("button", { name: new RegExp(`^Video call ${bobName}`) }).click();
   const accept = bob.getByRole("button", { name: "Accept with video" });
   await accept.waitFor({ timeout: 15_000 });
@@ -135,6 +141,7 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   await waitFor("the first remote frame on both sides", async () => (await frame(alice)) > 0 && (await frame(bob)) > 0);
   const acceptAt = await bob.evaluate<number>("window.__acceptAt");
   const [a, b] = [await frame(alice), await frame(bob)];
+  const recorded = { alice: await takeTimeline(alice), bob: await takeTimeline(bob) };
   await alice.getByRole("button", { name: "Hang up" }).click();
   await waitFor("the end on both sides", async () => (await callStatus(bob)) === "Call ended" && (await callStatus(alice)) === "Call ended");
   // Let the last results (session-terminate's, finish) reach the wire.
@@ -148,7 +155,12 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   const propose = sent.map((f) => parseFrame(f.data)?.getChildElements().find((c) => c.getNS() === NS_JMI && c.name === "propose")).find(Boolean);
   if (!propose) throw new Error("no <propose/> on the caller's wire");
   for (const p of [alice, bob]) await p.getByRole("button", { name: "Close" }).click();
-  return { caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, propose.attrs.id as string) };
+  const sid = propose.attrs.id as string;
+  const timeline = {
+    caller: firsts([...recorded.alice, ...appWireTimeline(frames.alice, sid), { name: "first frame", at: a }], acceptAt),
+    callee: firsts([...recorded.bob, ...appWireTimeline(frames.bob, sid), { name: "first frame", at: b }], acceptAt),
+  };
+  return { caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, sid), timeline, elementBytes: bytesByElement(sent, sid) };
 }
 
 // ——— Bare WebRTC baseline ———
@@ -265,6 +277,8 @@ async function startRelay(): Promise<Relay> {
 async function barePage(relay: Relay, browsers: LaunchedBrowser[]): Promise<Page> {
   const browser = await launchChromium();
   browsers.push(browser);
+  await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
+  await browser.context.addInitScript({ content: TIMELINE_SCRIPT });
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(relay.url);
   await page.addScriptTag({ content: BARE_SCRIPT });
@@ -277,6 +291,7 @@ interface BareCall {
   callee: number;
   bareBytes: number;
   messages: number;
+  timeline: { caller: Map<string, number>; callee: Map<string, number> };
 }
 
 type BareState = { rang: boolean; acceptAt: number; firstFrame: number; error: string };
@@ -285,6 +300,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
   const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
   for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)})`);
   relay.take();
+  for (const p of [caller, callee]) await Promise.all([wireFrames(p, true), takeTimeline(p)]);
   await caller.evaluate("window.bare.dial()");
   await waitFor("the ring", async () => (await state(callee)).rang);
   await callee.evaluate("window.bare.accept()");
@@ -294,10 +310,14 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
     return a.firstFrame > 0 && b.firstFrame > 0;
   });
   const [a, b] = [await state(caller), await state(callee)];
+  const timeline = {
+    caller: firsts([...(await takeTimeline(caller)), ...bareWireTimeline(await wireFrames(caller, true)), { name: "first frame", at: a.firstFrame }], b.acceptAt),
+    callee: firsts([...(await takeTimeline(callee)), ...bareWireTimeline(await wireFrames(callee, true)), { name: "first frame", at: b.firstFrame }], b.acceptAt),
+  };
   // Candidates keep trickling after the first frame (TCP, relay): count them all.
   await new Promise((r) => setTimeout(r, 500));
   for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
-  return { caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take() };
+  return { caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take(), timeline };
 }
 
 // ——— Run ———
@@ -359,6 +379,24 @@ export default async function run(): Promise<void> {
     console.log(row("signaling bytes per call (app, stanzas above)", `${bytes.toFixed(0)} B`));
     console.log(row("bare SDP + candidate lines per call", `${bareBytes.toFixed(0)} B`, `(${median(bares.map((c) => c.messages))} relay messages)`));
     console.log(row("  ratio app/bare", `${(bytes / bareBytes).toFixed(2)}×`, `goal ≤ ${GOALS.bytesRatio}×: ${met(bytes / bareBytes <= GOALS.bytesRatio)}`));
+    const elements = new Map<string, number[]>();
+    for (const c of apps) for (const [k, n] of c.elementBytes) elements.set(k, [...(elements.get(k) ?? []), n]);
+    const byElement = [...elements].map(([k, ns]) => [k, median(ns)] as const).sort((x, y) => y[1] - x[1]);
+    console.log(row("  app bytes by element (own bytes, median)", "", byElement.slice(0, 14).map(([k, n]) => `${k} ${n.toFixed(0)}`).join(", ")));
+    console.log("\n  timeline per call (bare: offer sent after accept; its relay messages under their Jingle names)");
+    for (const line of timelineTable([
+      { label: "app caller", calls: apps.map((c) => c.timeline.caller) },
+      { label: "app callee", calls: apps.map((c) => c.timeline.callee) },
+      { label: "bare caller", calls: bares.map((c) => c.timeline.caller) },
+      { label: "bare callee", calls: bares.map((c) => c.timeline.callee) },
+    ]))
+      console.log(line);
+    console.log("\n  critical path after accept, phase by phase");
+    for (const line of phaseTable([
+      { label: "app", calls: apps.map((c) => c.timeline) },
+      { label: "bare", calls: bares.map((c) => c.timeline) },
+    ]))
+      console.log(line);
   } finally {
     for (const b of browsers) await b.close();
     await relay?.close();

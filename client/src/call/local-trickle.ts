@@ -4,8 +4,6 @@ import { placeCandidates, type IceCandidateInit, type JingleBody, type JingleSes
 import { withInlineCandidates } from "./contents.js";
 import type { NegotiationState } from "./negotiation.js";
 
-/** After the first local candidate, how long more arrive in the same burst (one per m-line and interface). */
-const FIRST_CANDIDATES_SETTLE_MS = 5;
 /** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
 const FIRST_CANDIDATES_MAX_MS = 20;
 
@@ -48,10 +46,14 @@ export class LocalTrickle {
     if (candidate && this.#signalled) this.schedule();
   }
 
-  /** Resolves once the first local candidates are in (host ones come within milliseconds), or after a short wait. */
+  /**
+   * Resolves at once when candidates are already in (gathered while ringing, or from the peer
+   * connection's candidate pool): session-initiate/accept is on the critical path of the call
+   * setup and must not wait for more (issue 16: a 5 ms settle became ~90 ms on a loaded
+   * machine). Only when none is in yet does it wait for the first burst, briefly.
+   */
   firstCandidates(): Promise<void> {
-    if (this.#gathered) return Promise.resolve();
-    if (this.#n.hasPendingLocal) return new Promise((resolve) => setTimeout(resolve, FIRST_CANDIDATES_SETTLE_MS));
+    if (this.#gathered || this.#n.hasPendingLocal) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -59,7 +61,8 @@ export class LocalTrickle {
         resolve();
       };
       const timer = setTimeout(done, FIRST_CANDIDATES_MAX_MS);
-      this.#firstCandidate = () => setTimeout(done, FIRST_CANDIDATES_SETTLE_MS);
+      // The rest of the same burst is delivered in the tasks right behind the first candidate.
+      this.#firstCandidate = () => setTimeout(done, 0);
     });
   }
 
