@@ -30,7 +30,7 @@ async function closeBrowsers() {
 
 async function signInApp(account: TestAccount): Promise<Page> {
   const page = await signInPage(app.url, account, browsers);
-  await expect.poll(() => page.getByRole("status", { name: "Connection" }).textContent(), { timeout: 15_000 }).toMatch(/online|connected/i);
+  await expect.poll(() => page.getByRole("status", { name: "Connection", exact: true }).textContent(), { timeout: 15_000 }).toMatch(/online|connected/i);
   return page;
 }
 

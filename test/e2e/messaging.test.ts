@@ -138,7 +138,7 @@ describe("messaging between two browsers", () => {
     const pb = await world.signIn(bob);
     const m = await connectTestClient(world.server, mallory);
     try {
-      await expect.poll(() => pb.getByRole("status", { name: "Connection" }).textContent(), { timeout: 20_000 }).toBe("Connected");
+      await expect.poll(() => pb.getByRole("status", { name: "Connection", exact: true }).textContent(), { timeout: 20_000 }).toBe("Connected");
       const hostile = `<img src=x onerror="window.__pwned=1"> javascript:alert(1) <a href="javascript:alert(2)">x</a> ${"A".repeat(3_000)}`;
       for (let i = 0; i < 80; i++) await m.send(xml("message", { to: bob.jid, type: "chat", id: `f${i}` }, xml("body", {}, `spam ${i}`)));
       await m.send(xml("message", { to: bob.jid, type: "chat", id: "h1" }, xml("body", {}, hostile), xml("request", { xmlns: "urn:xmpp:receipts" })));

@@ -16,7 +16,7 @@ describe("signing in from the browser", () => {
     await submitSignIn(pb, bob);
     await expect.poll(() => pa.getByRole("listitem", { name: new RegExp(`^${bob.username}.*, Online$`) }).count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => pb.getByRole("listitem", { name: new RegExp(`^${alice.username}.*, Online$`) }).count(), { timeout: 15_000 }).toBe(1);
-    expect(await pa.getByRole("status", { name: "Connection" }).textContent()).toBe("Connected");
+    expect(await pa.getByRole("status", { name: "Connection", exact: true }).textContent()).toBe("Connected");
     await expect.poll(() => pa.getByRole("button", { name: new RegExp(`^Video call ${bob.username}`) }).isEnabled()).toBe(true);
   });
 

@@ -46,7 +46,7 @@ describe("the web app under the production security headers", () => {
     await submitSignIn(page, alice);
     // Signed in over the WebSocket (connect-src), roster rendered (script-src, style-src).
     await expect.poll(() => page.getByRole("listitem", { name: new RegExp(`^${bob.username}`) }).count(), { timeout: 20_000 }).toBe(1);
-    expect(await page.getByRole("status", { name: "Connection" }).textContent()).toBe("Connected");
+    expect(await page.getByRole("status", { name: "Connection", exact: true }).textContent()).toBe("Connected");
     expect(await page.evaluate("window.__csp")).toEqual([]);
   });
 });

@@ -119,7 +119,7 @@ export async function videoCallConnected(caller: Page, callee: Page, calleeAccou
 }
 
 /** The XMPP connection's state as the page shows it ("Connected", "Connection lost, reconnecting…"). */
-export const connectionLabel = (page: Page): Promise<string | null> => page.getByRole("status", { name: "Connection" }).textContent();
+export const connectionLabel = (page: Page): Promise<string | null> => page.getByRole("status", { name: "Connection", exact: true }).textContent();
 
 /** The Jingle iq sets that reached the page (recorded by WIRE_TAP_SCRIPT) since the record was last cleared. */
 export async function jingleReceived(page: Page, clear = false): Promise<string[]> {
