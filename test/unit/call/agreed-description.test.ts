@@ -1,21 +1,18 @@
 // The callee's renegotiation between browsers that support different codecs and header extensions
 // (issue: the call died when the callee added or stopped video with Firefox at one end). The remote
 // answer the callee's browser gets must be derived from what was agreed, never from the caller's
-// original offer; BrowserRulesPeer refuses it as Firefox and Chromium do.
+// original offer; the fake peer in browser mode refuses it as Firefox and Chromium do.
 import { describe, expect, it } from "vitest";
 import { parse } from "sdp-transform";
-import { BrowserRulesPeer, CAPABILITIES } from "./browser-rules-peer.js";
-import { FakeNetwork, until, type Device } from "./fakes.js";
+import { CAPABILITIES, type Browser } from "../../support/browser-rules.js";
+import { FakeNetwork, type Device } from "../../support/fake-network.js";
+import { until } from "../../support/until.js";
 import { agreedFromOffer } from "../../../client/src/call/contents.js";
 import { sdpToSession } from "../../../client/src/jingle/index.js";
 
-type Browser = keyof typeof CAPABILITIES;
-
 async function videoCall(callerBrowser: Browser, calleeBrowser: Browser) {
   const net = new FakeNetwork();
-  const peers: BrowserRulesPeer[] = [];
-  const device = (jid: string, other: string, browser: Browser): Device =>
-    net.device(jid, { trusted: [other], createPeer: (o) => { const p = new BrowserRulesPeer(o, browser); peers.push(p); return p; } });
+  const device = (jid: string, other: string, browser: Browser): Device => net.device(jid, { trusted: [other], peer: { browser } });
   const alice = device("alice@x/web", "bob@x", callerBrowser);
   const bob = device("bob@x/web", "alice@x", calleeBrowser);
   const call = await alice.manager.call("bob@x", ["audio", "video"]);
@@ -23,7 +20,7 @@ async function videoCall(callerBrowser: Browser, calleeBrowser: Browser) {
   const theirs = bob.manager.calls[0]!;
   await theirs.accept();
   await until(() => call.iceState === "connected" && theirs.state === "active", "connected");
-  const peerOf = (d: Device) => d.peers[0] as BrowserRulesPeer;
+  const peerOf = (d: Device) => d.peers[0]!;
   return { call, theirs, callerPeer: peerOf(alice), calleePeer: peerOf(bob) };
 }
 

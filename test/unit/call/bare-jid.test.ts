@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
 import { jmiMessage } from "../../../client/src/xmpp/jmi.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { FakeNetwork, until } from "./fakes.js";
+import { FakeNetwork } from "../../support/fake-network.js";
+import { until } from "../../support/until.js";
 import { deliverJingle, deliverMessage } from "../../../client/src/app/call-stanzas.js";
 import { NS_JINGLE } from "../../../client/src/namespaces.js";
 

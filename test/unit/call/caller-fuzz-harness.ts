@@ -20,8 +20,9 @@ import { cloneElement, mutateElement } from "../../support/fuzz/xml-mutators.js"
 import { mutateDescription } from "../../support/fuzz/description-mutators.js";
 import { JMI_SEEDS } from "../../support/fuzz/jmi-seeds.js";
 import { hostileToken } from "../../support/fuzz/values.js";
-import { ANSWER_AV, shapeSdp } from "./fakes.js";
-import { answerProblem, InstantPeer } from "./fuzz-peer.js";
+import { answerProblem } from "../../support/browser-rules.js";
+import { FakePeer } from "../../support/fake-peer.js";
+import { CHROMIUM_ANSWER_AV, shapeSdp } from "../../support/sdp-shape.js";
 import { deliverIq, hostileIq, hostileJmi, hostileSid, jingleSeedsOf, mutationsFor, type CaseContext, type IqCase } from "./fuzz-harness.js";
 import {
   AWAITING_ACCEPT, bareOf, ENDABLE_BY_PEER, expectedAnswer, firstGeneration, NS_JINGLE, NS_JINGLE_RTP_INFO, readDescription, sameAnswer, terminatedState, terminateReason,
@@ -56,7 +57,7 @@ const browserAnswers = new Map<string, Element>();
 /** Chromium's answer through our codec: the session-accept our client sends as callee, and a browser callee's. */
 function browserAnswer(sid: string, media: readonly CallMedia[] = ["audio", "video"]): Element {
   const key = media.join();
-  if (!browserAnswers.has(key)) browserAnswers.set(key, sdpToJingle(shapeSdp(ANSWER_AV, media), { role: "responder", action: "session-accept", sid: "x", initiator: US, responder: DEVICE }));
+  if (!browserAnswers.has(key)) browserAnswers.set(key, sdpToJingle(shapeSdp(CHROMIUM_ANSWER_AV, media), { role: "responder", action: "session-accept", sid: "x", initiator: US, responder: DEVICE }));
   const accept = cloneElement(browserAnswers.get(key)!);
   accept.attrs["sid"] = sid;
   return accept;
@@ -92,7 +93,7 @@ export interface Sent {
 /** Alice's client: one CallManager whose stanzas are recorded (every iq it sends is acked). */
 export class CallerWorld {
   readonly sent: Sent[] = [];
-  readonly peers: InstantPeer[] = [];
+  readonly peers: FakePeer[] = [];
   readonly manager: CallManager;
   readonly endedSids = new Set<string>();
   call!: CallSession;
@@ -121,7 +122,7 @@ export class CallerWorld {
       timeouts: { trickleBatchMs: 1 },
       newId: () => `alice-call-${++n}`,
       createPeer: async (o) => {
-        const peer = new InstantPeer(o);
+        const peer = new FakePeer(o, { instant: true });
         this.peers.push(peer);
         return peer;
       },
@@ -140,7 +141,7 @@ export class CallerWorld {
   }
 }
 
-/** Lets every promise chain the last stanza started run out (the fake peer and port use no timers). */
+/** Lets every promise chain the last stanza started run out (the fake peer and port use no timers; the trickle batch does). */
 export const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function deviceMessage(action: "ringing" | "proceed" | "reject", id: string): Element {
@@ -412,6 +413,7 @@ export async function runCallerCase(w: CallerWorld, seed: number): Promise<CaseO
   const problems: string[] = [];
   let answer = "jmi";
   let effect: Effect;
+  let restartTaken = false;
   if (c.kind === "iq") {
     const { from, jingle } = c.iq;
     const expected: Expected = expectedAnswer(w.view(), from, jingle);
@@ -424,6 +426,7 @@ export async function runCallerCase(w: CallerWorld, seed: number): Promise<CaseO
     }
     if (got) {
       track(w, jingle, expected, got);
+      restartTaken = expected.restart !== undefined && got.type === "result";
       answer = answerText(got);
       if (expected.deviation !== "renegotiation" && !sameAnswer(expected.answer, got)) problems.push(`answered ${answerText(got)}, expected ${answerText(expected.answer)}`);
     }
@@ -440,6 +443,13 @@ export async function runCallerCase(w: CallerWorld, seed: number): Promise<CaseO
   // Crossing our session-initiate: it still goes out, after the case's own stanzas, unless the call ended.
   if (effect.state === "proceeded") effect = { ...effect, state: "initiated", sends: [...effect.sends, sent("session-initiate", effect.peer)] };
   await settle();
+  if (restartTaken) {
+    // Our candidates of the new generation are the answer to a restart offer (docs/interop.md,
+    // "ICE restart"): one transport-info to the peer, once the trickle batch (1 ms) is out.
+    effect = { ...effect, sends: [...effect.sends, sent("transport-info", effect.peer)] };
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    await settle();
+  }
   w.remoteCandidates += effect.candidates;
   problems.push(...effectProblems(w, effect, mark));
   return { labels: c.kind === "iq" ? c.iq.labels : c.labels, problems: problems.length > 1 ? problems : [], answer };

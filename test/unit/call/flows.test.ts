@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { xml } from "@xmpp/xml";
-import { audioCall, FakeNetwork, until } from "./fakes.js";
+import { audioCall, FakeNetwork } from "../../support/fake-network.js";
+import { until } from "../../support/until.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
 import type { CallSession } from "../../../client/src/call/session.js";
 import type { JmiMessage } from "../../../client/src/xmpp/jmi.js";
@@ -154,7 +155,7 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
   it("the first local candidates ride in session-initiate/accept, later ones go out together in one transport-info", async () => {
     const net = new FakeNetwork();
     // Late candidates well after the session starts, however loaded the machine (a relay's come ~30 ms late).
-    const late = { candidates: 3, lateCandidates: 4, lateCandidatesMs: 400 };
+    const late = { peer: { candidates: 3, lateCandidates: 4, lateCandidatesMs: 400 } };
     const alice = net.device("alice@x/web", { trusted: ["bob@x"], ...late });
     const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], ...late });
     const call = await alice.manager.call("bob@x", ["audio", "video"]);
@@ -286,7 +287,7 @@ describe("XEP-0166 errors", () => {
   it("a session-initiate with other media than proposed is refused and ends the call with security-error", async () => {
     const net = new FakeNetwork();
     // alice proposes audio only, but her browser offers audio+video.
-    const alice = net.device("alice@x/web", { trusted: ["bob@x"], offerMedia: ["audio", "video"] });
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], peer: { sending: ["audio", "video"] } });
     const bob = net.device("bob@x/dev1", { trusted: ["alice@x"] });
     await alice.manager.call("bob@x", ["audio"]);
     await until(() => incoming(bob)?.state === "incoming", "rings");

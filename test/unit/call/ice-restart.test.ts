@@ -8,7 +8,9 @@ import { CALL_LIMITS } from "../../../client/src/call/limits.js";
 import type { CallSession, CallTimeouts } from "../../../client/src/call/session.js";
 import { deriveCallPhase } from "../../../client/src/call/view.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { candidatesContent, FakeNetwork, jingleAnswer, ufragOf, until, type Device } from "./fakes.js";
+import { candidatesContent, FakeNetwork, jingleAnswer, type Device } from "../../support/fake-network.js";
+import { ufragOf } from "../../support/sdp-shape.js";
+import { until } from "../../support/until.js";
 import { NS_JINGLE, NS_JINGLE_ICE_UDP } from "../../../client/src/namespaces.js";
 
 

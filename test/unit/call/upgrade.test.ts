@@ -1,7 +1,9 @@
 // Mid-call video (XEP-0166 §7.2 content-add/-accept/-reject/-modify) between two of our clients
 // on the fake network: both directions, refusal, glare, and back to audio.
 import { describe, expect, it } from "vitest";
-import { audioCall, FakeNetwork, mediaLines, until, type Device } from "./fakes.js";
+import { audioCall, FakeNetwork, type Device } from "../../support/fake-network.js";
+import { mediaLines } from "../../support/sdp-shape.js";
+import { until } from "../../support/until.js";
 import type { CallSession } from "../../../client/src/call/session.js";
 import { chooseCallTarget } from "../../../client/src/call/target.js";
 

@@ -2,10 +2,11 @@
 // test/fixtures/interop/conversations/. Requirements cited in docs/interop.md.
 import { describe, expect, it } from "vitest";
 import type { Element } from "@xmpp/xml";
-import { until } from "../call/fakes.js";
+import { CHROMIUM_ANSWER_AV, shapeSdp } from "../../support/sdp-shape.js";
+import { until } from "../../support/until.js";
 import { OWN_INFO, callability } from "../../../client/src/xmpp/disco.js";
 import {
-  InteropHarness, NS_JMI, checkRemoteSdp, checkSentCandidates, checkSentDescription, interopFixture, keepMedia, mediaOf, sdpFixture,
+  InteropHarness, NS_JMI, checkRemoteSdp, checkSentCandidates, checkSentDescription, interopFixture, mediaOf,
 } from "./harness.js";
 import { NS_JINGLE_ICE_UDP } from "../../../client/src/namespaces.js";
 
@@ -16,7 +17,7 @@ const hasStore = (m: { getChild(n: string, ns: string): unknown }) => !!m.getChi
 describe("Conversations calls us (XEP-0353 audio call)", () => {
   async function answered() {
     // Our browser answers Conversations' audio-only offer (Chromium's answer, audio m-line kept).
-    const h = new InteropHarness({ script: { answer: keepMedia(sdpFixture("chromium-audio-video-answer.sdp"), ["audio"]) } });
+    const h = new InteropHarness({ peer: { answerSdp: shapeSdp(CHROMIUM_ANSWER_AV, ["audio"]) } });
     h.message(fx("propose-audio.xml"));
     await until(() => h.manager.calls[0]?.state === "incoming", "we ring");
     return h;
@@ -180,7 +181,7 @@ describe("ICE restart as Conversations does it (JingleRtpConnection.checkForIceR
   const setupOf = (sdp: string) => [...sdp.matchAll(/^a=setup:(.*)$/gm)].map((m) => m[1]);
 
   it("its restart offer (new ufrag/pwd, no candidate) is acked; the browser gets an offer with them and the DTLS role Conversations holds; our next candidates carry our new ufrag/pwd (its answer) and no fingerprint", async () => {
-    const h = new InteropHarness({ script: { answer: keepMedia(sdpFixture("chromium-audio-video-answer.sdp"), ["audio"]) } });
+    const h = new InteropHarness({ peer: { answerSdp: shapeSdp(CHROMIUM_ANSWER_AV, ["audio"]) } });
     h.message(fx("propose-audio.xml"));
     await until(() => h.manager.calls[0]?.state === "incoming", "we ring");
     await h.call.accept();

@@ -3,9 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { xml, type Element } from "@xmpp/xml";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { until } from "../call/fakes.js";
+import { sdpFixture } from "../../support/sdp-shape.js";
+import { until } from "../../support/until.js";
 import {
-  InteropHarness, checkRemoteSdp, checkSentDescription, interopFixture, mediaOf, sdpFixture, transports,
+  InteropHarness, checkRemoteSdp, checkSentDescription, interopFixture, mediaOf, transports,
 } from "./harness.js";
 
 const DINO = "juliet@example.org/dino.8aa13792";
@@ -15,7 +16,7 @@ const fx = (file: string, id?: string) => interopFixture("dino", file, id);
 describe("Dino calls us (XEP-0353, audio+video, no BUNDLE)", () => {
   async function accepted() {
     // Our browser's answer to that offer: captured from Chromium (no BUNDLE, one ufrag per m-line).
-    const h = new InteropHarness({ script: { answer: sdpFixture("chromium-no-bundle-answer-to-dino.sdp") } });
+    const h = new InteropHarness({ peer: { answerSdp: sdpFixture("chromium-no-bundle-answer-to-dino.sdp") } });
     h.message(fx("propose-audio-video.xml"));
     await until(() => h.manager.calls[0]?.state === "incoming", "we ring");
     await h.call.accept();
@@ -143,7 +144,7 @@ describe("Dino has no ICE restart (it acks a restart offer as a transport-info a
 
     h.manager.networkChanged();
     await until(() => offers().length === 1, "restart offer sent");
-    await until(() => h.peer.rollbacks === 1, "unanswered offer rolled back");
+    await until(() => h.peer.calls.filter((c) => c === "rollback").length === 1, "unanswered offer rolled back");
     expect([h.call.state, h.call.recovering]).toEqual(["active", false]);
 
     h.peer.setIceState("failed");
@@ -159,7 +160,7 @@ describe("Dino has no ICE restart (it acks a restart offer as a transport-info a
 describe("Dino upgrades an audio call to video (content-add)", () => {
   /** Dino's audio call: its propose and session-initiate without the video parts. */
   async function audioCall() {
-    const h = new InteropHarness({ script: { answer: sdpFixture("chromium-no-bundle-answer-to-dino.sdp") } });
+    const h = new InteropHarness({ peer: { answerSdp: sdpFixture("chromium-no-bundle-answer-to-dino.sdp") } });
     const propose = fx("propose-audio-video.xml");
     const jmi = propose.getChild("propose", "urn:xmpp:jingle-message:0")!;
     jmi.children = jmi.getChildElements().filter((d) => d.attrs.media === "audio");

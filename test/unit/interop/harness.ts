@@ -6,25 +6,17 @@ import { join } from "node:path";
 import type { Element } from "@xmpp/xml";
 import { xml } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
-import { parse as parseSdp, write as writeSdp, type SessionDescription } from "sdp-transform";
+import { parse as parseSdp } from "sdp-transform";
 import { CallManager } from "../../../client/src/call/manager.js";
-import type { IceState, MediaPeer, PeerOptions } from "../../../client/src/call/peer.js";
 import type { CallSession, CallTimeouts } from "../../../client/src/call/session.js";
-import type { CallMedia } from "../../../client/src/call/states.js";
-import type { RemoteCandidate } from "../../../client/src/jingle/index.js";
 import { StanzaError } from "../../../client/src/xmpp/errors.js";
-import { mediaLines, shapeSdp, ufragOf, withIceGeneration } from "../call/fakes.js";
-import { deliverJingle, deliverMessage } from "../../../client/src/app/call-stanzas.js";
-import { stanzaSignaling } from "../../../client/src/app/call-stanzas.js";
+import { deliverJingle, deliverMessage, stanzaSignaling } from "../../../client/src/app/call-stanzas.js";
+import { FakePeer, type FakePeerOptions } from "../../support/fake-peer.js";
 import { NS_JINGLE, NS_JINGLE_DTLS, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP, NS_JMI } from "../../../client/src/namespaces.js";
 export { NS_JINGLE, NS_JMI };
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures");
 export const OUR_JID = "romeo@example.net/web";
-
-export function sdpFixture(file: string): string {
-  return readFileSync(join(FIXTURES, "sdp", file), "utf8");
-}
 
 /**
  * A foreign client's stanza from test/fixtures/interop/<client>/<file>. `id` replaces the session
@@ -40,144 +32,24 @@ export function interopFixture(client: string, file: string, id?: string): Eleme
   return el;
 }
 
-/** Keeps only the m-lines of the given kinds (and their BUNDLE entries): an audio-only variant of a captured SDP. */
-export function keepMedia(sdp: string, kinds: readonly string[]): string {
-  const parsed = parseSdp(sdp);
-  const kept = parsed.media.filter((m) => kinds.includes(m.type));
-  const mids = kept.map((m) => String(m.mid));
-  const out: SessionDescription = { ...parsed, media: kept };
-  if (parsed.groups) out.groups = parsed.groups.map((g) => ({ ...g, mids: String(g.mids).split(" ").filter((m) => mids.includes(m)).join(" ") }));
-  return writeSdp(out);
-}
-
-export interface PeerScript {
-  /** SDP our "browser" offers when we call (default: Chromium's audio+video offer, reduced to the call's media). */
-  offer?: string;
-  /** SDP our "browser" answers with (default: Chromium's answer to its own audio+video offer). */
-  answer?: string;
-}
-
 /**
- * A MediaPeer playing a browser from captured SDP. It records the remote description and
- * candidates it is given, emits local candidates a browser would (host UDP, but also TCP and an
- * mDNS name, which must never reach a Jingle peer), and reports ICE connected once it has a
- * remote description and a remote candidate.
+ * The candidates a browser gathers: host UDP, but also TCP and an mDNS name, which must never
+ * reach a Jingle peer (INTEROP).
  */
-export class ScriptedPeer implements MediaPeer {
-  remoteDescription = "";
-  remoteType: "offer" | "answer" | undefined;
-  readonly remoteCandidates: RemoteCandidate[] = [];
-  readonly muted = new Set<CallMedia>();
-  closed = false;
-  readonly sending: Set<CallMedia>;
-  #connected = false;
-  #answered = false;
-  /** ICE generation: one more per restart (new ufrag/pwd, candidates gathered again). */
-  generation = 0;
-  constructor(readonly options: PeerOptions, readonly script: Required<PeerScript>) {
-    this.sending = new Set(options.media);
-  }
-
-  /** The scripted offer; with video turned on in an audio call, Chromium's audio+video offer (its re-offer adds the m-line). */
-  async offer() {
-    const kinds = mediaLines(this.script.offer).map((l) => l.type);
-    const scripted = this.sending.has("video") && !kinds.includes("video")
-      ? shapeSdp(sdpFixture("chromium-audio-video-offer.sdp"), [...kinds, "video"])
-      : this.script.offer;
-    const offer = withIceGeneration(scripted, this.generation);
-    if (!this.#answered) this.#gather(offer);
-    this.#answered = true;
-    return offer;
-  }
-  /** The scripted answer, reduced to the m-lines the remote offer has; a video m-line we do not send is recvonly. */
-  async answer(remoteOffer: string) {
-    // An offer with new ICE credentials is a restart (JSEP §5.3.1): new ones of ours, a new gathering.
-    const restart = !!this.remoteDescription && ufragOf(remoteOffer) !== ufragOf(this.remoteDescription);
-    if (restart) this.#newGeneration();
-    this.remoteDescription = remoteOffer;
-    this.remoteType = "offer";
-    const lines = mediaLines(remoteOffer);
-    const answer = withIceGeneration(shapeSdp(this.script.answer, lines.map((l) => l.type), (kind) =>
-      kind === "video" && !this.sending.has("video") ? "recvonly" : lines.find((l) => l.type === kind)?.direction === "sendonly" ? "recvonly" : undefined,
-    ), this.generation);
-    if (!this.#answered || restart) this.#gather(answer);
-    this.#answered = true;
-    return answer;
-  }
-  async restartSending() {}
-  async setSending(media: CallMedia, send: boolean) {
-    if (send) this.sending.add(media);
-    else this.sending.delete(media);
-  }
-  /** Offers dropped (content-reject, tie-break, an ICE restart never answered). */
-  rollbacks = 0;
-  async rollback() {
-    this.rollbacks += 1;
-  }
-  async restartIce() {
-    this.#newGeneration();
-    const offer = withIceGeneration(this.script.offer, this.generation);
-    this.#gather(offer);
-    return offer;
-  }
-  setIceServers() {}
-  /** What the browser reports when the path breaks. */
-  setIceState(state: IceState) {
-    this.#connected = state === "connected";
-    this.options.listeners.onIceState(state);
-  }
-  #newGeneration() {
-    this.generation += 1;
-    this.#connected = false;
-  }
-  async applyAnswer(remoteAnswer: string) {
-    this.remoteDescription = remoteAnswer;
-    this.remoteType = "answer";
-    this.#maybeConnect();
-  }
-  async addCandidate(c: RemoteCandidate) {
-    if (!this.remoteDescription) throw new Error("candidate before remote description");
-    this.remoteCandidates.push(c);
-    this.#maybeConnect();
-  }
-  setMuted(media: CallMedia, muted: boolean) {
-    if (muted) this.muted.add(media);
-    else this.muted.delete(media);
-  }
-  close() {
-    this.closed = true;
-  }
-  #gather(localSdp: string) {
-    const mid = String(parseSdp(localSdp).media[0]?.mid ?? "0");
-    const usernameFragment = ufragOf(localSdp);
-    const emit = (candidate: string) => this.options.listeners.onCandidate({ candidate, sdpMid: mid, sdpMLineIndex: 0, usernameFragment });
-    setTimeout(() => {
-      emit("candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0 network-id 1");
-      emit("candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active generation 0 network-id 1");
-      emit("candidate:3 1 udp 2122194687 3f1c9a52-6d0e-4b7a-9e21-8c5d4f0a1b23.local 50002 typ host generation 0");
-      this.options.listeners.onCandidate(null);
-    }, 1);
-  }
-  #maybeConnect() {
-    if (this.#connected || !this.remoteDescription || this.remoteCandidates.length === 0) return;
-    this.#connected = true;
-    for (const s of ["checking", "connected"] as IceState[]) this.options.listeners.onIceState(s);
-  }
-}
-
-export interface Sent {
-  stanza: Element;
-}
+export const BROWSER_CANDIDATES = [
+  "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0 network-id 1",
+  "candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active generation 0 network-id 1",
+  "candidate:3 1 udp 2122194687 3f1c9a52-6d0e-4b7a-9e21-8c5d4f0a1b23.local 50002 typ host generation 0",
+];
 
 /** Our client (one CallManager) with a recording signaling port; the foreign client is scripted by the test. */
 export class InteropHarness {
   readonly sent: Element[] = [];
-  readonly peers: ScriptedPeer[] = [];
+  readonly peers: FakePeer[] = [];
   readonly manager: CallManager;
 
-  constructor(opts: { trusted?: string[]; script?: PeerScript; jid?: string; timeouts?: Partial<CallTimeouts>; refuse?: (jingle: Element) => StanzaError | undefined } = {}) {
+  constructor(opts: { trusted?: string[]; peer?: FakePeerOptions; jid?: string; timeouts?: Partial<CallTimeouts>; refuse?: (jingle: Element) => StanzaError | undefined } = {}) {
     const jid = opts.jid ?? OUR_JID;
-    const av = sdpFixture("chromium-audio-video-offer.sdp");
     this.manager = new CallManager({
       signaling: stanzaSignaling({
         jid,
@@ -197,8 +69,7 @@ export class InteropHarness {
       timeouts: { trickleBatchMs: 5, ...opts.timeouts },
       newId: () => "our-call-1",
       createPeer: async (o) => {
-        const offer = opts.script?.offer ?? (o.media.includes("video") ? av : keepMedia(av, ["audio"]));
-        const peer = new ScriptedPeer(o, { offer, answer: opts.script?.answer ?? sdpFixture("chromium-audio-video-answer.sdp") });
+        const peer = new FakePeer(o, { candidates: BROWSER_CANDIDATES, ...opts.peer });
         this.peers.push(peer);
         return peer;
       },
@@ -211,7 +82,7 @@ export class InteropHarness {
     return call;
   }
 
-  get peer(): ScriptedPeer {
+  get peer(): FakePeer {
     const peer = this.peers[0];
     if (!peer) throw new Error("no peer connection yet");
     return peer;

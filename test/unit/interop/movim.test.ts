@@ -1,6 +1,6 @@
 // Movim (movim/movim: src/Moxl/Stanza/Jingle.php) JMI and session-info against our call layer.
 import { describe, expect, it } from "vitest";
-import { until } from "../call/fakes.js";
+import { until } from "../../support/until.js";
 import { InteropHarness, NS_JMI, interopFixture } from "./harness.js";
 
 const MOVIM = "juliet@example.org/movim";
