@@ -1,5 +1,5 @@
 // The callee's renegotiation between browsers that support different codecs and header extensions
-// (issue: the call died when the callee added or stopped video with Firefox at one end). The remote
+// (JSEP §5.3.1, RFC 8285 §5: Firefox at one end refuses an extension its offer lacked). The remote
 // answer the callee's browser gets must be derived from what was agreed, never from the caller's
 // original offer; the fake peer in browser mode refuses it as Firefox and Chromium do.
 import { describe, expect, it } from "vitest";

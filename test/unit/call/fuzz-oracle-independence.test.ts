@@ -1,8 +1,8 @@
 // The fuzz oracle (fuzz-oracle.ts) must be a model of its own: were it to ask the call layer's
 // transition table or failure reasons, the fuzz runs would check the code against itself. Its
 // sets of states (AWAITING_ACCEPT, TRICKLE_STATES, ENDABLE_BY_PEER) and reasons are written from
-// XEP-0166 §6/§7 and XEP-0353; from client/src/call/ it and the
-// fuzz harnesses take types, the size caps and the CallManager they drive, nothing else.
+// XEP-0166 §6/§7 and XEP-0353; from client/src/call/ it and the fuzz harnesses take types, the
+// size caps and the CallManager they drive, nothing else.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -13,7 +13,7 @@ export { NS_JINGLE, NS_JINGLE_RTP_INFO };
 
 export type Answer = { type: "result" } | { type: "error"; condition: string; application?: string };
 
-/** What XEP-0166 1.1.2 prescribes, and the deviation the fuzzer found (now fixed) or the reason it is not checked here. */
+/** What XEP-0166 1.1.2 prescribes, and the key of the deviation test that also covers the case, or the reason it is not checked here. */
 export interface Expected {
   answer: Answer;
   /** Key of a deviation (see fuzz.test.ts), which also has a test of its own; "renegotiation" is not checked here. */

@@ -2,8 +2,8 @@
 // messages: from the peer, from third parties, for unknown and ended sids (fuzz-harness.ts).
 // Proven: no exception but StanzaError, no unhandled rejection, the call stays active with no
 // terminate sent, every iq answered once with what XEP-0166 1.1.2 prescribes (fuzz-oracle.ts),
-// and the peer's valid actions still work afterwards. The six deviations from the XEP the fuzzer
-// found (now fixed) keep a test each, which sends only the cases of that deviation. The caller's
+// and the peer's valid actions still work afterwards. Six kinds of case where an implementation
+// easily deviates from the XEP keep a test each, which sends only the cases of that kind. The caller's
 // side of a call is caller-fuzz.test.ts.
 // Replay or run longer: CALL_FUZZ_SEED (first seed, default 1) and CALL_FUZZ_CASES (default 10 000).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// ICE restart between two of our clients (issue 8, "Network change"): who restarts and when, the
+// ICE restart between two of our clients (RFC 8445 §9, XEP-0176 §5.2): who restarts and when, the
 // offer/answer over transport-info, glare, giving up, and what a restart resets. Conversations'
 // side of the same exchange is in ../interop/conversations.test.ts.
 import { describe, expect, it } from "vitest";
