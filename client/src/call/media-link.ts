@@ -37,8 +37,6 @@ export class MediaLink {
   #connectedAt: number | undefined;
   /** The peer's audio does not arrive although ICE is connected (see PeerListeners.onIncomingAudio). */
   #silent = false;
-  /** The peer said it muted its microphone (session-info, XEP-0167 §7.2.5): silence is expected. */
-  #peerMuted = false;
 
   constructor(options: MediaLinkOptions, port: MediaLinkPort) {
     this.#o = options;
@@ -54,9 +52,9 @@ export class MediaLink {
   isMuted(media: CallMedia): boolean {
     return this.#muted.has(media);
   }
-  /** Says so when the peer's audio does not arrive and the peer did not say it muted. */
-  get silenceNotice(): string {
-    return this.#silent && !this.#peerMuted ? "No sound is arriving from the other side. If it stays silent, hang up and call again." : "";
+  /** Says so when the peer's audio does not arrive, unless the peer said it muted (XEP-0167 §7.2.5). */
+  silenceNotice(peerMuted: boolean): string {
+    return this.#silent && !peerMuted ? "No sound is arriving from the other side. If it stays silent, hang up and call again." : "";
   }
 
   /** Opens the peer connection and local media, once; `withCamera` false starts a video call with the camera off. */
@@ -99,11 +97,6 @@ export class MediaLink {
     if (muted) this.#muted.add(media);
     else this.#muted.delete(media);
     (await this.#peer)?.setMuted(media, muted);
-  }
-
-  /** The peer muted or unmuted its microphone (XEP-0167 §7.2.5). */
-  peerMuted(muted: boolean): void {
-    this.#peerMuted = muted;
   }
 
   /** Adds remote candidates whose content the browser knows; the others wait for their description. */

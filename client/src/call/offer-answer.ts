@@ -19,7 +19,8 @@ import { isTerminal, type CallMedia, type CallState } from "./states.js";
 
 /** What the offer/answer needs of its call (CallSession implements it). */
 export interface OfferAnswerPort {
-  readonly sid: string;
+  /** The JMI id, also the Jingle sid (XEP-0353 §3.1). */
+  readonly id: string;
   /** The media the call was proposed with (XEP-0353 §3.1). */
   readonly media: readonly CallMedia[];
   /** Our full JID (the initiator or responder attribute). */
@@ -77,7 +78,7 @@ export class OfferAnswer {
     const offer = sdpToSession(sdp, { role: "initiator" }).session;
     this.#p.negotiation.setLocal(offer.contents);
     if (this.#port.state() === "proceeded") this.#port.transition("initiated");
-    await this.#sendSignalled({ action: "session-initiate", sid: this.#port.sid, initiator: this.#port.ownJid(), session: offer });
+    await this.#sendSignalled({ action: "session-initiate", sid: this.#port.id, initiator: this.#port.ownJid(), session: offer });
   }
 
   /** The peer's session-initiate, after the device that answered our proceed (or a direct call we accepted). */
@@ -118,11 +119,11 @@ export class OfferAnswer {
       // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
       const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);
       this.#port.transition("active");
-      await this.#sendSignalled({ action: "session-accept", sid: this.#port.sid, initiator: this.#port.peer(), responder: this.#port.ownJid(), session });
+      await this.#sendSignalled({ action: "session-accept", sid: this.#port.id, initiator: this.#port.peer(), responder: this.#port.ownJid(), session });
     });
   }
 
-  /** XEP-0353 §3.1: the session-initiate must carry the media that was proposed. */
+  /** XEP-0353: the session-initiate starts the call that was proposed, so it carries the proposed media. */
   #checkMedia(request: JingleRequest) {
     const offered = new Set(this.#p.reader.session(request, true).contents.map((c) => c.description?.media).filter(Boolean));
     const proposed = new Set(this.#port.media);

@@ -26,6 +26,8 @@ export interface RingingPort {
   end(state: CallState, reason: JingleReason, problem?: string): void;
   /** Ends a call whose Jingle session is, or is about to be, under way: session-terminate, then finish. */
   terminate(reason: JingleReason): void;
+  /** Tells a caller without JMI that we ring, in its Jingle session. */
+  ringInSession(): Promise<void>;
   /** A device of the callee answered: the session goes on with it (session-initiate). */
   proceeded(device: string): void;
 }
@@ -53,10 +55,12 @@ export class Ringing {
     this.#arm(this.#port.timeouts.ringMs, () => this.#port.terminate("timeout"));
   }
 
-  /** Incoming: arms the missed-call timer and tells a JMI caller we ring (Conversations waits for it). */
+  /** Incoming: arms the missed-call timer and tells the caller we ring (Conversations waits for it). */
   async ring(): Promise<void> {
     this.#arm(this.#port.timeouts.incomingMs, () => this.#port.end("failed", "timeout"));
+    // A caller without JMI hears it in the session (XEP-0167 §7.2.4 session-info <ringing/>).
     if (this.#port.state() === "incoming") await this.#send(this.#port.peer(), "ringing");
+    else await this.#port.ringInSession();
   }
 
   /** Incoming, our user answered: accept to our own bare JID stops our other devices, proceed to the caller (§3.2). */

@@ -2,45 +2,32 @@ import type { JingleBody, JingleRequest, OutgoingJingle, RemoteCandidate } from 
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
 import type { JmiMessage } from "../xmpp/jmi.js";
-import { JingleErrors } from "./jingle-errors.js";
+import { Ending } from "./ending.js";
 import { IceRestart } from "./ice-restart.js";
+import { InfoMessages } from "./info-messages.js";
+import { JingleErrors } from "./jingle-errors.js";
 import { LocalTrickle } from "./local-trickle.js";
 import { MediaLink } from "./media-link.js";
-import { OfferAnswer } from "./offer-answer.js";
-import { RemoteReader } from "./remote-reader.js";
-import { Ringing } from "./ringing.js";
-import { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
-import { Renegotiation, type VideoState } from "./renegotiation.js";
 import { NegotiationState } from "./negotiation.js";
+import { OfferAnswer } from "./offer-answer.js";
 import { sendWhilePeerAway } from "./peer-away.js";
 import type { IceState } from "./peer.js";
-import {
-  acceptsJingle,
-  AWAITING_ACCEPT,
-  isJingleAction,
-  canTransition,
-  FAILURE_REASONS,
-  HANG_UP,
-  IN_SESSION,
-  InvalidTransitionError,
-  isTerminal,
-  RINGING_OUT,
-  type CallDirection,
-  type CallMedia,
-  type CallState,
-  type JingleReason,
-} from "./states.js";
+import { RemoteReader } from "./remote-reader.js";
+import { Renegotiation, type VideoState } from "./renegotiation.js";
+import { Ringing } from "./ringing.js";
+import { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
+import { acceptsJingle, canTransition, InvalidTransitionError, isJingleAction, isTerminal, RINGING_OUT } from "./states.js";
+import type { CallDirection, CallMedia, CallState, JingleReason } from "./states.js";
 
 export { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
 export type { VideoState } from "./renegotiation.js";
 
 /**
  * One call, from ringing (XEP-0353) to the end of its Jingle RTP session (XEP-0166/0167).
- * `#transition()` is the only place that changes state; Jingle work runs one action at a
- * time on `#queue`, so a transport-info waits for the description it belongs to. The session
- * routes; its parts decide: ringing.ts the JMI messages and no-answer timers, offer-answer.ts
- * session-initiate/accept, media-link.ts the peer connection, renegotiation.ts mid-call changes
- * of the contents, ice-restart.ts a broken media path.
+ * `#transition()` is the only place that changes state; Jingle work runs one action at a time on
+ * `#queue`, so a transport-info waits for the description it belongs to. The session checks and
+ * routes; its parts decide, each through a small port: ringing, offer-answer, info-messages,
+ * renegotiation, ice-restart and ending; media-link holds the peer connection.
  */
 export class CallSession extends TypedEmitter<CallEvents> {
   readonly id: string;
@@ -64,8 +51,10 @@ export class CallSession extends TypedEmitter<CallEvents> {
   readonly #link: MediaLink;
   readonly #ringing: Ringing;
   readonly #offerAnswer: OfferAnswer;
+  readonly #info: InfoMessages;
   readonly #renegotiation: Renegotiation;
   readonly #iceRestart: IceRestart;
+  readonly #ending: Ending;
 
   constructor(options: CallSessionOptions) {
     super();
@@ -76,90 +65,76 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.#signaling = options.signaling;
     this.#timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.#state = options.direction === "outgoing" ? (options.direct ? "initiating" : "proposed") : options.initiate ? "incoming-session" : "incoming";
-    this.#n = new NegotiationState({
-      role: this.#role(),
-      sid: this.id,
-      onSendable: () => this.#trickle.schedule(),
-      onAgreed: () => this.#iceRestart.remoteChanged(),
-    });
+    const role = options.direction === "outgoing" ? "initiator" : "responder";
+    this.#n = new NegotiationState({ role, sid: this.id, onSendable: () => this.#trickle.schedule(), onAgreed: () => this.#iceRestart.remoteChanged() });
     this.#read = new RemoteReader(this.#n, (reason, problem) => this.#fail(reason, problem));
-    this.#trickle = new LocalTrickle({
-      negotiation: this.#n,
-      batchMs: this.#timeouts.trickleBatchMs,
-      ended: () => this.ended,
-      send: (jingle) => this.#sendToPeer(jingle),
-      failed: (error) => this.emit("iqError", "transport-info", error),
-    });
+    const core = this.#core();
+    this.#trickle = new LocalTrickle({ ...core, batchMs: this.#timeouts.trickleBatchMs, send: core.sendJingle, failed: (e) => core.iqFailed("transport-info", e) });
     const { createPeer, iceServers, relayOnly = false } = options;
     this.#link = new MediaLink({ negotiation: this.#n, media: this.media, createPeer, iceServers, relayOnly }, {
-      ended: () => this.ended,
+      ...core,
       candidate: (c) => this.#trickle.onCandidate(c),
       iceChanged: (state) => this.#onIceState(state),
       silenceChanged: () => this.emit("notice", this.notice),
-      failed: (problem) => this.#peerFailed(problem),
+      failed: (problem) => this.#failNow(problem, "failed-application"),
     });
-    [this.#ringing, this.#offerAnswer] = this.#setUp(!options.initiate && !options.direct, options.initiate);
-    [this.#renegotiation, this.#iceRestart] = this.#midCall(iceServers);
-  }
-
-  /** Ringing and the first offer/answer, on a few of the call's methods. */
-  #setUp(jmi: boolean, initiate: JingleRequest | undefined): [Ringing, OfferAnswer] {
-    const common = {
-      media: this.media,
-      ownJid: () => this.#signaling.jid,
-      peer: () => this.#peerJid,
-      state: () => this.#state,
-      transition: (to: CallState) => this.#transition(to),
-    };
-    const ringing = new Ringing({
-      ...common,
-      id: this.id,
-      timeouts: this.#timeouts,
+    this.#ringing = new Ringing({
+      ...core,
       sendJmi: (to, message) => this.#signaling.sendJmi(to, message),
-      end: (state, reason, problem) => this.#end(state, reason, problem),
-      terminate: (reason) => void this.#terminate(reason, "finished"),
+      ringInSession: () => this.#info.ringing(),
+      terminate: (reason) => void this.#ending.terminate(reason, "finished"),
       proceeded: (device) => this.#proceeded(device),
-    }, jmi);
-    const offerAnswer = new OfferAnswer({
-      ...common,
-      sid: this.id,
-      enqueue: (task) => this.#enqueue(task),
-      send: (jingle) => this.#signaling.sendJingle(this.#peerJid, jingle),
-      fail: (reason, problem) => this.#fail(reason, problem),
-    }, { negotiation: this.#n, trickle: this.#trickle, reader: this.#read, link: this.#link }, initiate);
-    return [ringing, offerAnswer];
+    }, !options.initiate && !options.direct);
+    const parts = { negotiation: this.#n, trickle: this.#trickle, reader: this.#read, link: this.#link };
+    this.#offerAnswer = new OfferAnswer({ ...core, send: (jingle) => this.#signaling.sendJingle(this.#peerJid, jingle) }, parts, options.initiate);
+    this.#info = new InfoMessages({ ...core, signalled: () => this.#trickle.isSignalled, remoteMute: (muted) => this.emit("remoteMute", muted) });
+    [this.#renegotiation, this.#iceRestart] = this.#midCall(iceServers);
+    this.#ending = new Ending(core, this.#ringing);
   }
 
-  /** Renegotiation and ICE restart, on the call's negotiation state and a few of its methods. */
+  /** The parts that change an established call: its contents (renegotiation.ts) and its ICE generation (ice-restart.ts). */
   #midCall(iceServers: () => readonly RTCIceServer[]): [Renegotiation, IceRestart] {
-    const common = {
-      negotiation: this.#n,
-      active: () => this.#state === "active",
-      ended: () => this.ended,
-      initiator: () => this.#initiator(),
-      requirePeer: () => this.#link.require(),
-      enqueue: (task: () => Promise<void>) => this.#enqueue(task),
-      sendJingle: (jingle: JingleBody) => this.#sendToPeer(jingle),
-      addCandidates: (candidates: readonly RemoteCandidate[]) => this.#link.addCandidates(candidates),
-    };
+    const core = this.#core();
     const renegotiation = new Renegotiation({
-      ...common,
-      iqFailed: (action, error) => this.emit("iqError", action, error),
+      ...core,
       readSession: (request) => this.#read.session(request, false),
       readCandidatesOf: (session) => this.#read.inlineIn(session),
       candidatesFor: (names) => this.#trickle.placed(this.#n.takeLocal(names)),
       emitVideo: (state) => this.emit("video", state),
     });
     const iceRestart = new IceRestart({
-      ...common,
-      timeouts: this.#timeouts,
+      ...core,
       connectedOnce: () => this.#link.connectedAt !== undefined,
       negotiating: () => renegotiation.video.request !== undefined,
       iceServers,
       recovering: (lost) => this.emit("recovering", lost),
-      giveUp: () => this.#failWith("The connection to the other side was lost and could not be restored.", "connectivity-error"),
+      giveUp: () => this.#failNow("The connection to the other side was lost and could not be restored.", "connectivity-error"),
     });
     return [renegotiation, iceRestart];
+  }
+
+  /** What the call's parts may ask of it; each part's port takes the few it needs. */
+  #core() {
+    return {
+      id: this.id,
+      media: this.media,
+      timeouts: this.#timeouts,
+      negotiation: this.#n,
+      state: () => this.#state,
+      ended: () => this.ended,
+      active: () => this.#state === "active",
+      peer: () => this.#peerJid,
+      ownJid: () => this.#signaling.jid,
+      initiator: () => this.#initiator(),
+      transition: (to: CallState) => this.#transition(to),
+      end: (state: CallState, reason: JingleReason, problem?: string) => this.#end(state, reason, problem),
+      enqueue: (task: () => Promise<void>) => this.#enqueue(task),
+      fail: (reason: JingleReason, problem: string) => this.#fail(reason, problem),
+      sendJingle: (jingle: JingleBody) => this.#sendToPeer(jingle),
+      iqFailed: (action: string, error: unknown) => this.emit("iqError", action, error),
+      requirePeer: () => this.#link.require(),
+      addCandidates: (candidates: readonly RemoteCandidate[]) => this.#link.addCandidates(candidates),
+    };
   }
 
   get state(): CallState {
@@ -205,7 +180,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   }
   /** Informational text about the running call (no sound from the peer, video refused), not an error. */
   get notice(): string {
-    return (!this.ended && this.#link.silenceNotice) || this.#renegotiation.notice;
+    return (!this.ended && this.#link.silenceNotice(this.#info.peerMutedAudio)) || this.#renegotiation.notice;
   }
   get video(): VideoState {
     return this.#renegotiation.video;
@@ -233,11 +208,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   /** Incoming: tell the caller we ring, arm the missed-call timer. */
   async ring(): Promise<void> {
-    const jmi = this.#state === "incoming";
-    const ringing = this.#ringing.ring();
-    // A caller without JMI hears it in the session (XEP-0167 §7.2.4 session-info <ringing/>).
-    if (!jmi) await this.#sendToPeer({ action: "session-info", info: { kind: "ringing" } }).catch((e: unknown) => this.emit("iqError", "session-info", e));
-    await ringing;
+    await this.#ringing.ring();
   }
 
   // ——— User intents ———
@@ -257,38 +228,18 @@ export class CallSession extends TypedEmitter<CallEvents> {
 
   /** Declines an incoming call. */
   async reject(): Promise<void> {
-    if (this.#state === "incoming") {
-      await this.#ringing.decline();
-    } else if (this.#state === "incoming-session") {
-      this.#end("rejected", "decline");
-      await this.#sendToPeer({ action: "session-terminate", reason: "decline" });
-    }
+    await this.#ending.decline();
   }
 
   /** Ends the call from our side, whatever its phase (states.ts HANG_UP says how). */
   async hangUp(): Promise<void> {
-    switch (HANG_UP[this.#state]) {
-      case "retract":
-        return this.#ringing.retract("cancel");
-      case "decline":
-        return this.reject();
-      case "cancel":
-        return this.#terminate("cancel", "finished");
-      case "success":
-        return this.#terminate("success", "finished");
-      default:
-        return;
-    }
+    await this.#ending.hangUp();
   }
 
   /** Mutes/unmutes our microphone or camera and tells the peer (XEP-0167 §7.2). */
   async setMuted(media: CallMedia, muted: boolean): Promise<void> {
     await this.#link.setMuted(media, muted);
-    if (this.#trickle.isSignalled && !this.ended) {
-      const content = this.#n.local.find((c) => c.description?.media === media);
-      const info = { kind: muted ? "mute" : "unmute", creator: this.#role(), name: content?.name } as const;
-      await this.#sendToPeer({ action: "session-info", info }).catch((e: unknown) => this.emit("iqError", "session-info", e));
-    }
+    await this.#info.muted(media, muted);
   }
 
   /** The device changed networks: restart ICE before the old path is found dead (ice-restart.ts). */
@@ -330,9 +281,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
   handleJingle(from: string, request: JingleRequest): void {
     // §6.7: once terminated, the session is unknown, whatever the action or who sends it.
     if (this.ended) throw JingleErrors.unknownSession();
-    if (from !== this.#peerJid && !(this.#state === "proceeding" && bareJid(from) === this.peerBareJid)) {
-      throw JingleErrors.unknownSession();
-    }
+    if (from !== this.#peerJid && !(this.#state === "proceeding" && bareJid(from) === this.peerBareJid)) throw JingleErrors.unknownSession();
     const { action } = request;
     // §7.2: an action the XEP does not define is malformed.
     if (!isJingleAction(action)) throw JingleErrors.badRequest(`no Jingle action '${action}'`);
@@ -344,9 +293,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
       case "session-accept":
         return this.#offerAnswer.receiveAnswer(request);
       case "transport-info":
-        return this.#receiveTransportInfo(request);
+        return this.#iceRestart.receiveTransportInfo(request, this.#read.trickled(request));
       case "session-info":
-        return this.#receiveSessionInfo(request);
+        return this.#info.receive(request);
       case "content-add":
         return this.#renegotiation.receiveContentAdd(request);
       case "content-accept":
@@ -357,7 +306,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       case "content-modify":
         return this.#renegotiation.receiveContentModify(request);
       case "session-terminate":
-        return this.#receiveTerminate(request);
+        return this.#ending.receive(request);
       case "description-info":
         // §6.8: an informational payload this client does not act on.
         throw JingleErrors.unsupportedInfo();
@@ -367,48 +316,9 @@ export class CallSession extends TypedEmitter<CallEvents> {
     }
   }
 
-  #receiveTransportInfo(request: JingleRequest) {
-    const candidates = this.#read.trickled(request);
-    switch (this.#iceRestart.classify(request, candidates.length)) {
-      case "restart-offer":
-        return this.#iceRestart.receiveOffer(request);
-      case "restart-answer":
-        return this.#iceRestart.receiveAnswer(request, candidates);
-      case "stale":
-        // Candidates of an ICE generation the restart replaced: acknowledged, of no use.
-        return;
-      default:
-        this.#n.countRemote(candidates, true);
-        this.#enqueue(() => this.#link.addCandidates(candidates));
-    }
-  }
-
-  #receiveSessionInfo({ info }: JingleRequest) {
-    if (!info) throw JingleErrors.unsupportedInfo();
-    if (info.kind === "mute" || info.kind === "unmute") {
-      const audio = !info.name || this.#n.remote?.contents.some((c) => c.name === info.name && c.description?.media === "audio");
-      if (audio) this.#link.peerMuted(info.kind === "mute");
-      this.emit("remoteMute", info.kind === "mute");
-    }
-    // A device called without JMI rings (StanzaJS MediaSession.ring(), Dino calls.vala).
-    if (info.kind === "ringing" && this.#state === "initiating") this.#transition("alerting");
-  }
-
-  #receiveTerminate(request: JingleRequest) {
-    const reason = request.reason ?? "success";
-    // The peer ended it because something broke (XEP-0166 §7.4): a failed call on this side too.
-    const declined = AWAITING_ACCEPT.includes(this.#state) && (reason === "decline" || reason === "busy");
-    const to = declined ? "rejected" : FAILURE_REASONS.has(reason) ? "failed" : "finished";
-    if (!canTransition(this.#state, to)) throw JingleErrors.outOfOrder();
-    this.#end(to, reason);
-  }
-
   // ——— Internals ———
 
-  #role(): "initiator" | "responder" {
-    return this.direction === "outgoing" ? "initiator" : "responder";
-  }
-
+  /** The initiator's full JID (the `initiator` attribute of every Jingle request, XEP-0166 §7.1). */
   #initiator(): string {
     return this.direction === "outgoing" ? this.#signaling.jid : this.#peerJid;
   }
@@ -426,39 +336,23 @@ export class CallSession extends TypedEmitter<CallEvents> {
     this.emit("ice", state);
     // Once connected, a broken path is restored by an ICE restart (ice-restart.ts), which gives up in time.
     if (state === "failed" && !this.ended && this.#link.connectedAt === undefined) {
-      this.#failWith("The connection to the other side failed (no network path, or the relay is unreachable).", "connectivity-error");
+      this.#failNow("The connection to the other side failed (no network path, or the relay is unreachable).", "connectivity-error");
     }
   }
 
-  /** The camera, microphone or peer connection could not be opened. */
-  #peerFailed(problem: string) {
+  /** Ends the call now, with a problem for the user to read. */
+  #failNow(problem: string, reason: JingleReason) {
     this.#problem = problem;
     this.emit("problem", problem);
     // Still ringing: retract, or the callee's devices would ring on.
-    if (RINGING_OUT.includes(this.#state)) void this.#ringing.retract("failed-application");
-    else void this.#terminate("failed-application", "failed");
-  }
-
-  /** Ends the call now with a problem for the user to read. */
-  #failWith(problem: string, reason: JingleReason) {
-    this.#problem = problem;
-    this.emit("problem", problem);
-    void this.#terminate(reason, "failed");
+    if (RINGING_OUT.includes(this.#state)) void this.#ringing.retract(reason);
+    else void this.#ending.terminate(reason, "failed");
   }
 
   /** The peer's description cannot be used: the call ends once the current action is answered. */
   #fail(reason: JingleReason, problem: string) {
     this.#problem = problem;
-    this.#enqueue(() => this.#terminate(reason, "failed"));
-  }
-
-  /** session-terminate (if the session was signalled) and JMI finish, then end locally. */
-  async #terminate(reason: JingleReason, state: "finished" | "failed") {
-    if (this.ended) return;
-    const inSession = IN_SESSION.includes(this.#state);
-    this.#end(state, reason);
-    if (inSession) await this.#sendToPeer({ action: "session-terminate", reason }).catch((error: unknown) => this.emit("iqError", "session-terminate", error));
-    await this.#ringing.finish(reason);
+    this.#enqueue(() => this.#ending.terminate(reason, "failed"));
   }
 
   /** Sends a Jingle request of this session to the peer's device (again while it is away, peer-away.ts). */
@@ -473,7 +367,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       if (this.ended) return;
       this.#problem ||= `Call setup failed: ${error instanceof Error ? error.message : String(error)}`;
       this.emit("problem", this.#problem);
-      void this.#terminate("general-error", "failed");
+      void this.#ending.terminate("general-error", "failed");
     });
   }
 
