@@ -6,8 +6,9 @@
 // WebRTC client does) are taken as plain trickle: taking them as an offer would have two clients
 // answer each other's answers for ever after an abandoned restart. The
 // DTLS association survives: each description restates the role the peer holds, no fingerprint goes
-// out again. The session owns the call; this module decides when to restart and how to apply one,
-// through a small port to the session (IceRestartPort); what was agreed lives in NegotiationState.
+// out again. The session owns the call; this module decides when to restart, how to apply one and
+// which ICE generation each of the peer's transport-infos belongs to, through a small port to the
+// session (IceRestartPort); what was agreed lives in NegotiationState.
 import {
   credentialsSession,
   sdpToSession,
@@ -275,10 +276,6 @@ export class IceRestart {
   // ——— The peer's transport-info ———
 
   /**
-   * Which generation a transport-info belongs to. Only an active call restarts; before that (a
-   * caller trickling while we ring) every transport-info is trickle.
-   */
-  /**
    * The peer's transport-info: candidates of the generation in use go to the browser (on the queue,
    * after their description); new credentials are a restart offer or the answer to ours; the end of a
    * retired generation is acknowledged and dropped.
@@ -298,6 +295,10 @@ export class IceRestart {
     }
   }
 
+  /**
+   * Which generation a transport-info belongs to. Only an active call restarts; before that (a
+   * caller trickling while we ring) every transport-info is trickle.
+   */
   #classify(request: JingleRequest, candidates: number): TransportInfoKind {
     if (!this.#host.active() || !this.#n.remote) return "trickle";
     const stated = sessionCredentials(request.session());
