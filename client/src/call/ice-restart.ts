@@ -6,8 +6,9 @@
 // WebRTC client does) are taken as plain trickle: taking them as an offer would have two clients
 // answer each other's answers for ever after an abandoned restart. The
 // DTLS association survives: each description restates the role the peer holds, no fingerprint goes
-// out again. The session owns the call; this module decides when to restart and how to apply one,
-// through a small port to the session (IceRestartPort); what was agreed lives in NegotiationState.
+// out again. The session owns the call; this module decides when to restart, how to apply one and
+// which ICE generation each of the peer's transport-infos belongs to, through a small port to the
+// session (IceRestartPort); what was agreed lives in NegotiationState.
 import {
   credentialsSession,
   sdpToSession,
@@ -275,10 +276,30 @@ export class IceRestart {
   // ——— The peer's transport-info ———
 
   /**
+   * The peer's transport-info: candidates of the generation in use go to the browser (on the queue,
+   * after their description); new credentials are a restart offer or the answer to ours; the end of a
+   * retired generation is acknowledged and dropped.
+   */
+  receiveTransportInfo(request: JingleRequest, candidates: readonly RemoteCandidate[]): void {
+    switch (this.#classify(request, candidates.length)) {
+      case "restart-offer":
+        return this.#receiveOffer(request);
+      case "restart-answer":
+        return this.#receiveAnswer(request, candidates);
+      case "stale":
+        // Candidates of an ICE generation the restart replaced: acknowledged, of no use.
+        return;
+      default:
+        this.#n.countRemote(candidates, true);
+        this.#host.enqueue(() => this.#host.addCandidates(candidates));
+    }
+  }
+
+  /**
    * Which generation a transport-info belongs to. Only an active call restarts; before that (a
    * caller trickling while we ring) every transport-info is trickle.
    */
-  classify(request: JingleRequest, candidates: number): TransportInfoKind {
+  #classify(request: JingleRequest, candidates: number): TransportInfoKind {
     if (!this.#host.active() || !this.#n.remote) return "trickle";
     const stated = sessionCredentials(request.session());
     const current = this.#current();
@@ -297,7 +318,7 @@ export class IceRestart {
    * the initiator's wins, XEP-0166 §10), answered on the queue; our candidates of the new
    * generation are the answer.
    */
-  receiveOffer(request: JingleRequest): void {
+  #receiveOffer(request: JingleRequest): void {
     if (this.#host.negotiating()) throw JingleErrors.tieBreak();
     const crossing = this.#ours;
     if (crossing && this.#n.role === "initiator") throw JingleErrors.tieBreak();
@@ -325,7 +346,7 @@ export class IceRestart {
   }
 
   /** The answer to our restart offer: the peer's new credentials with its first candidates. */
-  receiveAnswer(request: JingleRequest, candidates: readonly RemoteCandidate[]): void {
+  #receiveAnswer(request: JingleRequest, candidates: readonly RemoteCandidate[]): void {
     const attempt = this.#ours;
     if (!attempt) throw JingleErrors.outOfOrder();
     const credentials = sessionCredentials(request.session());

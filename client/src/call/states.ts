@@ -67,6 +67,8 @@ export const VALID_TRANSITIONS: Record<CallState, readonly CallState[]> = {
 export const RINGING_OUT: readonly CallState[] = ["proposed", "ringing"];
 /** Outgoing: our session-initiate is out, session-accept awaited. */
 export const AWAITING_ACCEPT: readonly CallState[] = ["initiated", "initiating", "alerting"];
+/** The call was answered (session-accept being sent or done): no timer waits for an answer any more. */
+export const ANSWERED: readonly CallState[] = ["accepting", "active"];
 /** A Jingle session exists with the peer's device: ending the call takes a session-terminate. */
 export const IN_SESSION: readonly CallState[] = [...AWAITING_ACCEPT, "incoming-session", "accepting", "active"];
 

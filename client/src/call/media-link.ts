@@ -1,0 +1,120 @@
+// The call's media path: the peer connection behind the MediaPeer port, opened once, what our
+// user muted, how ICE is doing and whether the peer's audio arrives. The session decides what
+// the ICE states mean for the call; this module keeps them and hands remote candidates to the
+// browser once their content is known (NegotiationState.admitRemote).
+import type { IceCandidateInit, RemoteCandidate } from "../jingle/index.js";
+import type { NegotiationState } from "./negotiation.js";
+import type { IceState, MediaPeer, PeerFactory } from "./peer.js";
+import type { CallMedia } from "./states.js";
+
+export interface MediaLinkOptions {
+  readonly negotiation: NegotiationState;
+  readonly media: readonly CallMedia[];
+  readonly createPeer: PeerFactory;
+  /** STUN/TURN servers as of now. */
+  iceServers(): readonly RTCIceServer[];
+  readonly relayOnly: boolean;
+}
+
+/** What the media link tells its call (CallSession implements it). */
+export interface MediaLinkPort {
+  ended(): boolean;
+  /** A local candidate (null: gathering complete), for the trickle. */
+  candidate(candidate: IceCandidateInit | null): void;
+  iceChanged(state: IceState): void;
+  /** Whether the peer's audio arrives changed (see `silenceNotice`). */
+  silenceChanged(): void;
+  /** The peer connection or the local media could not be opened. */
+  failed(problem: string): void;
+}
+
+export class MediaLink {
+  readonly #o: MediaLinkOptions;
+  readonly #port: MediaLinkPort;
+  #peer: Promise<MediaPeer> | undefined;
+  readonly #muted = new Set<CallMedia>();
+  #iceState: IceState = "new";
+  #connectedAt: number | undefined;
+  /** The peer's audio does not arrive although ICE is connected (see PeerListeners.onIncomingAudio). */
+  #silent = false;
+
+  constructor(options: MediaLinkOptions, port: MediaLinkPort) {
+    this.#o = options;
+    this.#port = port;
+  }
+
+  get iceState(): IceState {
+    return this.#iceState;
+  }
+  get connectedAt(): number | undefined {
+    return this.#connectedAt;
+  }
+  isMuted(media: CallMedia): boolean {
+    return this.#muted.has(media);
+  }
+  /** Says so when the peer's audio does not arrive, unless the peer said it muted (XEP-0167 §7.2.5). */
+  silenceNotice(peerMuted: boolean): string {
+    return this.#silent && !peerMuted ? "No sound is arriving from the other side. If it stays silent, hang up and call again." : "";
+  }
+
+  /** Opens the peer connection and local media, once; `withCamera` false starts a video call with the camera off. */
+  start(withCamera: boolean): Promise<MediaPeer> {
+    if (this.#peer) return this.#peer;
+    const { media } = this.#o;
+    this.#peer = this.#o.createPeer({
+      iceServers: this.#o.iceServers(),
+      relayOnly: this.#o.relayOnly,
+      media,
+      listeners: {
+        onCandidate: (c) => this.#port.candidate(c),
+        onIceState: (s) => this.#onIceState(s),
+        onIncomingAudio: (flowing) => {
+          this.#silent = !flowing;
+          this.#port.silenceChanged();
+        },
+      },
+    });
+    this.#peer.then(
+      (peer) => {
+        if (!withCamera && media.includes("video")) {
+          this.#muted.add("video");
+          peer.setMuted("video", true);
+        }
+        if (this.#port.ended()) peer.close();
+      },
+      (error: unknown) => this.#port.failed(error instanceof Error ? error.message : String(error)),
+    );
+    return this.#peer;
+  }
+
+  async require(): Promise<MediaPeer> {
+    if (!this.#peer) throw new Error("no peer connection");
+    return this.#peer;
+  }
+
+  /** Mutes or unmutes our microphone or camera (the track stops; the m-line stays). */
+  async setMuted(media: CallMedia, muted: boolean): Promise<void> {
+    if (muted) this.#muted.add(media);
+    else this.#muted.delete(media);
+    (await this.#peer)?.setMuted(media, muted);
+  }
+
+  /** Adds remote candidates whose content the browser knows; the others wait for their description. */
+  async addCandidates(candidates: readonly RemoteCandidate[]): Promise<void> {
+    const ready = this.#o.negotiation.admitRemote(candidates);
+    if (ready.length === 0) return;
+    const peer = await this.require();
+    // A candidate the browser refuses (a stale generation, an address it cannot use) is one path fewer, not an error.
+    await Promise.all(ready.map((c) => peer.addCandidate(c).catch(() => undefined)));
+  }
+
+  close(): void {
+    void this.#peer?.then((p) => p.close(), () => undefined);
+  }
+
+  #onIceState(state: IceState) {
+    this.#iceState = state;
+    if ((state === "connected" || state === "completed") && this.#connectedAt === undefined) this.#connectedAt = Date.now();
+    this.#port.iceChanged(state);
+  }
+}
