@@ -69,7 +69,8 @@ export function hoistSessionFeedback(session: JingleSession): JingleSession {
 /**
  * True when the peer wrote feedback at description level itself: it then reads it too, so an
  * answer to it (session-accept, content-accept) may be hoisted. No standard disco feature tells
- * it apart: neither Dino nor Conversations announces the XEP-0293 namespace (XEP-0293 §5).
+ * it apart: StanzaJS announces the XEP-0293 namespace (plugins/jingle.ts) and still drops
+ * description-level feedback; Dino and Conversations do not announce it at all.
  */
 export function writesDescriptionFeedback(session: JingleSession): boolean {
   return session.contents.some((c) => (c.description?.feedback.length ?? 0) > 0 || c.description?.trrInt !== undefined);
