@@ -1,6 +1,6 @@
 // XEP-0293 §3: an <rtcp-fb/> (or <rtcp-fb-trr-int/>) child of <description/> applies to every
 // payload type, as SDP's `a=rtcp-fb:*` does (RFC 4585 §4.2). Browsers list the same feedback for
-// each video codec (five elements × nine codecs in a Chromium offer, the largest part of a
+// each video codec (five elements × ten codecs in a Chromium 156 offer, the largest part of a
 // session-initiate), so writing the common set once at description level shrinks the stanza.
 //
 // It is not written by default: Dino (xmpp-vala PayloadType.parse, 0.4.2 and its 2026 master)
