@@ -3,6 +3,7 @@
 // each payload type of an answer with its own offer, parameters included (PayloadType.equals_func),
 // and logs "Counterpart's preferred content type doesn't match any of our sent ones" when
 // Chromium's answer adds minptime=10 to the Opus it offered with useinbandfec=1 only.
+import { hoistSessionFeedback, writesDescriptionFeedback } from "./feedback.js";
 import type { JingleContent, JingleSession, Parameter, PayloadType, RtpDescription } from "./model.js";
 
 /**
@@ -65,9 +66,12 @@ function alignContent(content: JingleContent, offer: JingleSession): JingleConte
 
 /**
  * The answer (our session-accept or content-accept, read from the browser's local answer) with
- * every accepted payload type restating the offer's receive-side parameters (see RECEIVE_SIDE).
+ * every accepted payload type restating the offer's receive-side parameters (see RECEIVE_SIDE),
+ * and its shared RTCP feedback written once per description when the offerer wrote feedback that
+ * way itself, so it reads it (XEP-0293 §3; feedback.ts says why never otherwise).
  * Pure: neither input is changed. Contents and payload types the offer lacks are returned as they are.
  */
 export function alignAnswerToOffer(answer: JingleSession, offer: JingleSession): JingleSession {
-  return { ...answer, contents: answer.contents.map((c) => alignContent(c, offer)) };
+  const aligned = { ...answer, contents: answer.contents.map((c) => alignContent(c, offer)) };
+  return writesDescriptionFeedback(offer) ? hoistSessionFeedback(aligned) : aligned;
 }

@@ -5,6 +5,7 @@ export {
   type SdpToJingleOptions, type JingleToSdpOptions, type SdpToSessionOptions, type SessionToSdpOptions,
 } from "./codec.js";
 export { alignAnswerToOffer } from "./align.js";
+export { hoistFeedback, hoistSessionFeedback, writesDescriptionFeedback } from "./feedback.js";
 export {
   candidateToJingle, jingleToCandidates, jingleToCredentials, credentialsToJingle,
   placeCandidates, sessionCandidates, sessionCredentials, credentialsSession,

@@ -5,8 +5,9 @@ import { candidateToSdp } from "./candidate.js";
 import { FEEDBACK_ROWS, FLAG_ROWS, HDREXT_ROWS, PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, writeRows } from "./mapping.js";
 import {
   sendersToDirection, type DtlsSetup, type IceTransport, type JingleContent, type JingleRole, type JingleSession,
-  type Parameter, type RtpDescription,
+  type Parameter, type RtcpFeedback, type RtpDescription,
 } from "./model.js";
+import { isAuxiliaryFormat } from "./feedback.js";
 
 export interface SdpWriteOptions {
   /** Role of the party the SDP describes (the peer, for a remote description). */
@@ -52,6 +53,13 @@ function writeMedia(content: JingleContent, opts: SdpWriteOptions): Media {
   return m as unknown as Media;
 }
 
+/** A payload type's own feedback, then the description's that it does not already list. */
+function withFeedback(own: readonly RtcpFeedback[], shared: readonly RtcpFeedback[]): RtcpFeedback[] {
+  const key = (fb: RtcpFeedback) => `${fb.type} ${fb.subtype ?? ""}`;
+  const seen = new Set(own.map(key));
+  return [...own, ...shared.filter((fb) => !seen.has(key(fb)))];
+}
+
 function fmtpConfig(params: Parameter[]): string {
   return params.map((p) => (p.value === undefined ? p.name : `${p.name}=${p.value}`)).join(";");
 }
@@ -63,18 +71,27 @@ function writeRtp(d: RtpDescription, senders: JingleContent["senders"], author: 
   const rtcpFbTrrInt: Writable[] = [];
   let ptime: number | undefined;
   let maxptime: number | undefined;
+  // Description-level feedback (XEP-0293 §3) is written on each media payload type rather than
+  // as a=rtcp-fb:*: Firefox applies `*` to RED and ULPFEC too and then answers with feedback on
+  // them, which the original per-codec SDP never had (see feedback.ts). `*` remains only for a
+  // description made of auxiliary formats alone.
+  const spread = d.payloadTypes.some((pt) => !isAuxiliaryFormat(pt));
   for (const pt of d.payloadTypes) {
     // A rtpmap needs a clock rate; static payload types (RFC 3551 §6) may go without a rtpmap,
     // as XEP-0167's own example writes <payload-type id='18' name='G729'/>.
     if (pt.name !== undefined && pt.clockrate !== undefined) rtp.push(writeRows(PAYLOAD_ROWS, pt, "sdp"));
     if (pt.parameters.length) fmtp.push({ payload: pt.id, config: fmtpConfig(pt.parameters) });
-    for (const fb of pt.feedback) rtcpFb.push({ payload: pt.id, ...writeRows(FEEDBACK_ROWS, fb, "sdp") });
-    if (pt.trrInt !== undefined) rtcpFbTrrInt.push({ payload: pt.id, value: pt.trrInt });
+    const shared = spread && !isAuxiliaryFormat(pt);
+    for (const fb of shared ? withFeedback(pt.feedback, d.feedback) : pt.feedback) rtcpFb.push({ payload: pt.id, ...writeRows(FEEDBACK_ROWS, fb, "sdp") });
+    const trrInt = pt.trrInt ?? (shared ? d.trrInt : undefined);
+    if (trrInt !== undefined) rtcpFbTrrInt.push({ payload: pt.id, value: trrInt });
     ptime ??= pt.ptime;
     maxptime ??= pt.maxptime;
   }
-  for (const fb of d.feedback) rtcpFb.push({ payload: "*", ...writeRows(FEEDBACK_ROWS, fb, "sdp") });
-  if (d.trrInt !== undefined) rtcpFbTrrInt.push({ payload: "*", value: d.trrInt });
+  if (!spread) {
+    for (const fb of d.feedback) rtcpFb.push({ payload: "*", ...writeRows(FEEDBACK_ROWS, fb, "sdp") });
+    if (d.trrInt !== undefined) rtcpFbTrrInt.push({ payload: "*", value: d.trrInt });
+  }
   const m: Writable = {
     type: d.media,
     port: 9,

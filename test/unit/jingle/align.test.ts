@@ -1,7 +1,7 @@
 // alignAnswerToOffer: our session-accept restates the offer's receive-side codec parameters.
 import { describe, expect, it } from "vitest";
 import {
-  alignAnswerToOffer, jingleToSession, parseJingleXml, sdpToSession, type JingleSession, type PayloadType,
+  alignAnswerToOffer, hoistSessionFeedback, jingleToSession, parseJingleXml, sdpToSession, type JingleSession, type PayloadType,
 } from "../../../client/src/jingle/index.js";
 import { fixture } from "./helpers.js";
 
@@ -81,6 +81,21 @@ describe("alignAnswerToOffer", () => {
     payload(offer, "audio", 111)!.name = "speex";
     const answer = chromiumAnswer();
     expect(payload(alignAnswerToOffer(answer, offer), "audio", 111)).toEqual(payload(answer, "audio", 111));
+  });
+
+  it("writes the answer's shared video feedback once when the offer wrote its own that way (our hoisted offer)", () => {
+    const offer = hoistSessionFeedback(sdpToSession(fixture("sdp/chromium-audio-video-offer.sdp"), { role: "initiator" }).session);
+    const answer = sdpToSession(fixture("sdp/chromium-audio-video-answer.sdp"), { role: "responder", answer: true }).session;
+    const video = alignAnswerToOffer(answer, offer).contents[1]?.description;
+    expect(video?.feedback.map((f) => f.type)).toEqual(["goog-remb", "transport-cc", "ccm", "nack", "nack"]);
+    expect(video?.payloadTypes.flatMap((p) => p.feedback)).toEqual([]);
+  });
+
+  it("keeps feedback on each payload type toward an offer that had it there (Dino, Conversations, StanzaJS, browsers)", () => {
+    const offer = sdpToSession(fixture("sdp/chromium-audio-video-offer.sdp"), { role: "initiator" }).session;
+    const answer = sdpToSession(fixture("sdp/chromium-audio-video-answer.sdp"), { role: "responder", answer: true }).session;
+    expect(alignAnswerToOffer(answer, offer).contents[1]?.description?.feedback).toEqual([]);
+    expect(payload(alignAnswerToOffer(chromiumAnswer(), dinoOffer()), "video", 98)?.feedback).toHaveLength(4);
   });
 
   it("changes neither input", () => {

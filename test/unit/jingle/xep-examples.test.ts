@@ -17,9 +17,11 @@ function withDescription(description: Element): Element {
 const sdpOf = (file: string) => jingleToSdp(withDescription(parse(fixture(`jingle/${file}`))), { role: "responder" });
 
 describe("XEP example descriptions", () => {
-  it("XEP-0293: description-level and payload-level rtcp-fb, and trr-int", () => {
+  it("XEP-0293: description-level rtcp-fb reaches every payload type, beside payload-level rtcp-fb and trr-int", () => {
     const sdp = sdpOf("xep-0293-description.xml");
-    expect(sdp).toContain("a=rtcp-fb:* nack pli\r\n");
+    expect(sdp).toContain("a=rtcp-fb:96 nack pli\r\n");
+    expect(sdp).toContain("a=rtcp-fb:34 nack pli\r\n");
+    expect(sdp).not.toContain("a=rtcp-fb:*");
     expect(sdp).toContain("a=rtcp-fb:96 nack sli\r\n");
     expect(sdp).toContain("a=rtcp-fb:96 trr-int 100\r\n");
   });
