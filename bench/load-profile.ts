@@ -1,11 +1,10 @@
-// Where ejabberd's CPU goes under bench:load (LOAD_PROFILE=1): Erlang's own tools, run
-// inside the node through a hidden VM while the closed-loop call set-ups run.
-//   - msacc (microstate accounting): the schedulers' time split into running Erlang code,
-//     garbage collection, ports (sockets), check_io, sleep…;
-//   - eprof: time per Erlang function (call_time tracing; NIFs such as fast_tls and fxml
-//     count as functions), summed here per module and per subsystem.
-// eprof's tracing slows the node several-fold, so a profiled run's rates are not figures:
-// only the shares are.
+// Where ejabberd's CPU goes under bench:load: Erlang's own tools, run inside the node
+// through a hidden VM while the closed-loop call set-ups run.
+//   - msacc (microstate accounting, LOAD_PROFILE=1, cheap): the schedulers' time split into
+//     running Erlang code, garbage collection, ports (sockets), check_io, sleep…;
+//   - eprof (LOAD_PROFILE=eprof): time per Erlang function (call_time tracing), summed here
+//     per module and per subsystem. Its tracing slows the node several-fold, so the rates
+//     of such a run are not figures: only the shares are.
 import { evalOnNode, type NodeAccess } from "./load-provision.ts";
 
 /** An Erlang atom literal for a node name (letters, digits, -, _, @ and . only). */
@@ -20,13 +19,14 @@ export interface ProfileOutput {
   functions: Array<{ fn: string; calls: number; us: number }>;
 }
 
-/** Runs msacc, then eprof, for `seconds` each on the node. */
-export async function profileNode(access: NodeAccess & { nodeName: string }, seconds: number): Promise<ProfileOutput> {
+/** Runs msacc, then (withEprof) eprof, for `seconds` each on the node. */
+export async function profileNode(access: NodeAccess & { nodeName: string }, seconds: number, withEprof: boolean): Promise<ProfileOutput> {
   const ms = Math.round(seconds * 1000);
   const expression = `
     Node = ${atom(access.nodeName)},
     true = rpc:call(Node, msacc, start, [${ms}], infinity),
     ok = rpc:call(Node, msacc, print, [], infinity),
+    ${withEprof ? "" : "halt(0),"}
     io:format("~n==eprof==~n"),
     Profile = fun() ->
       eprof:start(),

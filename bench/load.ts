@@ -31,15 +31,16 @@
 //                                 in one PostgreSQL of the run's own (new schema, as in production);
 //                                 its CPU is counted with the server's
 //   LOAD_NODES=2                  1 skips the two-node phase
-//   LOAD_PROFILE=0                1 profiles the node during the one-node closed-loop set-ups with
-//                                 msacc and eprof (bench/load-profile.ts): shares per subsystem,
-//                                 printed and written to .data/profile-load-<time>.txt; the rates
-//                                 of a profiled run are slowed by the tracing and are not figures
+//   LOAD_PROFILE=0                1 runs msacc in the node during the one-node closed-loop set-ups
+//                                 (scheduler time in Erlang code, GC, ports…); eprof adds eprof's
+//                                 time per function and subsystem after it (bench/load-profile.ts),
+//                                 which slows the node: the rates of such a run are not figures.
+//                                 Printed and written to .data/profile-load-<time>.txt
 //   LOAD_PERF=0                   1 samples the server with Linux perf (cpu-clock) during the one-node
 //                                 closed-loop set-ups, into .data/perf-load-<time>.data; run with
 //                                 ERL_AFLAGS="+JPperf true" so beam's JIT writes the symbol map perf
 //                                 reads (/tmp/perf-<pid>.map): `perf report -i FILE --no-children`
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,7 +88,7 @@ const CONFIG = {
   db: process.env.LOAD_DB === "postgres" ? "postgres" : "mnesia",
   nodes: process.env.LOAD_NODES === "1" ? 1 : 2,
   perf: process.env.LOAD_PERF === "1",
-  profile: process.env.LOAD_PROFILE === "1",
+  profile: process.env.LOAD_PROFILE === "eprof" ? "eprof" : process.env.LOAD_PROFILE === "1" ? "msacc" : "none",
 };
 /** The run's PostgreSQL (LOAD_DB=postgres): its processes count as server CPU. */
 let database: PostgresInstance | undefined;
@@ -247,12 +248,16 @@ function splitAmong<T>(items: T[], parts: number): T[][] {
 function perfRecord(pids: number[]): () => Promise<void> {
   const out = join(PROJECT_DIR, ".data", `perf-load-${new Date().toISOString().replace(/[:.]/g, "-")}.data`);
   mkdirSync(join(PROJECT_DIR, ".data"), { recursive: true });
-  const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "499", "-g", "-p", pids.join(","), "-o", out], { stdio: ["ignore", "ignore", "inherit"] });
+  // DWARF unwinding: beam.smp is stripped and has no frame pointers, but keeps .eh_frame, so
+  // a sample in the runtime's C code still finds the JIT-compiled Erlang function above it.
+  const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf", "-p", pids.join(","), "-o", out], { stdio: ["ignore", "ignore", "inherit"] });
   return async () => {
     const exited = new Promise((resolve) => perf.once("exit", resolve));
     perf.kill("SIGINT");
     await exited;
-    console.log(`  perf samples of the server written to ${out}`);
+    const report = spawnSync("perf", ["report", "-i", out, "--stdio", "--no-children", "--sort", "dso", "-g", "none"], { encoding: "utf8" });
+    const shares = report.stdout.split("\n").filter((line) => /^\s+[\d.]+%/.test(line)).slice(0, 12);
+    console.log(`  perf samples of the server written to ${out}; per shared object:\n${shares.join("\n")}`);
   };
 }
 
@@ -325,7 +330,7 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
     console.log(`  relay latency p50 ${relay.latencyMs.p50} ms, p99 ${relay.latencyMs.p99} ms (${relay.latencyMs.n} probes, ${relay.lost} lost)`);
     const callsAtRate = await runCalls(generators, serverPids, { type: "calls", mode: "rate", perSecond: CONFIG.callRate / generators.length, seconds: CONFIG.callSeconds });
     console.log(`  ${callsAtRate.perSecond} call set-ups/s offered ${CONFIG.callRate}/s: ${callsAtRate.failed} failed, set-up p50 ${callsAtRate.setupMs.p50} ms p99 ${callsAtRate.setupMs.p99} ms`);
-    const profiled = CONFIG.profile && nodes.length === 1 ? profile(nodes[0]!) : undefined;
+    const profiled = CONFIG.profile !== "none" && nodes.length === 1 ? profile(nodes[0]!) : undefined;
     const callsMax = await runCalls(generators, serverPids, { type: "calls", mode: "closed", concurrency: Math.ceil(CONFIG.callConcurrency / generators.length), seconds: CONFIG.callSeconds }, CONFIG.perf && nodes.length === 1);
     console.log(`  ${callsMax.perSecond} call set-ups/s at most (${CONFIG.callConcurrency} in flight): ${callsMax.failed} failed, server CPU ${callsMax.serverCpuPercent} %, generators ${callsMax.generatorCpuPercent} %`);
     await profiled;
@@ -358,6 +363,9 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
 const cpuPerSetUp = (calls: CallsResult, key: "serverCpuPercent" | "generatorCpuPercent") =>
   calls.perSecond ? round((calls[key] * 10) / calls.perSecond) : NaN;
 
+const perSignIn = (r: PhaseResult, who: "server" | "generators") =>
+  r.loginsPerSecond ? round((r.loginCpuPercent[who] * 10) / r.loginsPerSecond) : NaN;
+
 function printTable(results: PhaseResult[]): void {
   const [one, two] = results;
   const ratio = (a: number, b: number | undefined) => (b === undefined || !a ? "" : `×${round(b / a, 2)}`);
@@ -366,6 +374,7 @@ function printTable(results: PhaseResult[]): void {
     ["sign-ins per second", (r) => r.loginsPerSecond, (r) => r.loginsPerSecond],
     ["sign-in p50 / p99 ms", (r) => `${r.loginMs.p50} / ${r.loginMs.p99}`],
     ["  server / generator CPU % of a core", (r) => `${r.loginCpuPercent.server} / ${r.loginCpuPercent.generators}`],
+    ["  server / generator CPU ms per sign-in", (r) => `${perSignIn(r, "server")} / ${perSignIn(r, "generators")}`],
     ["server RSS MB before → after", (r) => `${r.rssBeforeMB.join("+")} → ${r.rssAfterMB.join("+")}`],
     ["memory per session KB", (r) => r.memoryPerSessionKB],
     ["relay latency p50 / p99 ms", (r) => `${r.relay.latencyMs.p50} / ${r.relay.latencyMs.p99}`],
@@ -388,9 +397,9 @@ function printTable(results: PhaseResult[]): void {
 
 /** msacc then eprof on the node while the closed-loop set-ups run (LOAD_PROFILE=1). */
 async function profile(node: EjabberdInstance): Promise<void> {
-  const { msacc, functions } = await profileNode({ nodeName: node.nodeName, cookie: profileAccess.cookie, epmdPort: profileAccess.epmdPort }, Math.max(1, (CONFIG.callSeconds - 2) / 2));
+  const { msacc, functions } = await profileNode({ nodeName: node.nodeName, cookie: profileAccess.cookie, epmdPort: profileAccess.epmdPort }, CONFIG.profile === "eprof" ? Math.max(1, (CONFIG.callSeconds - 2) / 2) : CONFIG.callSeconds - 1, CONFIG.profile === "eprof");
   const groups = bySubsystem(functions);
-  const report = [
+  const report = !functions.length ? msacc : [
     msacc,
     "",
     "eprof, time per subsystem (share of the time spent in traced Erlang functions and NIFs):",
