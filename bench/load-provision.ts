@@ -50,12 +50,27 @@ export function provisionByRpc(options: RpcProvisionOptions): Promise<number> {
       true -> io:format("~b~n", [lists:sum(Results)]), halt(0);
       false -> io:format("~p~n", [Results]), halt(1)
     end.`;
+  return evalOnNode(options, expression, "provisioning").then((output) => Number(output.trim()));
+}
+
+/** Where a hidden Erlang VM finds the node to evaluate on. */
+export interface NodeAccess {
+  cookie: string;
+  epmdPort: number;
+}
+
+/**
+ * Evaluates an Erlang expression in a hidden VM connected to the node's cluster (the
+ * expression reaches the node with rpc:call) and resolves with what it printed; it must
+ * halt(0) on success.
+ */
+export function evalOnNode(access: NodeAccess, expression: string, what: string): Promise<string> {
   // The cookie goes in a file of its own, not on the command line every local user can read.
-  const home = mkdtempSync(join(tmpdir(), "calls-provision-"));
+  const home = mkdtempSync(join(tmpdir(), "calls-rpc-"));
   const child = spawn("erl", [
-    "-sname", `provision-${randomBytes(3).toString("hex")}@localhost`, "-hidden", "-noinput",
+    "-sname", `rpc-${randomBytes(3).toString("hex")}@localhost`, "-hidden", "-noinput",
     "-kernel", "inet_dist_use_interface", "{127,0,0,1}", "-eval", expression,
-  ], { env: { ...process.env, ...erlangCookieHome(home, options.cookie), ERL_EPMD_PORT: String(options.epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+  ], { env: { ...process.env, ...erlangCookieHome(home, access.cookie), ERL_EPMD_PORT: String(access.epmdPort), ERL_EPMD_ADDRESS: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
   child.on("exit", () => rmSync(home, { recursive: true, force: true }));
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -63,8 +78,8 @@ export function provisionByRpc(options: RpcProvisionOptions): Promise<number> {
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code) => {
-      if (code === 0) resolve(Number(output.trim()));
-      else reject(new Error(`provisioning RPC failed (exit ${code}): ${output.trim().slice(0, 500)}`));
+      if (code === 0) resolve(output);
+      else reject(new Error(`${what} RPC failed (exit ${code}): ${output.trim().slice(0, 500)}`));
     });
   });
 }

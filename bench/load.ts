@@ -6,16 +6,17 @@
 // (bench/load-client.ts), in several Node processes (bench/load-worker.ts). tsung speaks
 // XMPP but cannot drive ejabberd's RFC 7395 WebSocket, which is what browsers use; and
 // @xmpp/client's pure-JS SCRAM costs ≈ 400 ms of generator CPU per sign-in, so the
-// generator signs in with SASL PLAIN inside TLS by default, or SCRAM-SHA-1 with native
-// PBKDF2 (EJABBERD.md). Accounts are made by one RPC into the node (bench/load-provision.ts).
+// generator signs in with SCRAM-SHA-1 as the web app does, but with native PBKDF2
+// (EJABBERD.md), or with SASL PLAIN inside TLS. Accounts are made by one RPC into the node (bench/load-provision.ts).
 //
 // Settings (environment):
 //   LOAD_SESSIONS=2000            sessions on one node (half callers, half callees; < 20 000:
 //                                 the hard open-files limit of one process on this machine)
 //   LOAD_SESSIONS_TWO_NODES=2×    sessions on two nodes (callers on node 1, callees on node 2)
 //   LOAD_WORKERS=4                generator processes
-//   LOAD_SASL=PLAIN               or SCRAM-SHA-1 (what the web app uses: with ejabberd's default
-//                                 plain password storage the server then runs PBKDF2 per sign-in)
+//   LOAD_SASL=SCRAM-SHA-1         what the web app uses, or PLAIN: passwords are stored as SCRAM
+//                                 hashes (server-config/ejabberd.yml), so PLAIN makes the server
+//                                 run PBKDF2 (4096 × SHA-1) per sign-in, ≈ 3× the server CPU
 //   LOAD_ARCHIVE_JMI=1            0 sends JMI messages without their store hint, so that MAM
 //                                 (Mnesia here) does not archive them: shows what archiving costs
 //   LOAD_TRANSPORT=wss            or ws: the loopback-only plaintext listener (what the web app's
@@ -30,7 +31,17 @@
 //   LOAD_DB=mnesia                or postgres: every node stores accounts, rosters and the archive
 //                                 in one PostgreSQL of the run's own (new schema, as in production);
 //                                 its CPU is counted with the server's
-import { fork, type ChildProcess } from "node:child_process";
+//   LOAD_NODES=2                  1 skips the two-node phase
+//   LOAD_PROFILE=0                1 runs msacc in the node during the one-node closed-loop set-ups
+//                                 (scheduler time in Erlang code, GC, ports…); eprof adds eprof's
+//                                 time per function and subsystem after it (bench/load-profile.ts),
+//                                 which slows the node: the rates of such a run are not figures.
+//                                 Printed and written to .data/profile-load-<time>.txt
+//   LOAD_PERF=0                   1 samples the server with Linux perf (cpu-clock) during the one-node
+//                                 closed-loop set-ups, into .data/perf-load-<time>.data; run with
+//                                 ERL_AFLAGS="+JPperf true" so beam's JIT writes the symbol map perf
+//                                 reads (/tmp/perf-<pid>.map): `perf report -i FILE --no-children`
+import { fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +54,7 @@ import { PostgresInstance } from "../scripts/lib/postgres.ts";
 import { terminate } from "../scripts/lib/processes.ts";
 import { randomSecret } from "../scripts/lib/secrets.ts";
 import type { SaslMechanismName } from "./load-client.ts";
+import { bySubsystem, profileNode } from "./load-profile.ts";
 import { provisionByRpc } from "./load-provision.ts";
 import type { FromWorker, LoadPair, ToWorker } from "./load-protocol.ts";
 
@@ -54,7 +66,7 @@ function setting(name: string, fallback: number): number {
 }
 
 function saslSetting(): SaslMechanismName {
-  const raw = process.env.LOAD_SASL || "PLAIN";
+  const raw = process.env.LOAD_SASL || "SCRAM-SHA-1";
   if (raw !== "PLAIN" && raw !== "SCRAM-SHA-1") throw new Error(`LOAD_SASL=${raw}: use PLAIN or SCRAM-SHA-1`);
   return raw;
 }
@@ -75,6 +87,9 @@ const CONFIG = {
   callConcurrency: setting("LOAD_CALL_CONCURRENCY", 40),
   maxMinutes: setting("LOAD_MAX_MINUTES", 25),
   db: process.env.LOAD_DB === "postgres" ? "postgres" : "mnesia",
+  nodes: process.env.LOAD_NODES === "1" ? 1 : 2,
+  perf: process.env.LOAD_PERF === "1",
+  profile: process.env.LOAD_PROFILE === "eprof" ? "eprof" : process.env.LOAD_PROFILE === "1" ? "msacc" : "none",
 };
 /** The run's PostgreSQL (LOAD_DB=postgres): its processes count as server CPU. */
 let database: PostgresInstance | undefined;
@@ -227,21 +242,45 @@ function splitAmong<T>(items: T[], parts: number): T[][] {
   return Array.from({ length: parts }, (_, i) => items.filter((_, j) => j % parts === i));
 }
 
-async function runCalls(generators: Generator[], servers: number[], command: Extract<ToWorker, { type: "calls" }>): Promise<CallsResult> {
+/**
+ * Linux perf sampling the given processes until the returned function is called (SIGINT
+ * makes perf write its file). cpu-clock: this machine kind's VM has no hardware counters.
+ */
+function perfRecord(pids: number[]): () => Promise<void> {
+  const out = join(PROJECT_DIR, ".data", `perf-load-${new Date().toISOString().replace(/[:.]/g, "-")}.data`);
+  mkdirSync(join(PROJECT_DIR, ".data"), { recursive: true });
+  // DWARF unwinding: beam.smp is stripped and has no frame pointers, but keeps .eh_frame, so
+  // a sample in the runtime's C code still finds the JIT-compiled Erlang function above it.
+  const perf = spawn("perf", ["record", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf", "-p", pids.join(","), "-o", out], { stdio: ["ignore", "ignore", "inherit"] });
+  return async () => {
+    const exited = new Promise((resolve) => perf.once("exit", resolve));
+    perf.kill("SIGINT");
+    await exited;
+    const report = spawnSync("perf", ["report", "-i", out, "--stdio", "--no-children", "--sort", "dso", "-g", "none"], { encoding: "utf8" });
+    const shares = report.stdout.split("\n").filter((line) => /^\s+[\d.]+%/.test(line)).slice(0, 12);
+    console.log(`  perf samples of the server written to ${out}; per shared object:\n${shares.join("\n")}`);
+  };
+}
+
+async function runCalls(generators: Generator[], servers: number[], command: Extract<ToWorker, { type: "calls" }>, profile = false): Promise<CallsResult> {
+  const stopPerf = profile ? perfRecord(servers) : undefined;
   const serverCpu = cpuMeter(servers);
   const generatorCpu = cpuMeter(generators.map((g) => g.pid));
   const started = performance.now();
   const results = await Promise.all(generators.map((g) => g.request(command, "calls-done", (command.seconds + 60) * 1000)));
   const seconds = (performance.now() - started) / 1000;
   const completed = results.reduce((s, r) => s + r.completed, 0);
+  const serverCpuPercent = serverCpu();
+  const generatorCpuPercent = generatorCpu();
+  await stopPerf?.();
   return {
     offeredPerSecond: command.mode === "rate" ? command.perSecond * generators.length : null,
     perSecond: round(completed / Math.max(seconds, command.seconds), 0),
     completed,
     failed: results.reduce((s, r) => s + r.failed, 0),
     setupMs: percentiles(results.flatMap((r) => r.setupMs)),
-    serverCpuPercent: serverCpu(),
-    generatorCpuPercent: generatorCpu(),
+    serverCpuPercent,
+    generatorCpuPercent,
     generatorLoopDelayP99Ms: round(Math.max(...results.map((r) => r.loopDelayP99Ms))),
     errors: [...new Set(results.flatMap((r) => r.errors))].slice(0, 5),
   };
@@ -292,8 +331,10 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
     console.log(`  relay latency p50 ${relay.latencyMs.p50} ms, p99 ${relay.latencyMs.p99} ms (${relay.latencyMs.n} probes, ${relay.lost} lost)`);
     const callsAtRate = await runCalls(generators, serverPids, { type: "calls", mode: "rate", perSecond: CONFIG.callRate / generators.length, seconds: CONFIG.callSeconds });
     console.log(`  ${callsAtRate.perSecond} call set-ups/s offered ${CONFIG.callRate}/s: ${callsAtRate.failed} failed, set-up p50 ${callsAtRate.setupMs.p50} ms p99 ${callsAtRate.setupMs.p99} ms`);
-    const callsMax = await runCalls(generators, serverPids, { type: "calls", mode: "closed", concurrency: Math.ceil(CONFIG.callConcurrency / generators.length), seconds: CONFIG.callSeconds });
+    const profiled = CONFIG.profile !== "none" && nodes.length === 1 ? profile(nodes[0]!) : undefined;
+    const callsMax = await runCalls(generators, serverPids, { type: "calls", mode: "closed", concurrency: Math.ceil(CONFIG.callConcurrency / generators.length), seconds: CONFIG.callSeconds }, CONFIG.perf && nodes.length === 1);
     console.log(`  ${callsMax.perSecond} call set-ups/s at most (${CONFIG.callConcurrency} in flight): ${callsMax.failed} failed, server CPU ${callsMax.serverCpuPercent} %, generators ${callsMax.generatorCpuPercent} %`);
+    await profiled;
     const cpuPressurePercent = pressure();
     const delta = rssAfter.reduce((s, v) => s + v, 0) - rssBefore.reduce((s, v) => s + v, 0);
     return {
@@ -319,6 +360,13 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
   }
 }
 
+/** Milliseconds of CPU per completed set-up, from % of a core at a rate per second. */
+const cpuPerSetUp = (calls: CallsResult, key: "serverCpuPercent" | "generatorCpuPercent") =>
+  calls.perSecond ? round((calls[key] * 10) / calls.perSecond) : NaN;
+
+const perSignIn = (r: PhaseResult, who: "server" | "generators") =>
+  r.loginsPerSecond ? round((r.loginCpuPercent[who] * 10) / r.loginsPerSecond) : NaN;
+
 function printTable(results: PhaseResult[]): void {
   const [one, two] = results;
   const ratio = (a: number, b: number | undefined) => (b === undefined || !a ? "" : `×${round(b / a, 2)}`);
@@ -327,6 +375,7 @@ function printTable(results: PhaseResult[]): void {
     ["sign-ins per second", (r) => r.loginsPerSecond, (r) => r.loginsPerSecond],
     ["sign-in p50 / p99 ms", (r) => `${r.loginMs.p50} / ${r.loginMs.p99}`],
     ["  server / generator CPU % of a core", (r) => `${r.loginCpuPercent.server} / ${r.loginCpuPercent.generators}`],
+    ["  server / generator CPU ms per sign-in", (r) => `${perSignIn(r, "server")} / ${perSignIn(r, "generators")}`],
     ["server RSS MB before → after", (r) => `${r.rssBeforeMB.join("+")} → ${r.rssAfterMB.join("+")}`],
     ["memory per session KB", (r) => r.memoryPerSessionKB],
     ["relay latency p50 / p99 ms", (r) => `${r.relay.latencyMs.p50} / ${r.relay.latencyMs.p99}`],
@@ -334,6 +383,8 @@ function printTable(results: PhaseResult[]): void {
     ["  set-up p50 / p99 ms", (r) => `${r.callsAtRate.setupMs.p50} / ${r.callsAtRate.setupMs.p99}`],
     ["max call set-ups/s (failed)", (r) => `${r.callsMax.perSecond} (${r.callsMax.failed})`, (r) => r.callsMax.perSecond],
     ["  server / generator CPU % of a core", (r) => `${r.callsMax.serverCpuPercent} / ${r.callsMax.generatorCpuPercent}`],
+    // CPU time per set-up hardly depends on other work on the machine, unlike the rates.
+    ["  server / generator CPU ms per set-up", (r) => `${cpuPerSetUp(r.callsMax, "serverCpuPercent")} / ${cpuPerSetUp(r.callsMax, "generatorCpuPercent")}`],
     ["  generator event-loop delay p99 ms", (r) => r.callsMax.generatorLoopDelayP99Ms],
     ["CPU pressure (tasks waiting for a core) %", (r) => r.cpuPressurePercent ?? "n/a"],
   ];
@@ -345,10 +396,40 @@ function printTable(results: PhaseResult[]): void {
   }
 }
 
+/** msacc then eprof on the node while the closed-loop set-ups run (LOAD_PROFILE=1). */
+async function profile(node: EjabberdInstance): Promise<void> {
+  const { msacc, functions } = await profileNode({ nodeName: node.nodeName, cookie: profileAccess.cookie, epmdPort: profileAccess.epmdPort }, CONFIG.profile === "eprof" ? Math.max(1, (CONFIG.callSeconds - 2) / 2) : CONFIG.callSeconds - 1, CONFIG.profile === "eprof");
+  const groups = bySubsystem(functions);
+  const report = !functions.length ? msacc : [
+    msacc,
+    "",
+    "eprof, time per subsystem (share of the time spent in traced Erlang functions and NIFs):",
+    ...groups.map((g) => `${(g.share * 100).toFixed(1).padStart(5)} %  ${g.name}\n          ${g.top.join(", ")}`),
+    "",
+    "eprof, top functions:",
+    ...functions.slice(0, 60).map((f) => `${f.fn} calls ${f.calls} time ${f.us} us`),
+  ].join("\n");
+  const out = join(PROJECT_DIR, ".data", `profile-load-${new Date().toISOString().replace(/[:.]/g, "-")}.txt`);
+  mkdirSync(join(PROJECT_DIR, ".data"), { recursive: true });
+  writeFileSync(out, report + "\n");
+  console.log(`\n${report.split("\neprof, top functions:")[0]}\n  written to ${out}`);
+}
+const profileAccess = { cookie: "", epmdPort: 0 };
+
+async function twoNodes(cluster: Cluster, pairs: LoadPair[], first: EjabberdInstance, results: PhaseResult[]): Promise<void> {
+  // A fresh VM for node 1, so that memory measured on two nodes starts from a clean heap.
+  await cluster.stopNode(first.nodeName);
+  const restarted = await cluster.startNode(first.nodeName);
+  const second = await cluster.addNode();
+  console.log(`\n2 nodes: ${CONFIG.sessionsTwoNodes} sessions, callers on node 1, callees on node 2 (every stanza crosses nodes)`);
+  results.push(await phase(cluster, pairs.slice(0, Math.ceil(CONFIG.sessionsTwoNodes / 2)), restarted, second));
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "calls-load-"));
   const cookie = randomSecret(18);
   const epmdPort = await freeTcpPort();
+  Object.assign(profileAccess, { cookie, epmdPort });
   if (CONFIG.db === "postgres") database = await PostgresInstance.start({ dir: join(dir, "postgres"), port: await freeTcpPort(), password: randomSecret(18) });
   const cluster = Cluster.open({ dir, domain: "localhost", cookie, turnSecret: randomSecret(), epmdPort, allocatePorts: () => freeNodePorts(), sql: database?.storage });
   const abort = setTimeout(() => {
@@ -371,16 +452,11 @@ async function main(): Promise<void> {
     console.log(`bench:load — ${JSON.stringify(CONFIG)}; load average ${loadAverageAtStart.map((l) => l.toFixed(1)).join(" ")}`);
     await cluster.start(1);
     const first = cluster.running[0]!;
-    const pairs = await provision(first, cookie, epmdPort, Math.ceil(Math.max(CONFIG.sessionsOneNode, CONFIG.sessionsTwoNodes) / 2), randomSecret(12));
+    const pairs = await provision(first, cookie, epmdPort, Math.ceil(Math.max(CONFIG.sessionsOneNode, CONFIG.nodes === 2 ? CONFIG.sessionsTwoNodes : 0) / 2), randomSecret(12));
     const results: PhaseResult[] = [];
     console.log(`\n1 node: ${CONFIG.sessionsOneNode} sessions`);
     results.push(await phase(cluster, pairs.slice(0, Math.ceil(CONFIG.sessionsOneNode / 2)), first, first));
-    // A fresh VM for node 1, so that memory measured on two nodes starts from a clean heap.
-    await cluster.stopNode(first.nodeName);
-    const restarted = await cluster.startNode(first.nodeName);
-    const second = await cluster.addNode();
-    console.log(`\n2 nodes: ${CONFIG.sessionsTwoNodes} sessions, callers on node 1, callees on node 2 (every stanza crosses nodes)`);
-    results.push(await phase(cluster, pairs.slice(0, Math.ceil(CONFIG.sessionsTwoNodes / 2)), restarted, second));
+    if (CONFIG.nodes === 2) await twoNodes(cluster, pairs, first, results);
     printTable(results);
     const out = join(PROJECT_DIR, ".data", `bench-load-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     mkdirSync(join(PROJECT_DIR, ".data"), { recursive: true });

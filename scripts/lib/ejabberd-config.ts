@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 
 export const SERVER_CONFIG_DIR = fileURLToPath(new URL("../../server-config/", import.meta.url));
 export const EJABBERD_TEMPLATE = `${SERVER_CONFIG_DIR}ejabberd.yml`;
+/** Erlang VM flags shared by every deployment (scheduler tuning). */
+export const VM_ARGS_FILE = `${SERVER_CONFIG_DIR}erlang-vm.args`;
 export const PRODUCTION_TURN_BLACKLIST_FILE = `${SERVER_CONFIG_DIR}turn-blacklist.production.txt`;
 
 export type Profile = "local" | "production";
@@ -192,12 +194,14 @@ export function renderInstanceConfig(settings: EjabberdSettings, templatePath = 
 }
 
 /**
- * Erlang VM arguments: distribution pinned to loopback. The cookie is not here: erl
+ * Erlang VM arguments: the shared flags of server-config/erlang-vm.args, and distribution
+ * pinned to loopback. The cookie is not here: erl
  * expands -args_file onto its command line, which every local user can read; it is in
  * the instance's .erlang.cookie (erlang-cookie.ts).
  */
 export function renderVmArgs(distPort: number): string {
   return [
+    readFileSync(VM_ARGS_FILE, "utf8").trimEnd(),
     `-kernel inet_dist_use_interface {127,0,0,1} inet_dist_listen_min ${distPort} inet_dist_listen_max ${distPort}`,
     "",
   ].join("\n");
