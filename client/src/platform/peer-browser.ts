@@ -69,46 +69,16 @@ function watchIncomingAudio(pc: RTCPeerConnection, report: (flowing: boolean) =>
   });
 }
 
-const peerConfig = (iceServers: readonly RTCIceServer[], relayOnly: boolean): RTCConfiguration => ({
-  iceServers: [...iceServers],
-  iceTransportPolicy: relayOnly ? "relay" : "all",
-  bundlePolicy: "balanced",
-});
-
-/**
- * Work done while an incoming call rings, before the user answers (issue 16): the peer connection
- * is created and gathers into its candidate pool (W3C webrtc-pc §4.2.1 iceCandidatePoolSize; JSEP
- * §3.5.4), so that the answer has candidates at once. Nothing reaches the caller before our
- * proceed (XEP-0353 §3.2: pooled candidates surface only with our answer), and no camera or
- * microphone opens before the user accepts.
- */
-export interface PeerPrewarm {
-  prewarm(iceServers: readonly RTCIceServer[], relayOnly: boolean): void;
-  /** The ringing call ended unanswered: its pooled candidates (and TURN allocations) are released. */
-  discard(): void;
-}
-
-export type BrowserPeerFactory = PeerFactory & PeerPrewarm;
-
-export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void, devices: DeviceHooks = { choice: () => ({}), onNotice: () => undefined }): BrowserPeerFactory {
-  let warm: { key: string; pc: RTCPeerConnection } | undefined;
-  const discard = () => {
-    warm?.pc.close();
-    warm = undefined;
-  };
-  /** The pre-warmed connection when it was made for this very configuration (fresh TURN credentials make a new one). */
-  const takeWarm = (config: RTCConfiguration): RTCPeerConnection | undefined => {
-    const taken = warm?.key === JSON.stringify(config) && warm.pc.signalingState === "stable" ? warm.pc : undefined;
-    if (!taken) discard();
-    warm = undefined;
-    return taken;
-  };
-  const factory = async (options: PeerOptions): Promise<MediaPeer> => {
+export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void, devices: DeviceHooks = { choice: () => ({}), onNotice: () => undefined }): PeerFactory {
+  return async (options: PeerOptions): Promise<MediaPeer> => {
     const opened = await openMedia(["audio", ...options.media.filter((m) => m === "video")], devices.choice());
     const local = opened.stream;
     if (opened.missing.length > 0) devices.onNotice(missingText(opened.missing));
-    const config = peerConfig(options.iceServers, options.relayOnly);
-    const pc = takeWarm(config) ?? new RTCPeerConnection(config);
+    const pc = new RTCPeerConnection({
+      iceServers: [...options.iceServers],
+      iceTransportPolicy: options.relayOnly ? "relay" : "all",
+      bundlePolicy: "balanced",
+    });
     const remote = new MediaStream();
     const stats = () => readStats(pc);
     // A device unplugged mid-call ends its track: carry on with the default device of that kind.
@@ -241,13 +211,4 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       },
     };
   };
-  return Object.assign(factory, {
-    prewarm(iceServers: readonly RTCIceServer[], relayOnly: boolean) {
-      discard();
-      const config = peerConfig(iceServers, relayOnly);
-      // One pooled candidate set is enough: the call bundles (BUNDLE) or Dino's first transport starts.
-      warm = { key: JSON.stringify(config), pc: new RTCPeerConnection({ ...config, iceCandidatePoolSize: 1 }) };
-    },
-    discard,
-  });
 }
