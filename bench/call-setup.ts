@@ -21,7 +21,7 @@ import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
 const GOALS = { timeRatio: 1.2, stanzas: 16, bytesRatio: 1.5 };
 
-const median = (xs: readonly number[]) => {
+export const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -50,7 +50,7 @@ const ARM_FIRST_FRAME = `(() => {
  * to every stanza that the bare baseline's relay does not have. Chromium trusts exactly
  * the test server's key.
  */
-async function appPage(app: AppServer, server: TestServer, account: TestAccount, browsers: LaunchedBrowser[]): Promise<Page> {
+export async function appPage(app: AppServer, server: TestServer, account: TestAccount, browsers: LaunchedBrowser[]): Promise<Page> {
   const browser = await launchChromium({ args: [`--ignore-certificate-errors-spki-list=${server.spkiHash}`] });
   browsers.push(browser);
   await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
@@ -66,9 +66,9 @@ async function appPage(app: AppServer, server: TestServer, account: TestAccount,
   return page;
 }
 
-const callStatus = (page: Page) => page.getByRole("status", { name: "Call status" }).textContent();
+export const callStatus = (page: Page) => page.getByRole("status", { name: "Call status" }).textContent();
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -222,12 +222,39 @@ const BARE_SCRIPT = `window.bare = (() => {
       s.ready = media().then((stream) => { s.stream = stream; makePc(); });
       return true;
     },
+    // Mid-call video off and on again on the same m-line (bench/video-again.ts): replaceTrack and
+    // the transceiver's direction, then an offer/answer round through the relay.
+    videoOff: async () => {
+      const t = s.pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
+      const track = t.sender.track;
+      await t.sender.replaceTrack(null);
+      if (track) track.stop();
+      t.direction = "recvonly";
+      await s.pc.setLocalDescription(await s.pc.createOffer());
+      send({ type: "offer", sdp: s.pc.localDescription.sdp });
+      return true;
+    },
+    videoOn: async () => {
+      s.acceptAt = now();
+      const t = s.pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
+      const track = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+      await t.sender.replaceTrack(track);
+      t.direction = "sendrecv";
+      await s.pc.setLocalDescription(await s.pc.createOffer());
+      send({ type: "offer", sdp: s.pc.localDescription.sdp });
+      return true;
+    },
+    armFrame: () => {
+      s.firstFrame = 0;
+      video.requestVideoFrameCallback((n, meta) => { s.firstFrame = performance.timeOrigin + meta.presentationTime; });
+      return true;
+    },
     state: () => ({ rang: s.rang, acceptAt: s.acceptAt, firstFrame: s.firstFrame, error: s.error }),
     hangUp: () => { if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; s.pc = null; return true; },
   };
 })();`;
 
-interface Relay {
+export interface Relay {
   url: string;
   /** SDP and candidate-line bytes, and relay messages, since the last take(). */
   take(): { bareBytes: number; messages: number };
@@ -235,7 +262,7 @@ interface Relay {
 }
 
 /** A tiny HTTP page + WebSocket relay on 127.0.0.1: whatever one page sends, the other gets. */
-async function startRelay(): Promise<Relay> {
+export async function startRelay(): Promise<Relay> {
   const http: Server = createServer((_req, res) => {
     res.setHeader("content-type", "text/html");
     res.end(BARE_PAGE);
@@ -274,7 +301,7 @@ async function startRelay(): Promise<Relay> {
   };
 }
 
-async function barePage(relay: Relay, browsers: LaunchedBrowser[]): Promise<Page> {
+export async function barePage(relay: Relay, browsers: LaunchedBrowser[]): Promise<Page> {
   const browser = await launchChromium();
   browsers.push(browser);
   await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
@@ -322,11 +349,11 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
 
 // ——— Run ———
 
-function row(label: string, value: string, note = ""): string {
+export function row(label: string, value: string, note = ""): string {
   return `  ${label.padEnd(46)} ${value.padStart(12)}   ${note}`;
 }
 
-const met = (ok: boolean) => (ok ? "met" : "NOT MET");
+export const met = (ok: boolean) => (ok ? "met" : "NOT MET");
 
 export default async function run(): Promise<void> {
   const browsers: LaunchedBrowser[] = [];

@@ -7,6 +7,7 @@ export interface BenchmarkModule {
 const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<BenchmarkModule> }> = [
   { name: "codec (SDP ⇄ Jingle round trips)", load: () => import("./codec.js") },
   { name: "call setup (accept to first frame, signaling cost)", load: () => import("./call-setup.js") },
+  { name: "mid-call video again (camera off and on, first frame at the peer)", load: () => import("./video-again.js") },
 ];
 
 const only = process.argv[2];

@@ -18,7 +18,8 @@ import { contactsView } from "./contacts-view.js";
 import { historyView } from "./history-view.js";
 import { checkIceServers, type GatheringPeer } from "../diagnostics/ice-check.js";
 import { connectionCheckView, type ConnectionCheckState } from "./connection-check-view.js";
-import { h, replaceChildren } from "./dom.js";
+import { CoalescedRender } from "./coalesce.js";
+import { h, Memo, patchChildren } from "./dom.js";
 import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
 import { signInView } from "./signin-view.js";
 import { loadDeviceChoice, loadRemembered, remember } from "./storage.js";
@@ -55,6 +56,20 @@ export class App {
   #chat: ChatPanel | undefined;
   readonly #notifier = new Notifier();
   readonly #ringtone = new Ringtone();
+  /** Renders once per burst of events, after the task that caused them (coalesce.ts). */
+  readonly #renders = new CoalescedRender(() => this.#render());
+  /** Bumped whenever #jmiLog changes: the history view is rebuilt only then. */
+  #jmiVersion = 0;
+  readonly #views = {
+    signIn: new Memo<HTMLElement>(),
+    header: new Memo<HTMLElement>(),
+    notice: new Memo<HTMLElement | false>(),
+    main: new Memo<HTMLElement>(),
+    contacts: new Memo<HTMLElement>(),
+    history: new Memo<HTMLElement>(),
+    settings: new Memo<HTMLElement>(),
+    check: new Memo<HTMLElement>(),
+  };
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -107,6 +122,7 @@ export class App {
     this.#chat?.dispose();
     this.#chat = undefined;
     this.#jmiLog = [];
+    this.#jmiVersion += 1;
     this.#check = { running: false };
     this.#account = undefined;
     this.render();
@@ -212,6 +228,7 @@ export class App {
 
   /** The history keeps the latest JMI messages only, so a chatty or hostile peer cannot grow it for ever. */
   #trimJmiLog() {
+    this.#jmiVersion += 1;
     if (this.#jmiLog.length > JMI_LOG_LIMIT) this.#jmiLog.splice(0, this.#jmiLog.length - JMI_LOG_LIMIT);
   }
 
@@ -223,21 +240,53 @@ export class App {
     });
   }
 
+  /** Asks for a render; it runs once after the current burst of events (coalesce.ts). */
   render(): void {
+    this.#renders.request();
+  }
+
+  /** Each part of the page is rebuilt only when what it shows changed; the rest stays in place. */
+  #render(): void {
     const account = this.#account;
+    const v = this.#views;
     if (!account) {
-      const remembered = loadRemembered();
-      replaceChildren(this.#root, h("main", { class: "center" }, signInView({
-        jid: remembered?.jid ?? "",
-        service: remembered?.service ?? "",
-        ...this.#signIn,
-        onSubmit: (v) => void this.signIn(v),
-      })));
+      patchChildren(this.#root, [v.signIn.get([this.#signIn], () => {
+        const remembered = loadRemembered();
+        return h("main", { class: "center" }, signInView({
+          jid: remembered?.jid ?? "",
+          service: remembered?.service ?? "",
+          ...this.#signIn,
+          onSubmit: (values) => void this.signIn(values),
+        }));
+      })]);
       return;
     }
-    replaceChildren(
-      this.#root,
-      h(
+    const chat = this.#chat;
+    const inCall = this.#calls?.current !== undefined;
+    const unread = this.#contacts.map((c) => chat?.unread(c.jid) ?? 0).join();
+    const main = v.main.get([account], () => h("main", {}));
+    main.className = chat?.openPeer ? "home with-chat" : "home";
+    patchChildren(main, [
+      chat?.view(),
+      v.contacts.get([this.#contacts, this.#requests, inCall, unread], () => contactsView({
+        contacts: this.#contacts,
+        requests: this.#requests,
+        inCall,
+        onCall: (jid, video) => this.#startCall(jid, video),
+        onAccept: (jid) => this.#act("Accepting", () => account.roster.accept(jid)),
+        onRefuse: (jid) => this.#act("Refusing", () => account.roster.refuse(jid)),
+        onAdd: (jid) => this.#act("Adding a contact", () => account.roster.add(jid)),
+        onRemove: (jid) => this.#act("Removing a contact", () => account.roster.remove(jid)),
+        onOpen: (jid) => this.#chat?.open(jid),
+        unread: (jid) => this.#chat?.unread(jid) ?? 0,
+      })),
+      chat?.requestsView(),
+      v.history.get([this.#jmiVersion, this.#contacts, this.#settings.allowStrangers], () => historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid)),
+      v.settings.get([account, this.#notifier.permission], () => this.#settingsView()),
+      v.check.get([account, this.#check], () => connectionCheckView(this.#check, () => this.#runConnectionCheck(account))),
+    ]);
+    patchChildren(this.#root, [
+      v.header.get([account, this.#connection], () => h(
         "header",
         { class: "topbar" },
         h("span", { class: "brand" }, "XMPP Calls"),
@@ -248,22 +297,10 @@ export class App {
           onchange: (e: Event) => this.#act("Changing status", () => account.setAvailability((e.target as HTMLSelectElement).value as "online" | "away" | "dnd")),
         }, h("option", { value: "online" }, "Online"), h("option", { value: "away" }, "Away"), h("option", { value: "dnd" }, "Busy")),
         h("button", { class: "subtle", onclick: () => void this.signOut() }, "Sign out"),
-      ),
-      this.#notice && h("p", { class: "error", role: "alert" }, this.#notice, " ", h("button", { class: "subtle", "aria-label": "Dismiss", onclick: () => { this.#notice = ""; this.render(); } }, "✕")),
-      h("main", { class: this.#chat?.openPeer ? "home with-chat" : "home" }, this.#chat?.view(), contactsView({
-        contacts: this.#contacts,
-        requests: this.#requests,
-        inCall: this.#calls?.current !== undefined,
-        onCall: (jid, video) => this.#startCall(jid, video),
-        onAccept: (jid) => this.#act("Accepting", () => account.roster.accept(jid)),
-        onRefuse: (jid) => this.#act("Refusing", () => account.roster.refuse(jid)),
-        onAdd: (jid) => this.#act("Adding a contact", () => account.roster.add(jid)),
-        onRemove: (jid) => this.#act("Removing a contact", () => account.roster.remove(jid)),
-        onOpen: (jid) => this.#chat?.open(jid),
-        unread: (jid) => this.#chat?.unread(jid) ?? 0,
-      }), this.#chat?.requestsView(), historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid), this.#settingsView(),
-      connectionCheckView(this.#check, () => this.#runConnectionCheck(account))),
-    );
+      )),
+      v.notice.get([this.#notice], () => this.#notice !== "" && h("p", { class: "error", role: "alert" }, this.#notice, " ", h("button", { class: "subtle", "aria-label": "Dismiss", onclick: () => { this.#notice = ""; this.render(); } }, "✕"))),
+      main,
+    ]);
   }
 
   /** Gathers candidates through each XEP-0215 server alone, as the doctor does from a terminal. */

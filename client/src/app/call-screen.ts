@@ -1,5 +1,6 @@
 import type { CallSession } from "../call/session.js";
 import { deriveCallPhase, PHASE_TEXT, reasonText, type CallPhase } from "../call/view.js";
+import { CoalescedRender } from "./coalesce.js";
 import { h, replaceChildren } from "./dom.js";
 import { QualityPanel } from "./quality-panel.js";
 import { DevicePicker } from "./device-picker.js";
@@ -36,6 +37,8 @@ export class CallScreen {
   #peer: BrowserStreams | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
   #signalingUp = true;
+  /** The call's events come in bursts (state, ICE, notice…): one render after each (coalesce.ts). */
+  readonly #renders = new CoalescedRender(() => this.#render());
 
   constructor(call: CallSession, peerName: string, onClose: () => void) {
     this.#call = call;
@@ -58,7 +61,7 @@ export class CallScreen {
     );
     for (const event of ["state", "ice", "recovering", "problem", "remoteMute", "notice", "video"] as const) call.on(event, () => this.update());
     this.#tick = setInterval(() => this.#updateTimer(), 1000);
-    this.update();
+    this.#render();
   }
 
   setStreams(local: MediaStream, remote: MediaStream, peer?: BrowserStreams): void {
@@ -92,10 +95,16 @@ export class CallScreen {
 
   dispose(): void {
     clearInterval(this.#tick);
+    this.#renders.cancel();
     this.#quality.stop();
   }
 
+  /** Asks for a render; it runs after the event's task, so signaling never waits for the view. */
   update(): void {
+    this.#renders.request();
+  }
+
+  #render(): void {
     const call = this.#call;
     const phase = this.phase;
     const upgrade = call.video;

@@ -1,0 +1,162 @@
+// Mid-call video turned on again (issue 16, item 3): in an audio call upgraded to video, the
+// caller turns the camera off (content-modify senders) and on again; measured from the click to
+// the first new frame at the peer (requestVideoFrameCallback), against two bare pages that do
+// the same on their video m-line (replaceTrack + direction + offer/answer through a JSON relay).
+import type { Page } from "playwright-core";
+import { startTestServer, type TestServer } from "../test/support/ejabberd.ts";
+import { startAppServer, type AppServer } from "../test/support/app-server.ts";
+import type { LaunchedBrowser } from "../test/support/chromium.ts";
+import { appPage, barePage, callStatus, median, met, row, startRelay, waitFor, type Relay } from "./call-setup.ts";
+
+const TIMES = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
+const GOAL_RATIO = 1.2;
+
+/** Records when "Turn on camera" (aria-label "Add video") is clicked, in the page's clock. */
+const CLICK_CLOCK = `(() => {
+  window.__videoOnAt = 0;
+  document.addEventListener("click", (e) => {
+    const b = e.target instanceof Element ? e.target.closest("button") : null;
+    if (b && b.getAttribute("aria-label") === "Add video") window.__videoOnAt = performance.timeOrigin + performance.now();
+  }, true);
+  return true;
+})()`;
+
+const ARM_REMOTE_FRAME = `(() => {
+  window.__firstFrame = 0;
+  const v = document.querySelector("video.remote");
+  if (!v) return false;
+  v.requestVideoFrameCallback((now, meta) => { window.__firstFrame = performance.timeOrigin + meta.presentationTime; });
+  return true;
+})()`;
+
+/** BENCH_TRACE: the video m-line's direction and RTP counters, to see where the time goes. */
+const VIDEO_STATS = `(async () => {
+  const pc = (globalThis.__peerConnections ?? []).find((p) => p.connectionState !== "closed");
+  if (!pc) return "no pc";
+  const t = pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
+  const out = [];
+  (await pc.getStats()).forEach((r) => {
+    if (r.kind !== "video") return;
+    if (r.type === "outbound-rtp") out.push("out enc " + r.framesEncoded + " key " + r.keyFramesEncoded + " pli " + r.pliCount + " fir " + r.firCount);
+    if (r.type === "inbound-rtp") out.push("in pkts " + r.packetsReceived + " dec " + r.framesDecoded + " key " + r.keyFramesDecoded + " pli " + r.pliCount + " fir " + r.firCount + " drop " + r.framesDropped);
+  });
+  return Math.round(performance.now()) + " " + (t ? t.currentDirection : "-") + " " + out.join("; ");
+})()`;
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Video sent on alice's open peer connections (the same check as the e2e test). */
+const videoSending = (page: Page) =>
+  page.evaluate<boolean>(`(globalThis.__peerConnections ?? []).some((pc) => pc.connectionState !== "closed" && pc.getTransceivers().some((t) => t.sender.track?.kind === "video" && t.sender.track.readyState === "live" && (t.currentDirection === "sendrecv" || t.currentDirection === "sendonly")))`);
+
+interface Times {
+  /** The peer still sends its camera (its video element stays on screen). */
+  peerSending: number[];
+  /** The peer's camera is off too: the video content goes from inactive to receiving. */
+  peerOff: number[];
+}
+
+async function appTimes(alice: Page, bob: Page, bobName: string): Promise<Times> {
+  await alice.evaluate(CLICK_CLOCK);
+  await alice.getByRole("button", { name: new RegExp(`^Audio call ${bobName}`) }).click();
+  await bob.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+  await waitFor("connected", async () => (await callStatus(alice)) === "Connected" && (await callStatus(bob)) === "Connected");
+  await alice.getByRole("button", { name: "Add video" }).click();
+  await bob.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
+  await waitFor("alice's video sent", () => videoSending(alice));
+  const peerSending = await appLoop(alice, bob);
+  await bob.getByRole("button", { name: "Stop video" }).click({ timeout: 10_000 });
+  await waitFor("bob's video stopped", async () => !(await videoSending(bob)));
+  const peerOff = await appLoop(alice, bob);
+  await alice.getByRole("button", { name: "Hang up" }).click();
+  await waitFor("the end", async () => (await callStatus(bob)) === "Call ended");
+  return { peerSending, peerOff };
+}
+
+/** Alice's camera off and on again, TIMES times: click → bob's first frame, ms. */
+async function appLoop(alice: Page, bob: Page): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < TIMES; i++) {
+    await alice.getByRole("button", { name: "Stop video" }).click({ timeout: 10_000 });
+    await waitFor("alice's video stopped", async () => !(await videoSending(alice)));
+    // Frames already on their way are not the ones measured.
+    await pause(300);
+    if (!(await bob.evaluate<boolean>(ARM_REMOTE_FRAME))) throw new Error("no remote <video> at bob");
+    await alice.getByRole("button", { name: "Add video" }).click({ timeout: 10_000 });
+    await waitFor("bob's first frame of alice's camera again", async () => {
+      if (process.env.BENCH_TRACE) console.log(`  trace ${i}: alice ${await alice.evaluate<string>(VIDEO_STATS)} | bob ${await bob.evaluate<string>(VIDEO_STATS)}`);
+      return (await bob.evaluate<number>("window.__firstFrame || 0")) > 0;
+    });
+    times.push((await bob.evaluate<number>("window.__firstFrame")) - (await alice.evaluate<number>("window.__videoOnAt")));
+  }
+  return times;
+}
+
+type BareState = { rang: boolean; acceptAt: number; firstFrame: number; error: string };
+
+async function bareTimes(caller: Page, callee: Page, iceServers: unknown): Promise<Times> {
+  const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
+  for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)})`);
+  await caller.evaluate("window.bare.dial()");
+  await waitFor("the ring", async () => (await state(callee)).rang);
+  await callee.evaluate("window.bare.accept()");
+  await waitFor("the first frame (bare)", async () => (await state(callee)).firstFrame > 0 && (await state(caller)).firstFrame > 0);
+  const peerSending = await bareLoop(caller, callee);
+  await callee.evaluate("window.bare.videoOff()");
+  await pause(500);
+  const peerOff = await bareLoop(caller, callee);
+  for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
+  return { peerSending, peerOff };
+}
+
+async function bareLoop(caller: Page, callee: Page): Promise<number[]> {
+  const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
+  const times: number[] = [];
+  for (let i = 0; i < TIMES; i++) {
+    await caller.evaluate("window.bare.videoOff()");
+    await pause(500);
+    await callee.evaluate("window.bare.armFrame()");
+    await caller.evaluate("window.bare.videoOn()");
+    await waitFor("the callee's first frame again (bare)", async () => {
+      const [a, b] = [await state(caller), await state(callee)];
+      if (a.error || b.error) throw new Error(`bare WebRTC page failed: ${a.error || b.error}`);
+      return b.firstFrame > 0;
+    });
+    times.push((await state(callee)).firstFrame - (await state(caller)).acceptAt);
+  }
+  return times;
+}
+
+export default async function run(): Promise<void> {
+  const browsers: LaunchedBrowser[] = [];
+  let server: TestServer | undefined;
+  let app: AppServer | undefined;
+  let relay: Relay | undefined;
+  try {
+    server = await startTestServer();
+    app = await startAppServer(server.wsLoopbackUrl);
+    relay = await startRelay();
+    const [alice, bob] = [await server.createAccount(), await server.createAccount()];
+    await server.makeContacts(alice.username, bob.username);
+    const pa = await appPage(app, server, alice, browsers);
+    const pb = await appPage(app, server, bob, browsers);
+    await waitFor("bob callable", () => pa.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).isEnabled().catch(() => false));
+    const [ba, bb] = [await barePage(relay, browsers), await barePage(relay, browsers)];
+    const apps = await appTimes(pa, pb, bob.username);
+    const iceServers = await pa.evaluate<unknown>("(globalThis.__peerConnections ?? []).at(-1)?.getConfiguration().iceServers ?? []");
+    const bares = await bareTimes(ba, bb, iceServers);
+    console.log(`camera turned off and on again mid-call on the same video content, ${TIMES} times each (BENCH_CALLS); click → first new frame at the peer`);
+    for (const [label, key] of [["while the peer sends its camera", "peerSending"], ["while the peer's camera is off too", "peerOff"]] as const) {
+      const [a, b] = [median(apps[key]), median(bares[key])];
+      console.log(row(label, "", ""));
+      console.log(row("  app (content-modify)", `${a.toFixed(0)} ms`, `all: ${apps[key].map((x) => x.toFixed(0)).join(" ")}`));
+      console.log(row("  bare (replaceTrack + direction + offer/answer)", `${b.toFixed(0)} ms`, `all: ${bares[key].map((x) => x.toFixed(0)).join(" ")}`));
+      console.log(row("  ratio app/bare", `${(a / b).toFixed(2)}×`, `goal ≤ ${GOAL_RATIO}×: ${met(a / b <= GOAL_RATIO)}`));
+    }
+  } finally {
+    for (const br of browsers) await br.close();
+    await relay?.close();
+    await app?.close();
+    await server?.stop();
+  }
+}
