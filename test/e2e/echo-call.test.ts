@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { audioGrows, callStatus, framesGrow, iceConnected, startCallWorld, waitUntilCallable, type CallWorld } from "../support/call-page.ts";
+import { explained } from "../support/call-media.ts";
+import type { TestAccount } from "../support/ejabberd.ts";
+import { installWebSocket } from "../support/xmpp.ts";
+import { EchoService } from "../../services/echo/echo-service.ts";
+
+// The echo test-call account (services/echo) against the real ejabberd, called from the web app in
+// Chromium with fake devices: werift answers, and the caller's own media comes back to it.
+
+let world: CallWorld;
+let echo: EchoService;
+let echoAccount: TestAccount;
+const log: string[] = [];
+
+beforeAll(async () => {
+  world = await startCallWorld();
+  installWebSocket(world.server);
+  echoAccount = await world.server.createAccount("echo");
+  echo = await EchoService.start({
+    service: world.server.wsLoopbackUrl,
+    jid: echoAccount.jid,
+    password: echoAccount.password,
+    // As npm start runs it: loopback only, the interface this test machine's browsers reach.
+    hostAddresses: ["127.0.0.1"],
+    limits: { delayMs: 1_000 },
+    log: (line) => log.push(line),
+  });
+});
+afterAll(async () => {
+  await echo?.stop();
+  await world?.close();
+});
+
+/** A user of the server with the echo among their contacts, as npm start provisions the demo accounts. */
+async function echoUser(): Promise<TestAccount> {
+  const user = await world.server.createAccount();
+  await world.server.makeContacts(user.username, echoAccount.username);
+  return user;
+}
+
+describe("test call: the echo account", () => {
+  it("answers a video call from a local user and sends the caller's own audio and video back", async () => {
+    const user = await echoUser();
+    const page = await world.signIn(user);
+    try {
+      await waitUntilCallable(page, echoAccount);
+      await page.getByRole("button", { name: /^Video call echo/ }).click();
+      await explained("echo call", { caller: page }, async () => {
+        await expect.poll(() => callStatus(page), { timeout: 20_000 }).toBe("Connected");
+        await iceConnected(page, "the caller's ICE connects with the echo");
+        await audioGrows(page, "the caller's own audio comes back");
+        await framesGrow(page, "the caller's own video comes back and is decoded");
+      });
+      expect(echo.activeCalls).toBe(1);
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await expect.poll(() => echo.activeCalls, { timeout: 10_000 }).toBe(0);
+      expect(await callStatus(page)).toBe("Call ended");
+    } finally {
+      await world.closeBrowsers();
+    }
+  });
+});
