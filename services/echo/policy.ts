@@ -33,7 +33,7 @@ export function limitFromEnv(raw: string | undefined, fallback: number, name: st
 
 /** What the caller is told when the echo ends the call itself (sent as a chat message before hanging up). */
 export function timeLimitText(limits: Pick<EchoLimits, "maxCallMs">): string {
-  const minutes = Math.round(limits.maxCallMs / 60_000);
-  const length = minutes >= 1 ? `${minutes} minute${minutes === 1 ? "" : "s"}` : `${Math.round(limits.maxCallMs / 1000)} seconds`;
+  const minutes = limits.maxCallMs / 60_000;
+  const length = Number.isInteger(minutes) ? `${minutes} minute${minutes === 1 ? "" : "s"}` : `${Math.round(limits.maxCallMs / 1000)} seconds`;
   return `Test call ended: test calls last at most ${length}. Call again to test once more.`;
 }
