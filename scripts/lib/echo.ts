@@ -25,8 +25,9 @@ export interface EchoProcessOptions {
  */
 export async function startEchoProcess(options: EchoProcessOptions): Promise<EchoProcess> {
   const child = spawn(join(PROJECT_DIR, "node_modules/.bin/tsx"), [join(PROJECT_DIR, "services/echo/main.ts")], {
-    env: { ...process.env, ECHO_SERVICE: options.service, ECHO_JID: options.jid, ECHO_PASSWORD: options.password, ECHO_HOST_ADDRESSES: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ECHO_SERVICE: options.service, ECHO_JID: options.jid, ECHO_PASSWORD: options.password, ECHO_HOST_ADDRESSES: "127.0.0.1", ECHO_EXIT_WITH_STDIN: "1" },
+    // stdin: a pipe that closes when this process ends, however it ends; the echo then stops too.
+    stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";
   const print = (chunk: Buffer) => {

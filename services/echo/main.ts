@@ -33,7 +33,10 @@ async function main(): Promise<void> {
       delayMs: limitFromEnv(process.env.ECHO_DELAY_MS, ECHO_LIMITS.delayMs, "ECHO_DELAY_MS"),
     },
   });
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     console.log(`echo: ${signal}, stopping`);
     service.stop().then(
       () => process.exit(0),
@@ -45,6 +48,12 @@ async function main(): Promise<void> {
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  // Run by npm start: its stdin is a pipe from npm start, closed when that process ends however it
+  // ends (even SIGKILL), so the echo never outlives the deployment it belongs to.
+  if (process.env.ECHO_EXIT_WITH_STDIN === "1") {
+    process.stdin.once("close", () => stop("npm start is gone"));
+    process.stdin.resume();
+  }
 }
 
 main().catch((error: unknown) => {
