@@ -8,6 +8,8 @@ import { EchoService } from "../../services/echo/echo-service.ts";
 // The echo test-call account (services/echo) against the real ejabberd, called from the web app in
 // Chromium with fake devices: werift answers, and the caller's own media comes back to it.
 
+const SHOTS = process.env.SCREENSHOT_DIR ?? "/tmp";
+
 let world: CallWorld;
 let echo: EchoService;
 let echoAccount: TestAccount;
@@ -53,9 +55,47 @@ describe("test call: the echo account", () => {
         await framesGrow(page, "the caller's own video comes back and is decoded");
       });
       expect(echo.activeCalls).toBe(1);
+      await page.screenshot({ path: `${SHOTS}/echo-call.png` });
       await page.getByRole("button", { name: "Hang up" }).click();
       await expect.poll(() => echo.activeCalls, { timeout: 10_000 }).toBe(0);
       expect(await callStatus(page)).toBe("Call ended");
+    } finally {
+      await world.closeBrowsers();
+    }
+  });
+
+  it("an audio test call that turns the camera on (content-add) gets its video back too", async () => {
+    const user = await echoUser();
+    const page = await world.signIn(user);
+    try {
+      await waitUntilCallable(page, echoAccount);
+      await page.getByRole("button", { name: /^Audio call echo/ }).click();
+      await explained("audio echo call", { caller: page }, async () => {
+        await expect.poll(() => callStatus(page), { timeout: 20_000 }).toBe("Connected");
+        await audioGrows(page, "the caller's own audio comes back");
+      });
+      await page.getByRole("button", { name: "Add video" }).click();
+      await explained("video added", { caller: page }, async () => {
+        await expect.poll(() => page.getByRole("button", { name: "Stop video" }).isVisible(), { timeout: 15_000 }).toBe(true);
+        await framesGrow(page, "the caller's own video comes back once added");
+      });
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await expect.poll(() => echo.activeCalls, { timeout: 10_000 }).toBe(0);
+    } finally {
+      await world.closeBrowsers();
+    }
+  });
+
+  it("ends its calls with session-terminate when it stops, and the caller sees the call ended", async () => {
+    const user = await echoUser();
+    const page = await world.signIn(user);
+    try {
+      await waitUntilCallable(page, echoAccount);
+      await page.getByRole("button", { name: /^Audio call echo/ }).click();
+      await expect.poll(() => callStatus(page), { timeout: 20_000 }).toBe("Connected");
+      await echo.stop();
+      await expect.poll(() => callStatus(page), { timeout: 10_000 }).toBe("Call ended");
+      expect(log.some((line) => line.includes("ending 1 call(s)"))).toBe(true);
     } finally {
       await world.closeBrowsers();
     }
