@@ -23,11 +23,10 @@ export function testCallView(props: TestCallProps): HTMLElement {
     "section",
     { class: "test-call", "aria-label": "Test call" },
     h("button", {
-      class: "subtle",
       title: `Call ${props.jid}: you hear and see yourself a moment later, through the server`,
       disabled: props.inCall,
       onclick: () => props.onCall(props.jid, true),
-    }, icon("video"), " Test call"),
-    h("span", { class: "muted" }, " Hear and see yourself, to check your microphone, camera and connection."),
+    }, icon("video"), "Test call"),
+    h("p", { class: "muted" }, "Hear and see yourself a moment later: checks your microphone, camera and connection."),
   );
 }
