@@ -86,6 +86,36 @@ describe("test call: the echo account", () => {
     }
   });
 
+  it("answers busy past its call limit, and hangs up at its time limit telling the caller why", async () => {
+    // A second echo with small limits: one call at a time, ten seconds each.
+    const quickAccount = await world.server.createAccount("quick");
+    const quickLog: string[] = [];
+    const quick = await EchoService.start({
+      service: world.server.wsLoopbackUrl, jid: quickAccount.jid, password: quickAccount.password, hostAddresses: ["127.0.0.1"],
+      limits: { maxCalls: 1, maxCallMs: 10_000 }, log: (line) => quickLog.push(line),
+    });
+    const [first, second] = [await echoUser(), await echoUser()];
+    for (const user of [first, second]) await world.server.makeContacts(user.username, quickAccount.username);
+    try {
+      const [p1, p2] = [await world.signIn(first), await world.signIn(second)];
+      for (const page of [p1, p2]) await waitUntilCallable(page, quickAccount);
+      await p1.getByRole("button", { name: /^Audio call quick/ }).click();
+      await expect.poll(() => callStatus(p1), { timeout: 20_000 }).toBe("Connected");
+      await p2.getByRole("button", { name: /^Audio call quick/ }).click();
+      await expect.poll(() => callStatus(p2), { timeout: 15_000 }).toBe("Call declined");
+      expect(quickLog.filter((line) => line.includes("): answering"))).toHaveLength(1);
+      // The time limit: the call ends from the echo's side, and the caller has a message saying why.
+      await expect.poll(() => callStatus(p1), { timeout: 20_000 }).toBe("Call ended");
+      expect(quickLog.some((line) => line.includes("time limit reached"))).toBe(true);
+      await p1.getByRole("button", { name: "Close" }).click();
+      await p1.getByRole("button", { name: /^Messages with quick/ }).click();
+      await expect.poll(() => p1.getByText("Test call ended: test calls last at most 10 seconds.").count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    } finally {
+      await world.closeBrowsers();
+      await quick.stop();
+    }
+  });
+
   it("ends its calls with session-terminate when it stops, and the caller sees the call ended", async () => {
     const user = await echoUser();
     const page = await world.signIn(user);
