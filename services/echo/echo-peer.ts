@@ -163,7 +163,12 @@ export function echoPeerFactory(settings: EchoPeerSettings): PeerFactory {
       }
     };
     pc.onIceCandidate.subscribe((candidate) => options.listeners.onCandidate(candidate ? candidate.toJSON() : null));
+    let checked = false;
     pc.iceConnectionStateChange.subscribe((state) => {
+      // werift 0.25.2 reports "completed" once as soon as it has gathered, before any check (seen
+      // live: completed → checking → connected): that is no media path, so the call is not told.
+      if (state === "completed" && !checked) return;
+      if (state === "checking" || state === "connected") checked = true;
       log(`ICE ${state}`);
       options.listeners.onIceState(state as IceState);
     });
