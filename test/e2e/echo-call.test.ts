@@ -64,6 +64,38 @@ describe("test call: the echo account", () => {
     }
   });
 
+  it("a relay-only test call goes through the server's TURN and still returns the caller's media", async () => {
+    const user = await echoUser();
+    const page = await world.signIn(user);
+    try {
+      await page.getByLabel(/Use relay only/).check();
+      await waitUntilCallable(page, echoAccount);
+      await page.getByRole("button", { name: /^Video call echo/ }).click();
+      await explained("relayed echo call", { caller: page }, async () => {
+        await expect.poll(() => callStatus(page), { timeout: 25_000 }).toBe("Connected");
+        await framesGrow(page, "the caller's own video comes back through the relay");
+        await audioGrows(page, "the caller's own audio comes back through the relay");
+      });
+      const nominatedLocalTypes = () => page.evaluate(async () => {
+        const types: string[] = [];
+        for (const pc of globalThis.__peerConnections ?? []) {
+          if (pc.connectionState === "closed") continue;
+          const stats = await pc.getStats();
+          stats.forEach((r: { type: string; state?: string; nominated?: boolean; localCandidateId?: string }) => {
+            if (r.type === "candidate-pair" && r.state === "succeeded" && r.nominated) types.push((stats.get(r.localCandidateId!) as { candidateType?: string } | undefined)?.candidateType ?? "");
+          });
+        }
+        return types;
+      });
+      await expect.poll(async () => (await nominatedLocalTypes()).length, { timeout: 5_000 }).toBeGreaterThan(0);
+      expect((await nominatedLocalTypes()).every((t) => t === "relay")).toBe(true);
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await expect.poll(() => echo.activeCalls, { timeout: 10_000 }).toBe(0);
+    } finally {
+      await world.closeBrowsers();
+    }
+  });
+
   it("an audio test call that turns the camera on (content-add) gets its video back too", async () => {
     const user = await echoUser();
     const page = await world.signIn(user);
