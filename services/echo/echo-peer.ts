@@ -50,7 +50,8 @@ const FIR_FMT = 4;
 
 export function asksForKeyFrame(packet: RtcpPacket): boolean {
   if (packet.type !== RtcpPayloadSpecificFeedback.type) return false;
-  const count = (packet as RtcpPayloadSpecificFeedback).feedback.count;
+  // werift leaves `feedback` undefined for a format it does not know (e.g. application layer feedback).
+  const count = (packet as Partial<RtcpPayloadSpecificFeedback>).feedback?.count;
   return count === PLI_FMT || count === FIR_FMT;
 }
 
