@@ -1,12 +1,14 @@
 // npm start: the local ejabberd (loopback only), two demo accounts that are each
-// other's contacts, and the web app with hot reload. Ctrl-C stops all it started.
+// other's contacts, the echo test-call account, and the web app with hot reload. Ctrl-C stops
+// all it started.
 import type { ViteDevServer } from "vite";
 import { startDevServer } from "./lib/dev-server.ts";
+import { startEchoProcess, type EchoProcess } from "./lib/echo.ts";
 import { EjabberdInstance } from "./lib/ejabberd.ts";
 import { SetupError } from "./lib/errors.ts";
-import { localDeployment } from "./lib/local-settings.ts";
+import { ECHO_USER, localDeployment } from "./lib/local-settings.ts";
 import { prepareLocalStorage } from "./lib/local-storage.ts";
-import { provisionContacts } from "./lib/provision.ts";
+import { provisionContacts, provisionEcho } from "./lib/provision.ts";
 import { tcpPortIsFree } from "./lib/ports.ts";
 
 async function main(): Promise<void> {
@@ -36,11 +38,13 @@ async function main(): Promise<void> {
   const server = ejabberd;
 
   let web: ViteDevServer | undefined;
+  let echo: EchoProcess | undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
+    await echo?.stop();
     await web?.close();
     if (startedHere) await server.stop();
     await startedPostgres?.stop();
@@ -52,9 +56,12 @@ async function main(): Promise<void> {
 
   try {
     await provisionContacts(server, deployment.demoPasswords);
+    await provisionEcho(server, ECHO_USER, deployment.echoPassword, Object.keys(deployment.demoPasswords));
+    echo = await startEchoProcess({ service: `ws://127.0.0.1:${settings.ports.httpLoopback}/ws`, jid: `${ECHO_USER}@${settings.domain}`, password: deployment.echoPassword });
     // The browser speaks to ejabberd same-origin; the hop to ejabberd stays on loopback.
     web = await startDevServer({ port: deployment.webPort, wsTarget: `ws://127.0.0.1:${settings.ports.httpLoopback}` });
   } catch (error) {
+    await echo?.stop();
     await web?.close();
     if (startedHere) await server.stop();
     await startedPostgres?.stop();
@@ -69,6 +76,8 @@ XMPP calls is running.
   Web app:   ${url}
   Accounts:  ${Object.entries(deployment.demoPasswords).map(([user, password]) => `${user}@${domain}  password ${password}`).join("\n             ")}
              (each other's contacts; open the app in two browser windows, one per account)
+  Test call: ${ECHO_USER}@${domain} answers any call from this server's users with their own
+             audio and video, a moment later ("Test call" in the app, or call it like a contact)
 
   XMPP clients (Dino, Conversations…) on this machine: ${domain}, port ${settings.ports.c2s} (STARTTLS),
   certificate signed by the local CA ${deployment.caFile}

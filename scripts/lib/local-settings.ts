@@ -9,6 +9,8 @@ import { loadOrCreateSecrets } from "./secrets.ts";
 
 export const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 export const DEMO_USERS = ["alice", "bob"] as const;
+/** The test-call account (services/echo): answers with the caller's own audio and video. */
+export const ECHO_USER = "echo";
 
 /** Every setting of the local deployment, with the environment variable that changes it. */
 const PORT_ENV: Record<keyof ListenerPorts, [string, number]> = {
@@ -67,6 +69,7 @@ export interface LocalDeployment {
   webPort: number;
   instance: InstanceOptions;
   demoPasswords: Record<string, string>;
+  echoPassword: string;
   caFile: string;
   certs: { certFile: string; keyFile: string };
   /** TURN secrets replaced less than TURN_SECRET_GRACE_MS ago. */
@@ -120,6 +123,7 @@ export function localDeployment(): LocalDeployment {
     dataDir,
     webPort: envPort("CALLS_WEB_PORT", 8080),
     demoPasswords: secrets.demoPasswords,
+    echoPassword: secrets.echoPassword!,
     caFile: certs.caFile,
     certs: { certFile: certs.certFile, keyFile: certs.keyFile },
     previousTurnSecrets: secrets.previousTurnSecret && Date.now() - Date.parse(secrets.previousTurnSecret.replacedAt) < TURN_SECRET_GRACE_MS

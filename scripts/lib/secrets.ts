@@ -13,6 +13,8 @@ export interface InstallSecrets {
   previousTurnSecret?: { secret: string; replacedAt: string };
   erlangCookie: string;
   demoPasswords: Record<string, string>;
+  /** The echo test-call account's password (services/echo); made on first use, never printed. */
+  echoPassword?: string;
 }
 
 export function randomSecret(bytes = 24): string {
@@ -44,6 +46,10 @@ export function loadOrCreateSecrets(file: string, demoUsers: readonly string[] =
       secrets.demoPasswords[user] = randomPassword();
       changed = true;
     }
+  }
+  if (!secrets.echoPassword) {
+    secrets.echoPassword = randomSecret();
+    changed = true;
   }
   if (changed) saveSecrets(file, secrets);
   return secrets;

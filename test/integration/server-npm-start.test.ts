@@ -47,7 +47,7 @@ async function stop(started: Started): Promise<number | null> {
 }
 
 describe("npm start", () => {
-  it("serves the app, provisions two demo contacts with random passwords, and Ctrl-C stops everything", async () => {
+  it("serves the app, provisions two demo contacts with random passwords and the echo test-call account, and Ctrl-C stops everything", async () => {
     const first = await start();
     const run = JSON.parse(readFileSync(join(dataDir, "ejabberd/run/instance.json"), "utf8")) as { beamPid: number; epmdPid: number };
     try {
@@ -70,12 +70,15 @@ describe("npm start", () => {
       xmpp.on("error", () => undefined);
       await xmpp.start();
       const roster = await xmpp.iqCaller.get(xml("query", { xmlns: "jabber:iq:roster" }));
-      expect(roster.getChildren("item").map((i) => [i.attrs.jid, i.attrs.subscription])).toEqual([["bob@localhost", "both"]]);
+      expect(roster.getChildren("item").map((i) => [i.attrs.jid, i.attrs.subscription]).sort()).toEqual([["bob@localhost", "both"], ["echo@localhost", "both"]]);
+      // The echo test-call account runs in its own process, signed in.
+      expect(first.output()).toContain("echo | echo: signed in as echo@localhost/echo");
       await xmpp.stop();
     } finally {
       expect(await stop(first)).toBe(0);
     }
     expect(first.output()).toContain("Stopped.");
+    expect(first.output()).toContain("echo | echo: signed out");
     expect(processIsAlive(run.beamPid)).toBe(false);
     expect(processIsAlive(run.epmdPid)).toBe(false);
 

@@ -2,6 +2,7 @@ import type { ContactView } from "../xmpp/account.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 import { AVAILABILITY_LABEL } from "./messages.js";
+import { testCallView } from "./test-call-view.js";
 
 export interface ContactsProps {
   contacts: readonly ContactView[];
@@ -17,6 +18,8 @@ export interface ContactsProps {
   onOpen?(jid: string): void;
   /** Unread messages from a contact. */
   unread?(jid: string): number;
+  /** The server's echo account (test-call-view.ts): offers a "Test call" when given. */
+  testCallJid?: string;
 }
 
 const displayName = (c: ContactView) => c.name || c.jid;
@@ -68,6 +71,7 @@ export function contactsView(props: ContactsProps): HTMLElement {
         )),
       ),
     h("h2", {}, "Contacts"),
+    props.testCallJid && testCallView({ jid: props.testCallJid, inCall: props.inCall, onCall: props.onCall }),
     props.contacts.length === 0
       ? h("p", { class: "muted" }, "No contacts yet. Add someone by their XMPP address.")
       : h("ul", { class: "contact-list", "aria-label": "Contact list" }, props.contacts.map((c) => contactItem(c, props))),

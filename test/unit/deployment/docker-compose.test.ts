@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../../scripts/lib/local-settings.ts";
 import { productionTurnBlacklist, templateMacros, type EjabberdSettings } from "../../../scripts/lib/ejabberd-config.ts";
-import { bindMounts, dockerComposeInstalled, readCompose } from "../../support/compose.ts";
+import { bindMounts, dockerComposeInstalled, readCompose, type ComposeService } from "../../support/compose.ts";
 
 const compose = readCompose("docker-compose.yml");
 
@@ -58,6 +58,22 @@ describe("docker-compose.yml (production-style deployment)", () => {
     expect(compose.services["web-build"]!.volumes).toContain("web-app:/web");
     expect(compose.services.web!.volumes).toContain("web-app:/usr/share/nginx/html:ro");
     expect(compose.services.web!.depends_on?.["web-build"]?.condition).toBe("service_completed_successfully");
+  });
+
+  it("runs the echo test-call service on the host network after a job that creates its account through ejabberd's loopback API", () => {
+    const job = compose.services["echo-account"]! as ComposeService & { network_mode?: string };
+    const echo = compose.services.echo! as ComposeService & { network_mode?: string; command?: string[] };
+    expect(job.network_mode).toBe("service:ejabberd");
+    expect(bindMounts(job)).toContainEqual({ source: "./server-config/docker/echo-account.sh", target: "/opt/calls/echo-account.sh" });
+    expect(echo.network_mode).toBe("host");
+    expect(echo.ports).toBeUndefined();
+    expect(echo.depends_on?.["echo-account"]?.condition).toBe("service_completed_successfully");
+    expect(echo.command?.join(" ")).toContain("services/echo/main.ts");
+    // The password is shared through a volume (written by the job, read-only for the service), never the environment.
+    expect(job.volumes).toContain("echo-secret:/opt/calls/echo");
+    expect(echo.volumes).toContain("echo-secret:/run/echo:ro");
+    expect(echo.environment?.ECHO_PASSWORD_FILE).toBe("/run/echo/password");
+    expect(echo.environment).not.toHaveProperty("ECHO_PASSWORD");
   });
 
   it("mounts only paths that exist in the repository", () => {
