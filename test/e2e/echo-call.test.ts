@@ -42,12 +42,12 @@ async function echoUser(): Promise<TestAccount> {
 }
 
 describe("test call: the echo account", () => {
-  it("answers a video call from a local user and sends the caller's own audio and video back", async () => {
+  it("the Test call button video-calls the echo, which sends the caller's own audio and video back", async () => {
     const user = await echoUser();
     const page = await world.signIn(user);
     try {
       await waitUntilCallable(page, echoAccount);
-      await page.getByRole("button", { name: /^Video call echo/ }).click();
+      await page.getByRole("region", { name: "Test call" }).getByRole("button", { name: "Test call" }).click();
       await explained("echo call", { caller: page }, async () => {
         await expect.poll(() => callStatus(page), { timeout: 20_000 }).toBe("Connected");
         await iceConnected(page, "the caller's ICE connects with the echo");

@@ -22,6 +22,7 @@ import { CoalescedRender } from "./coalesce.js";
 import { h, Memo, patchChildren } from "./dom.js";
 import { CONNECTION_LABEL, describeSignInError } from "./messages.js";
 import { signInView } from "./signin-view.js";
+import { testCallAddress } from "./test-call-view.js";
 import { loadDeviceChoice, loadRemembered, remember } from "./storage.js";
 
 /** JMI messages kept for the call history: a few hundred calls (each is 2-4 messages). */
@@ -205,6 +206,17 @@ export class App {
     this.#callLayer.replaceChildren();
   }
 
+  /**
+   * The server's echo account, when it is a contact we see (npm start and docker-compose make it
+   * one): its presence tells whether the test call can ring, and the call needs no opt-in.
+   */
+  #testCallJid(account: XmppAccount): string | undefined {
+    const echo = testCallAddress(account.connection.bareJid);
+    const contact = this.#contacts.find((c) => c.jid === echo);
+    const seen = contact && (contact.subscription === "both" || contact.subscription === "to");
+    return seen && contact.availability !== "offline" ? echo : undefined;
+  }
+
   #startCall(jid: string, video: boolean) {
     const calls = this.#calls;
     const account = this.#account;
@@ -279,6 +291,7 @@ export class App {
         onRemove: (jid) => this.#act("Removing a contact", () => account.roster.remove(jid)),
         onOpen: (jid) => this.#chat?.open(jid),
         unread: (jid) => this.#chat?.unread(jid) ?? 0,
+        testCallJid: this.#testCallJid(account),
       })),
       chat?.requestsView(),
       v.history.get([this.#jmiVersion, this.#contacts, this.#settings.allowStrangers], () => historyView(this.history, (jid) => this.#contacts.find((c) => c.jid === jid)?.name || jid)),
