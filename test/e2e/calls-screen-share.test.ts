@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { framesGrow, jingleReceived, startCallWorld, videoCallConnected, waitUntilCallable, type CallWorld } from "../support/call-page.ts";
+import { callStatus, framesGrow, jingleReceived, startCallWorld, videoCallConnected, waitUntilCallable, type CallWorld } from "../support/call-page.ts";
 import { WIRE_TAP_SCRIPT } from "../support/app-server.ts";
 
 let world: CallWorld;
@@ -46,6 +46,34 @@ describe("screen sharing", () => {
       await framesGrow(pb, "bob sees alice's camera again");
       expect(await jingleReceived(pb), "sharing is a track swap: nothing signalled").toEqual([]);
       await pa.screenshot({ path: "/tmp/screen-share-stopped.png" });
+      await pa.getByRole("button", { name: "Hang up" }).click();
+    } finally {
+      await world.closeBrowsers();
+    }
+  }, 120_000);
+  it("alice stops her video (content-modify) while sharing: sharing ends with it, and turning video on again sends her camera, not the screen", async () => {
+    const { alice, bob } = await world.pair();
+    const pa = await world.signIn(alice, { chromiumArgs: ["--auto-select-desktop-capture-source=Entire screen"] });
+    const pb = await world.signIn(bob);
+    await waitUntilCallable(pa, bob);
+    await waitUntilCallable(pb, alice);
+    try {
+      await pa.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).click();
+      await pb.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+      await expect.poll(() => callStatus(pa), { timeout: 20_000 }).toBe("Connected");
+      await pa.getByRole("button", { name: "Add video" }).click();
+      await pb.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
+      await framesGrow(pb, "bob decodes alice's camera");
+      const camera = await localLabel(pa);
+      await pa.getByRole("button", { name: "Share screen" }).click();
+      await expect.poll(() => pa.getByRole("button", { name: "Stop sharing" }).count(), { timeout: 10_000 }).toBe(1);
+      await pa.getByRole("button", { name: "Stop video" }).click();
+      await expect.poll(() => pa.getByRole("button", { name: "Add video" }).count(), { timeout: 10_000 }).toBe(1);
+      expect(await pa.getByRole("button", { name: "Stop sharing" }).count(), "no stale sharing state once the video is stopped").toBe(0);
+      await pa.getByRole("button", { name: "Add video" }).click();
+      await expect.poll(() => pa.getByRole("button", { name: "Share screen" }).count(), { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => sentLabel(pa), { timeout: 10_000 }).toBe(camera);
+      await framesGrow(pb, "bob sees alice's camera again");
       await pa.getByRole("button", { name: "Hang up" }).click();
     } finally {
       await world.closeBrowsers();

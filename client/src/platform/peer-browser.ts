@@ -176,6 +176,8 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
             pc.addTrack(track, local);
           }
         } else {
+          // Camera off while sharing the screen: the shared track is the one stopped, and sharing ends with it.
+          if (media === "video") screen = undefined;
           if (current) {
             current.stop();
             local.removeTrack(current);
