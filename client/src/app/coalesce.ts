@@ -1,4 +1,4 @@
-// Rendering off the signaling path (issue 16): a call's events (state, ICE, JMI messages) come in
+// Rendering off the signaling path: a call's events (state, ICE, JMI messages) come in
 // bursts, several per stanza, and a view rebuilt synchronously on each of them delays the very
 // stanza that caused it (session-accept waited for the re-render of "active"). A view asks for a
 // render; the render runs once, after the burst.

@@ -23,8 +23,8 @@ export interface ContactView extends RosterContact {
   callable: Callability;
 }
 
-export interface AccountEvents {
-  [event: string]: readonly unknown[];
+// A type, not an interface: closed (a misspelt event fails the type check) yet an EventMap.
+export type AccountEvents = {
   state: [state: ConnectionState];
   contacts: [contacts: readonly ContactView[]];
   requests: [requests: readonly string[]];
@@ -32,7 +32,7 @@ export interface AccountEvents {
   message: [stanza: Element];
   /** A session started; `resumed` false means a fresh session (the call layer resets). */
   online: [info: { jid: string; resumed: boolean }];
-}
+};
 
 /** The user's choices the xmpp layer applies (the same flag the call layer reads). */
 export interface AccountPolicy {

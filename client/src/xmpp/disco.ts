@@ -130,11 +130,11 @@ export interface DiscoPort {
   ): void;
 }
 
-export interface DiscoEvents {
-  [event: string]: readonly unknown[];
+// A type, not an interface: closed (a misspelt event fails the type check) yet an EventMap.
+export type DiscoEvents = {
   /** The features of a full JID became known. */
   features: [jid: string, features: readonly string[]];
-}
+};
 
 /** Who may read our disco#info: what XEP-0030 §8 lets through, decided by the account. */
 export interface DiscoAccess {

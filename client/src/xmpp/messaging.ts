@@ -22,13 +22,13 @@ export interface MessagingPolicy {
   isContact(bare: string): boolean;
 }
 
-export interface MessagingEvents {
-  [event: string]: readonly unknown[];
+// A type, not an interface: closed (a misspelt event fails the type check) yet an EventMap.
+export type MessagingEvents = {
   /** A conversation changed (new message, tick, typing, history page). */
   conversation: [conversation: Conversation];
   /** A new incoming message delivered live (not history, not our own). */
   incoming: [peer: string, message: ChatMessage];
-}
+};
 
 /** Strangers can open conversations at will: keep only so many, each short. */
 export const MAX_STRANGER_CONVERSATIONS = 20;
