@@ -51,6 +51,9 @@ export interface RenegotiationPort {
 /** After re-enabling video, a second key frame this long after the first (see #sendKeyFrames). */
 const KEY_FRAME_AGAIN_MS = 500;
 
+/** Turning video on, how long we wait for the peer to acknowledge content-modify before sending anyway. */
+const ACKNOWLEDGEMENT_WAIT_MS = 1_000;
+
 export class Renegotiation {
   readonly #port: RenegotiationPort;
   readonly #n: NegotiationState;
@@ -315,11 +318,24 @@ export class Renegotiation {
     if (!this.#port.ended() && this.video.sending) await peer.restartSending("video");
   }
 
-  /** Our own sending on an agreed content changes: local offer, the agreed answer restated, then content-modify. */
+  /**
+   * Our own sending on an agreed content changes (content-modify, XEP-0166 §7.2.6). Turning it on,
+   * the peer is told first and our camera starts once it acknowledged (or after a short wait):
+   * frames sent before the peer takes the change are dropped, and with them the key frame the
+   * next ones need. Turning it off, we stop first, then tell.
+   */
   async #modifyOwnSending(name: string, send: boolean) {
     const content = this.#n.remote?.contents.find((c) => c.name === name);
     if (!content || this.#port.ended()) return;
     const senders = withSender(content.senders, this.#n.role, send);
+    if (send) {
+      if (this.#mutedInstead.delete(name)) {
+        await this.#port.sendJingle({ action: "session-info", info: { kind: "unmute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
+      }
+      const told = this.#tellSenders(content, senders, send);
+      await Promise.race([told, new Promise((resolve) => setTimeout(resolve, ACKNOWLEDGEMENT_WAIT_MS))]);
+      if (this.#port.ended()) return;
+    }
     const peer = await this.#port.requirePeer();
     await peer.setSending("video", send);
     this.#updateLocal(await peer.offer());
@@ -329,21 +345,21 @@ export class Renegotiation {
     await peer.applyAnswer(this.#n.remoteSdp(remote, true));
     this.#n.agree(remote);
     this.#emitVideo();
-    if (send && this.#mutedInstead.delete(name)) {
-      await this.#port.sendJingle({ action: "session-info", info: { kind: "unmute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
-    }
-    const modified = this.#port.sendJingle({ action: "content-modify", stubs: [{ name, creator: content.creator, senders }] });
-    // Our first frames went out before the peer took the change, and a receiver that dropped them
-    // may not ask for a key frame (Firefox): once it acknowledged, start afresh with one, and again
-    // a little later for a peer that applies it after its acknowledgement (ours does).
-    if (send) void modified.then(() => this.#sendKeyFrames(peer), () => undefined);
-    await modified.catch(async (error: unknown) => {
+    // A peer that applies the change after acknowledging it (ours does) or that dropped our first
+    // frames without asking for a key frame (Firefox) gets one now and again a little later.
+    if (send) void this.#sendKeyFrames(peer);
+    else await this.#tellSenders(content, senders, send);
+  }
+
+  /** content-modify with our new senders; Dino's refusal of 'none' becomes session-info mute. */
+  async #tellSenders(content: ContentStub, senders: Senders, send: boolean): Promise<void> {
+    await this.#port.sendJingle({ action: "content-modify", stubs: [{ name: content.name, creator: content.creator, senders }] }).catch(async (error: unknown) => {
       this.#port.iqFailed("content-modify", error);
       // Dino refuses senders='none' (bad-request "invalid role none") and turns its own camera off
       // with session-info <mute/> (XEP-0167 §7.2.6): say it that way, so its view of us is not frozen.
       if (!send && error instanceof StanzaError && error.condition === "bad-request") {
-        this.#mutedInstead.add(name);
-        await this.#port.sendJingle({ action: "session-info", info: { kind: "mute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
+        this.#mutedInstead.add(content.name);
+        await this.#port.sendJingle({ action: "session-info", info: { kind: "mute", creator: this.#n.role, name: content.name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
       }
     });
   }

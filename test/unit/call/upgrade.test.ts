@@ -171,4 +171,25 @@ describe("video turned back on (content-modify)", () => {
     expect(alice.peers[0]!.restarted).toEqual(["video", "video"]);
     expect(theirs.video.receiving).toBe(true);
   });
+  it("tells the peer (content-modify) before the camera starts sending again, so the first frames are not dropped", async () => {
+    const { net, call, theirs, alice } = await audioCall();
+    call.addVideo();
+    await until(() => theirs.video.request === "incoming", "bob is asked");
+    theirs.acceptVideo();
+    await until(() => call.video.receiving && theirs.video.receiving, "video both ways");
+    call.stopVideo();
+    await until(() => !call.video.sending && !theirs.video.receiving, "alice's camera off");
+    const modifies = () => net.jingleActions("alice@x/web").filter((a) => a === "content-modify").length;
+    expect(modifies()).toBe(1);
+    const fake = alice.peers[0]!;
+    const setSending = fake.setSending.bind(fake);
+    const toldWhenSending: number[] = [];
+    fake.setSending = async (media, send) => {
+      if (send) toldWhenSending.push(modifies());
+      return setSending(media, send);
+    };
+    call.addVideo();
+    await until(() => theirs.video.receiving, "bob receives again");
+    expect(toldWhenSending).toEqual([2]);
+  });
 });
