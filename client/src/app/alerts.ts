@@ -8,15 +8,34 @@ const RINGING: readonly CallState[] = ["incoming", "incoming-session"];
 /** The Notification API as far as we use it (tests replace window.Notification with a fake). */
 export type NotificationPermissionState = "default" | "granted" | "denied" | "unsupported";
 
+const readPermission = (): NotificationPermissionState => (typeof Notification === "undefined" ? "unsupported" : Notification.permission);
+
 export class Notifier {
+  // Notification.permission asks the browser process synchronously on every read (Chromium), and
+  // each render reads it: a few milliseconds of main thread per render during a call's set-up.
+  // Read once, then follow the Permissions API's change event (site settings changed elsewhere).
+  #permission = readPermission();
+
+  /** `onChange` runs when the permission changes outside `request` (e.g. in the site settings). */
+  constructor(onChange?: () => void) {
+    if (typeof navigator === "undefined" || !navigator.permissions) return;
+    navigator.permissions.query({ name: "notifications" }).then((status) => {
+      status.addEventListener("change", () => {
+        this.#permission = readPermission();
+        onChange?.();
+      });
+    }, () => undefined);
+  }
+
   get permission(): NotificationPermissionState {
-    return typeof Notification === "undefined" ? "unsupported" : Notification.permission;
+    return this.#permission;
   }
 
   /** Asks for permission; must run from a user gesture (browsers ignore it otherwise). */
   async request(): Promise<NotificationPermissionState> {
     if (typeof Notification === "undefined") return "unsupported";
-    return Notification.requestPermission();
+    this.#permission = await Notification.requestPermission();
+    return this.#permission;
   }
 
   /** Shows a notification if allowed; a click focuses this tab and runs `onClick`. */

@@ -55,7 +55,7 @@ export class App {
   #check: ConnectionCheckState = { running: false };
   readonly #callLayer = document.createElement("div");
   #chat: ChatPanel | undefined;
-  readonly #notifier = new Notifier();
+  readonly #notifier = new Notifier(() => this.render());
   readonly #ringtone = new Ringtone();
   /** Renders once per burst of events, after the task that caused them (coalesce.ts). */
   readonly #renders = new CoalescedRender(() => this.#render());
