@@ -113,13 +113,18 @@ export class OfferAnswer {
     this.#port.enqueue(async () => {
       const answer = await (await link.require()).answer(sdp);
       negotiation.established(sdpToSession(answer, { role: "responder" }).session.contents, offer, true);
-      // The caller's candidates (inline and trickled while we rang) are applied while ours gather.
-      await Promise.all([link.addCandidates(reader.inline(request)), trickle.firstCandidates()]);
-      if (isTerminal(this.#port.state())) return;
+      // The caller's candidates (inline and trickled while we rang) are applied while ours gather;
+      // session-accept needs only ours, so it does not wait for the browser to take theirs.
+      const theirs = link.addCandidates(reader.inline(request));
+      await trickle.firstCandidates();
+      if (isTerminal(this.#port.state())) {
+        await theirs;
+        return;
+      }
       // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
       const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);
       this.#port.transition("active");
-      await this.#sendSignalled({ action: "session-accept", sid: this.#port.id, initiator: this.#port.peer(), responder: this.#port.ownJid(), session });
+      await Promise.all([theirs, this.#sendSignalled({ action: "session-accept", sid: this.#port.id, initiator: this.#port.peer(), responder: this.#port.ownJid(), session })]);
     });
   }
 
