@@ -126,7 +126,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   let instance: EjabberdInstance;
   try {
-    instance = await EjabberdInstance.start(instanceOptions);
+    instance = await startWithFreshErlangPorts(instanceOptions);
   } catch (error) {
     await postgres?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -173,4 +173,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Test files start their servers side by side: another file's epmd can take the port we found
+ * free before ours binds it (ours then exits at once). Such a start is retried on fresh ports.
+ */
+async function startWithFreshErlangPorts(options: InstanceOptions): Promise<EjabberdInstance> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await EjabberdInstance.start(options);
+    } catch (error) {
+      const lostPort = error instanceof Error && /epmd exited at start|in use/.test(error.message);
+      if (!lostPort || attempt === 3) throw error;
+      options.epmdPort = await freeTcpPort();
+      options.distPort = await freeTcpPort();
+    }
+  }
 }
