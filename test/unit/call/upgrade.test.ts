@@ -156,29 +156,31 @@ function xmlJingle(action: string, sid: string, names: string[]) {
   return xml("jingle", { xmlns: "urn:xmpp:jingle:1", action, sid }, ...names.map((name) => xml("content", { name, creator: "initiator" })));
 }
 
-describe("video turned back on (content-modify)", () => {
-  it("restarts sending the camera once the peer acknowledged, so the receiver gets a key frame it was ready for", async () => {
-    const { call, theirs, alice } = await audioCall();
+/** An audio call in which alice turned her camera on (bob accepted) and off again. */
+async function videoTurnedOff() {
+  const world = await audioCall();
+  const { call, theirs } = world;
     call.addVideo();
     await until(() => theirs.video.request === "incoming", "bob is asked");
     theirs.acceptVideo();
     await until(() => call.video.receiving && theirs.video.receiving, "video both ways");
     call.stopVideo();
     await until(() => !call.video.sending && !theirs.video.receiving, "alice's camera off");
+  return world;
+}
+
+describe("video turned back on (content-modify)", () => {
+  it("restarts sending the camera once the peer acknowledged, so the receiver gets a key frame it was ready for", async () => {
+    const { call, theirs, alice } = await videoTurnedOff();
     expect(alice.peers[0]!.restarted).toEqual([]);
     call.addVideo();
     await until(() => alice.peers[0]!.restarted.length === 2, "two key frames", 3_000);
     expect(alice.peers[0]!.restarted).toEqual(["video", "video"]);
     expect(theirs.video.receiving).toBe(true);
   });
+
   it("tells the peer (content-modify) before the camera starts sending again, so the first frames are not dropped", async () => {
-    const { net, call, theirs, alice } = await audioCall();
-    call.addVideo();
-    await until(() => theirs.video.request === "incoming", "bob is asked");
-    theirs.acceptVideo();
-    await until(() => call.video.receiving && theirs.video.receiving, "video both ways");
-    call.stopVideo();
-    await until(() => !call.video.sending && !theirs.video.receiving, "alice's camera off");
+    const { net, call, theirs, alice } = await videoTurnedOff();
     const modifies = () => net.jingleActions("alice@x/web").filter((a) => a === "content-modify").length;
     expect(modifies()).toBe(1);
     const fake = alice.peers[0]!;
