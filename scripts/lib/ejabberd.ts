@@ -159,9 +159,6 @@ export class EjabberdInstance {
     };
     const detached = options.detached ?? false;
     const out = openSync(join(logs, "erlang.out"), "a");
-    // A restart on the same port: the previous epmd, stopped by PID, may still hold it for a moment,
-    // and a new epmd that finds one running exits at once (code 0) instead of serving.
-    if (!options.existingEpmd && !options.netns) await waitForFreePort(options.epmdPort, 5000);
     const epmd = options.existingEpmd ? undefined : spawn(...inNamespace(options.netns, "epmd", ["-port", String(options.epmdPort), "-address", "127.0.0.1"]), {
       env, stdio: ["ignore", out, out], detached,
     });
@@ -336,11 +333,6 @@ async function checkPorts(options: InstanceOptions): Promise<void> {
   for (const [port, purpose] of erlangPorts) {
     if (!(await tcpPortIsFree(port))) throw new PortInUseError(port, purpose, "127.0.0.1", "stop what uses it, or choose another with CALLS_EPMD_PORT / CALLS_DIST_PORT");
   }
-}
-
-async function waitForFreePort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !(await tcpPortIsFree(port))) await sleep(30);
 }
 
 async function waitForTcp(port: number, timeoutMs: number, child: ChildProcess, what: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { EjabberdSettings, ListenerPorts } from "../../scripts/lib/ejabberd
 import { freeTcpPort, freeTcpUdpPort, freeUdpRange } from "../../scripts/lib/ports.ts";
 import { PostgresInstance } from "../../scripts/lib/postgres.ts";
 import { randomSecret } from "../../scripts/lib/secrets.ts";
+import { PortInUseError, SetupError } from "../../scripts/lib/errors.ts";
 
 export interface TestAccount {
   username: string;
@@ -161,7 +162,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       try {
         await whileStopped?.();
       } finally {
-        instance = await EjabberdInstance.start(instanceOptions);
+        instance = await startWithFreshErlangPorts(instanceOptions);
       }
     },
     async stop() {
@@ -177,14 +178,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 /**
  * Test files start their servers side by side: another file's epmd can take the port we found
- * free before ours binds it (ours then exits at once). Such a start is retried on fresh ports.
+ * free (or left free while restarting) before ours binds it, and ours then exits at once. Such a
+ * start is retried on fresh Erlang ports.
  */
 async function startWithFreshErlangPorts(options: InstanceOptions): Promise<EjabberdInstance> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await EjabberdInstance.start(options);
     } catch (error) {
-      const lostPort = error instanceof Error && /epmd exited at start|in use/.test(error.message);
+      const lostPort =
+        (error instanceof PortInUseError && (error.port === options.epmdPort || error.port === options.distPort)) ||
+        (error instanceof SetupError && error.message.startsWith("epmd exited at start"));
       if (!lostPort || attempt === 3) throw error;
       options.epmdPort = await freeTcpPort();
       options.distPort = await freeTcpPort();
