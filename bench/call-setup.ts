@@ -150,7 +150,7 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   const sent = [...frames.alice, ...frames.bob].filter((f) => f.dir === "out");
   if (process.env.BENCH_TRACE) {
     console.log(`trace: accept at 0, first frame at alice ${(a - acceptAt).toFixed(0)} ms, at bob ${(b - acceptAt).toFixed(0)} ms`);
-    for (const [who, fs] of Object.entries(frames)) for (const f of fs) console.log(`  ${(f.at - acceptAt).toFixed(1).padStart(8)} ${who.padEnd(5)} ${f.dir.padEnd(3)} ${String(f.data.length).padStart(6)} ${f.data.slice(0, 150)}`);
+    for (const [who, fs] of Object.entries(frames)) for (const f of fs) console.log(`  ${(f.at - acceptAt).toFixed(1).padStart(8)} ${who.padEnd(5)} ${f.dir.padEnd(3)} ${String(f.data.length).padStart(6)} ${process.env.BENCH_TRACE === "full" ? f.data : f.data.slice(0, 150)}`);
   }
   const propose = sent.map((f) => parseFrame(f.data)?.getChildElements().find((c) => c.getNS() === NS_JMI && c.name === "propose")).find(Boolean);
   if (!propose) throw new Error("no <propose/> on the caller's wire");

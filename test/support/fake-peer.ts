@@ -31,6 +31,8 @@ export interface FakePeerOptions {
   instant?: boolean;
   /** Negotiate payload types and header extensions as this browser does, refusing answers it refuses. */
   browser?: Browser;
+  /** The devices fail to open after the peer connection exists (MediaPeer.media rejects with it). */
+  mediaFails?: Error;
 }
 
 const sendsIn = (d: string | undefined) => d === undefined || d === "sendrecv" || d === "sendonly";
@@ -69,13 +71,18 @@ export class FakePeer implements MediaPeer {
   #gathered = false;
   #connected = false;
 
+  readonly media: Promise<void>;
+
   constructor(readonly options: PeerOptions, fake: FakePeerOptions = {}) {
     this.#fake = fake;
+    const { mediaFails } = fake;
+    this.media = mediaFails ? new Promise((_, reject) => setTimeout(() => reject(mediaFails), 0)) : Promise.resolve();
     this.sending = new Set(fake.sending ?? options.media);
   }
 
   async offer() {
     this.calls.push("offer");
+    await this.media;
     const kinds = (["audio", "video"] as const).filter((k) => this.kinds.includes(k) || this.sending.has(k));
     // Once negotiated, an m-line stays; the remote side's last word decides whether it may receive.
     let sdp = shapeSdp(CHROMIUM_OFFER_AV, kinds, (k) => direction(this.sending.has(k as CallMedia), true));
@@ -94,6 +101,8 @@ export class FakePeer implements MediaPeer {
     if (this.remoteDescription && ufragOf(remoteOffer) !== ufragOf(this.remoteDescription)) this.#newGeneration();
     this.remoteDescription = remoteOffer;
     this.remoteType = "offer";
+    // As the browser: the offer is applied while the devices open; the answer waits for them.
+    await this.media;
     const lines = mediaLines(remoteOffer);
     const remoteDirection = new Map(lines.map((l) => [l.type, l.direction]));
     const sends = (k: string) => this.sending.has(k as CallMedia) && receivesIn(remoteDirection.get(k));

@@ -8,8 +8,8 @@ import type { CallManager } from "../call/manager.js";
 import { browserPeerFactory } from "../platform/peer-browser.js";
 import type { CallSession } from "../call/session.js";
 import type { CallMedia } from "../call/states.js";
-import { chooseCallTarget } from "../call/target.js";
-import { callability } from "../xmpp/disco.js";
+import { chooseCallTarget, offerShape } from "../call/target.js";
+import { CAPS_NODE, callability } from "../xmpp/disco.js";
 import { CallScreen } from "./call-screen.js";
 import { alertIncomingCall, Notifier, Ringtone } from "./alerts.js";
 import { ChatPanel } from "./chat-panel.js";
@@ -222,10 +222,16 @@ export class App {
     const account = this.#account;
     if (!calls || !account) return;
     const media: CallMedia[] = video ? ["audio", "video"] : ["audio"];
-    const devices = account.resourcesOf(jid).map((r) => ({ jid: r.jid, priority: r.priority, ...callability(account.disco.featuresOf(r.jid) ?? []) }));
+    const devices = account.resourcesOf(jid).map((r) => ({
+      jid: r.jid,
+      priority: r.priority,
+      ...callability(account.disco.featuresOf(r.jid) ?? []),
+      sharedFeedback: r.caps?.node === CAPS_NODE,
+    }));
     this.#act("Calling", async () => {
       // Bare JID: JMI rings every device; full JID: the one device without JMI gets session-initiate.
-      await calls.call(chooseCallTarget(jid, devices, media) ?? jid, media);
+      const target = chooseCallTarget(jid, devices, media) ?? jid;
+      await calls.call(target, media, offerShape(target, devices, media));
     });
   }
 

@@ -5,6 +5,7 @@ import { fromOwnAccount, type JmiMessage } from "../xmpp/jmi.js";
 import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
 import { CALL_LIMITS } from "./limits.js";
 import type { PeerFactory } from "./peer.js";
+import type { OfferShape } from "./target.js";
 import { CallSession, type CallSignaling, type CallTimeouts } from "./session.js";
 import { isJingleAction, type CallMedia, type JingleReason } from "./states.js";
 
@@ -77,11 +78,12 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   /**
    * Starts an outgoing call. To a bare JID all the contact's devices ring through XEP-0353; to
    * a full JID (a device without JMI, see chooseCallTarget) session-initiate goes straight to it.
+   * `shape`: what every device it goes to takes (offerShape): a BUNDLE group, shared feedback.
    */
-  async call(peer: string, media: readonly CallMedia[]): Promise<CallSession> {
+  async call(peer: string, media: readonly CallMedia[], shape: Partial<OfferShape> = {}): Promise<CallSession> {
     if (this.current) throw new Error("already in a call");
     const direct = peer.includes("/");
-    const call = this.#create({ id: this.#newId(), direction: "outgoing", peer: direct ? peer : bareJid(peer), media, direct });
+    const call = this.#create({ id: this.#newId(), direction: "outgoing", peer: direct ? peer : bareJid(peer), media, direct, ...shape });
     if (direct) await call.initiateDirect();
     else await call.propose();
     return call;
@@ -208,7 +210,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     return this.#o.policy.allowStrangers || this.#o.policy.isTrusted(bareJid(from));
   }
 
-  #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: JingleRequest; direct?: boolean }): CallSession {
+  #create(o: { id: string; direction: "outgoing" | "incoming"; peer: string; media: readonly CallMedia[]; initiate?: JingleRequest; direct?: boolean } & Partial<OfferShape>): CallSession {
     this.#prune();
     const call = new CallSession({
       ...o,

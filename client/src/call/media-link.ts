@@ -14,6 +14,8 @@ export interface MediaLinkOptions {
   /** STUN/TURN servers as of now. */
   iceServers(): readonly RTCIceServer[];
   readonly relayOnly: boolean;
+  /** Our offer goes to devices that all bundle (PeerOptions.bundle). */
+  readonly bundle: boolean;
 }
 
 /** What the media link tells its call (CallSession implements it). */
@@ -64,6 +66,7 @@ export class MediaLink {
     this.#peer = this.#o.createPeer({
       iceServers: this.#o.iceServers(),
       relayOnly: this.#o.relayOnly,
+      bundle: this.#o.bundle,
       media,
       listeners: {
         onCandidate: (c) => this.#port.candidate(c),
@@ -74,15 +77,17 @@ export class MediaLink {
         },
       },
     });
+    const failed = (error: unknown) => this.#port.failed(error instanceof Error ? error.message : String(error));
     this.#peer.then(
       (peer) => {
+        peer.media?.catch(failed);
         if (!withCamera && media.includes("video")) {
           this.#muted.add("video");
           peer.setMuted("video", true);
         }
         if (this.#port.ended()) peer.close();
       },
-      (error: unknown) => this.#port.failed(error instanceof Error ? error.message : String(error)),
+      failed,
     );
     return this.#peer;
   }
@@ -105,7 +110,7 @@ export class MediaLink {
     if (ready.length === 0) return;
     const peer = await this.require();
     // A candidate the browser refuses (a stale generation, an address it cannot use) is one path fewer, not an error.
-    await Promise.all(ready.map((c) => peer.addCandidate(c).catch(() => undefined)));
+    for (const c of ready) await peer.addCandidate(c).catch(() => undefined);
   }
 
   close(): void {

@@ -4,6 +4,7 @@
 // and the queue; this module does the description work through a small port.
 import {
   alignAnswerToOffer,
+  hoistSessionFeedback,
   sdpToSession,
   type JingleReason,
   type JingleRequest,
@@ -23,6 +24,8 @@ export interface OfferAnswerPort {
   readonly id: string;
   /** The media the call was proposed with (XEP-0353 §3.1). */
   readonly media: readonly CallMedia[];
+  /** The peer reads description-level feedback (XEP-0293 §3): our offer writes the shared set once. */
+  readonly sharedFeedback: boolean;
   /** Our full JID (the initiator or responder attribute). */
   ownJid(): string;
   /** The peer device's full JID. */
@@ -78,7 +81,9 @@ export class OfferAnswer {
     const offer = sdpToSession(sdp, { role: "initiator" }).session;
     this.#p.negotiation.setLocal(offer.contents);
     if (this.#port.state() === "proceeded") this.#port.transition("initiated");
-    await this.#sendSignalled({ action: "session-initiate", sid: this.#port.id, initiator: this.#port.ownJid(), session: offer });
+    // The peer's answer then hoists its own feedback as well (alignAnswerToOffer).
+    const session = this.#port.sharedFeedback ? hoistSessionFeedback(offer) : offer;
+    await this.#sendSignalled({ action: "session-initiate", sid: this.#port.id, initiator: this.#port.ownJid(), session });
   }
 
   /** The peer's session-initiate, after the device that answered our proceed (or a direct call we accepted). */
@@ -113,18 +118,16 @@ export class OfferAnswer {
     this.#port.enqueue(async () => {
       const answer = await (await link.require()).answer(sdp);
       negotiation.established(sdpToSession(answer, { role: "responder" }).session.contents, offer, true);
-      // The caller's candidates (inline and trickled while we rang) are applied while ours gather;
-      // session-accept needs only ours, so it does not wait for the browser to take theirs.
-      const theirs = link.addCandidates(reader.inline(request));
       await trickle.firstCandidates();
-      if (isTerminal(this.#port.state())) {
-        await theirs;
-        return;
-      }
+      if (isTerminal(this.#port.state())) return;
       // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
       const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);
       this.#port.transition("active");
-      await Promise.all([theirs, this.#sendSignalled({ action: "session-accept", sid: this.#port.id, initiator: this.#port.peer(), responder: this.#port.ownJid(), session })]);
+      // The caller's candidates (inline, and trickled while we rang) go to the browser only once
+      // session-accept is out: Chromium's addIceCandidate holds the page's thread while its network
+      // thread gathers ours, which delayed our first candidates and the accept by ~50 ms.
+      const accepted = this.#sendSignalled({ action: "session-accept", sid: this.#port.id, initiator: this.#port.peer(), responder: this.#port.ownJid(), session });
+      await Promise.all([accepted, link.addCandidates(reader.inline(request))]);
     });
   }
 

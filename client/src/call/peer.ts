@@ -21,6 +21,11 @@ export interface PeerListeners {
  * (platform/peer-browser.ts); unit tests use a fake and run whole flows in Node.
  */
 export interface MediaPeer {
+  /**
+   * Settles when our camera and microphone are open (the peer connection exists before): a
+   * MediaAccessError when none could be. offer() and answer() wait for it.
+   */
+  readonly media?: Promise<void>;
   /** Creates the offer, applies it locally, returns its SDP (without waiting for candidates). */
   offer(): Promise<string>;
   /** Applies the remote offer, creates and applies the answer, returns its SDP. */
@@ -57,6 +62,12 @@ export interface PeerOptions {
   /** iceTransportPolicy 'relay': hides our addresses, forces TURN. */
   relayOnly: boolean;
   media: readonly CallMedia[];
+  /**
+   * The peer groups contents on one transport (XEP-0338 BUNDLE): gather for one transport only
+   * (bundlePolicy max-bundle), half the candidates and no second transport to tear down at the
+   * answer. Only for an offer to devices that all advertise grouping; Dino does not bundle.
+   */
+  bundle: boolean;
   listeners: PeerListeners;
 }
 

@@ -51,6 +51,10 @@ export interface CallSessionOptions {
   createPeer: PeerFactory;
   iceServers: () => readonly RTCIceServer[];
   relayOnly?: boolean;
+  /** Outgoing: every device the call goes to bundles (XEP-0338), so our offer gathers for one transport. */
+  bundle?: boolean;
+  /** Outgoing: every device the call goes to reads description-level XEP-0293 feedback (target.ts). */
+  sharedFeedback?: boolean;
   timeouts?: Partial<CallTimeouts>;
   /** Incoming without JMI: the session-initiate that started the call. */
   initiate?: JingleRequest;

@@ -71,7 +71,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
     const core = this.#core();
     this.#trickle = new LocalTrickle({ ...core, batchMs: this.#timeouts.trickleBatchMs, send: core.sendJingle, failed: (e) => core.iqFailed("transport-info", e) });
     const { createPeer, iceServers, relayOnly = false } = options;
-    this.#link = new MediaLink({ negotiation: this.#n, media: this.media, createPeer, iceServers, relayOnly }, {
+    const bundle = options.direction === "outgoing" && options.bundle === true;
+    this.#link = new MediaLink({ negotiation: this.#n, media: this.media, createPeer, iceServers, relayOnly, bundle }, {
       ...core,
       candidate: (c) => this.#trickle.onCandidate(c),
       iceChanged: (state) => this.#onIceState(state),
@@ -86,7 +87,8 @@ export class CallSession extends TypedEmitter<CallEvents> {
       proceeded: (device) => this.#proceeded(device),
     }, !options.initiate && !options.direct);
     const parts = { negotiation: this.#n, trickle: this.#trickle, reader: this.#read, link: this.#link };
-    this.#offerAnswer = new OfferAnswer({ ...core, send: (jingle) => this.#signaling.sendJingle(this.#peerJid, jingle) }, parts, options.initiate);
+    const sharedFeedback = options.direction === "outgoing" && options.sharedFeedback === true;
+    this.#offerAnswer = new OfferAnswer({ ...core, sharedFeedback, send: (jingle) => this.#signaling.sendJingle(this.#peerJid, jingle) }, parts, options.initiate);
     this.#info = new InfoMessages({ ...core, signalled: () => this.#trickle.isSignalled, remoteMute: (muted) => this.emit("remoteMute", muted) });
     [this.#renegotiation, this.#iceRestart] = this.#midCall(iceServers);
     this.#ending = new Ending(core, this.#ringing);

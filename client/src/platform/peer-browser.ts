@@ -34,10 +34,6 @@ async function readStats(pc: RTCPeerConnection): Promise<StatRecord[]> {
 }
 
 
-/**
- * The real MediaPeer: RTCPeerConnection plus camera/microphone. `bundlePolicy: balanced`
- * because Dino bundles nothing (INTEROP); remote media is built from `track` events.
- */
 /** No RTP audio from the peer this long after ICE connected: its sender never started. */
 const SILENT_PEER_MS = 4_000;
 /** …then looked at again this often, until it arrives. */
@@ -69,17 +65,26 @@ function watchIncomingAudio(pc: RTCPeerConnection, report: (flowing: boolean) =>
   });
 }
 
+/**
+ * The real MediaPeer: RTCPeerConnection plus camera/microphone. `bundlePolicy: balanced`
+ * because Dino bundles nothing (INTEROP), `max-bundle` only for an offer to devices that all
+ * group contents (PeerOptions.bundle); remote media is built from `track` events.
+ */
 export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void, devices: DeviceHooks = { choice: () => ({}), onNotice: () => undefined }): PeerFactory {
   return async (options: PeerOptions): Promise<MediaPeer> => {
-    const opened = await openMedia(["audio", ...options.media.filter((m) => m === "video")], devices.choice());
-    const local = opened.stream;
-    if (opened.missing.length > 0) devices.onNotice(missingText(opened.missing));
+    // The peer connection does not wait for the devices: an incoming call's offer is applied
+    // while the camera starts (addTrack then takes the transceiver the offer made, JSEP §5.10),
+    // and the candidate pool gathers before our description exists (W3C webrtc-pc §4.4.1.4).
     const pc = new RTCPeerConnection({
       iceServers: [...options.iceServers],
       iceTransportPolicy: options.relayOnly ? "relay" : "all",
-      bundlePolicy: "balanced",
+      bundlePolicy: options.bundle ? "max-bundle" : "balanced",
+      iceCandidatePoolSize: 1,
     });
+    const local = new MediaStream();
     const remote = new MediaStream();
+    /** What our user muted, also for tracks that open after the mute. */
+    const muted = new Set<CallMedia>();
     const stats = () => readStats(pc);
     // A device unplugged mid-call ends its track: carry on with the default device of that kind.
     const watchEnded = (track: MediaStreamTrack) =>
@@ -104,7 +109,6 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       await swapTrack(pc, local, track);
       onStreams(streams());
     };
-    for (const track of local.getTracks()) watchEnded(track);
     // Screen sharing is a track swap on the camera's sender: the peer sees video, nothing is
     // signalled (no Jingle for it; README "Screen sharing").
     let screen: MediaStreamTrack | undefined;
@@ -127,7 +131,18 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       await swapTrack(pc, local, track);
       onStreams(streams());
     };
-    for (const track of local.getTracks()) pc.addTrack(track, local);
+    const opening = openMedia(["audio", ...options.media.filter((m) => m === "video")], devices.choice()).then((opened) => {
+      const tracks = opened.stream.getTracks();
+      if (pc.connectionState === "closed") return tracks.forEach((t) => t.stop());
+      if (opened.missing.length > 0) devices.onNotice(missingText(opened.missing));
+      for (const track of tracks) {
+        track.enabled = !muted.has(track.kind as CallMedia);
+        local.addTrack(track);
+        watchEnded(track);
+        pc.addTrack(track, local);
+      }
+      onStreams(streams());
+    });
     pc.addEventListener("track", (event) => {
       remote.addTrack(event.track);
       onStreams(streams());
@@ -137,7 +152,9 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
     watchIncomingAudio(pc, (flowing) => options.listeners.onIncomingAudio(flowing));
     onStreams(streams());
     return {
+      media: opening,
       async offer() {
+        await opening;
         // Video proposed but the camera was refused: the offer still carries the video m-line
         // (XEP-0353: the media of session-initiate must equal the proposal's), sending nothing.
         if (options.media.includes("video") && !pc.getTransceivers().some((t) => t.receiver.track.kind === "video")) pc.addTransceiver("video", { direction: "sendrecv", streams: [local] });
@@ -146,6 +163,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       },
       async answer(remoteOffer: string) {
         await pc.setRemoteDescription({ type: "offer", sdp: remoteOffer });
+        await opening;
         await pc.setLocalDescription(await pc.createAnswer());
         return pc.localDescription?.sdp ?? "";
       },
@@ -155,8 +173,10 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       async addCandidate(candidate: RemoteCandidate) {
         await pc.addIceCandidate(candidate);
       },
-      setMuted(media: CallMedia, muted: boolean) {
-        for (const track of local.getTracks()) if (track.kind === media) track.enabled = !muted;
+      setMuted(kind: CallMedia, mute: boolean) {
+        if (mute) muted.add(kind);
+        else muted.delete(kind);
+        for (const track of local.getTracks()) if (track.kind === kind) track.enabled = !mute;
       },
       async setSending(media: CallMedia, send: boolean) {
         // The transceiver of this kind still in use (a stopped one never comes back).

@@ -148,7 +148,7 @@ export class XmppAccount extends TypedEmitter<AccountEvents> {
 
   #view(contact: RosterContact): ContactView {
     const resources = this.resourcesOf(contact.jid);
-    const best: Callability = { audio: false, video: false, jmi: false };
+    const best: Callability = { audio: false, video: false, jmi: false, groups: false };
     for (const r of resources) {
       const c = callability(this.disco.featuresOf(r.jid) ?? []);
       best.audio ||= c.audio;

@@ -60,6 +60,9 @@ export const OWN_INFO: DiscoInfo = {
   ],
 };
 
+/** The grouping feature of XEP-0338 before version 0.2, still advertised by StanzaJS 12. */
+const NS_GROUPING_RFC5888 = "urn:ietf:rfc:5888";
+
 /** Features a peer needs for each kind of call (XEP-0167 §11, XEP-0320, XEP-0176). */
 export const AUDIO_CALL_FEATURES = [NS_JINGLE, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP, NS_JINGLE_DTLS, NS_JINGLE_RTP_AUDIO];
 export const VIDEO_CALL_FEATURES = [...AUDIO_CALL_FEATURES, NS_JINGLE_RTP_VIDEO];
@@ -69,11 +72,13 @@ export interface Callability {
   video: boolean;
   /** The peer rings through XEP-0353 (otherwise a direct session-initiate is needed). */
   jmi: boolean;
+  /** The peer groups contents on one transport (BUNDLE): XEP-0338's feature, or RFC 5888's that StanzaJS advertises. */
+  groups: boolean;
 }
 
 export function callability(features: readonly string[]): Callability {
   const has = (f: string) => features.includes(f);
-  return { audio: AUDIO_CALL_FEATURES.every(has), video: VIDEO_CALL_FEATURES.every(has), jmi: has(NS_JMI) };
+  return { audio: AUDIO_CALL_FEATURES.every(has), video: VIDEO_CALL_FEATURES.every(has), jmi: has(NS_JMI), groups: has(NS_JINGLE_GROUPING) || has(NS_GROUPING_RFC5888) };
 }
 
 /** XEP-0115 §5.1: the verification string (no data forms in our use). */

@@ -171,7 +171,7 @@ describe("being callable from Conversations", () => {
     const required = ["urn:xmpp:jingle:1", "urn:xmpp:jingle:transports:ice-udp:1", "urn:xmpp:jingle:apps:rtp:1", "urn:xmpp:jingle:apps:dtls:0", "urn:xmpp:jingle:apps:rtp:audio", "urn:xmpp:jingle:apps:rtp:video", NS_JMI];
     expect(OWN_INFO.features).toEqual(expect.arrayContaining(required));
     expect(OWN_INFO.features).not.toContain("urn:ietf:rfc:3264");
-    expect(callability(OWN_INFO.features)).toEqual({ audio: true, video: true, jmi: true });
+    expect(callability(OWN_INFO.features)).toEqual({ audio: true, video: true, jmi: true, groups: true });
   });
 });
 

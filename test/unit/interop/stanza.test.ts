@@ -88,7 +88,7 @@ describe("StanzaJS calls us (direct session-initiate, no JMI)", () => {
 
 describe("we call StanzaJS", () => {
   it("its disco features make it callable for audio and video, without JMI", () => {
-    expect(callability(STANZA_FEATURES)).toEqual({ audio: true, video: true, jmi: false });
+    expect(callability(STANZA_FEATURES)).toEqual({ audio: true, video: true, jmi: false, groups: true });
   });
 
   it("its session-accept (as its MediaSession.accept() builds it from Chromium's answer) becomes a valid browser answer", async () => {

@@ -39,7 +39,7 @@ describe("XEP-0115 entity capabilities", () => {
 
 describe("what makes a peer callable", () => {
   it("our own features satisfy Conversations' checks for audio and video calls with JMI", () => {
-    expect(callability(OWN_INFO.features)).toEqual({ audio: true, video: true, jmi: true });
+    expect(callability(OWN_INFO.features)).toEqual({ audio: true, video: true, jmi: true, groups: true });
   });
 
   it("we do not advertise urn:ietf:rfc:3264, so peers keep trickling", () => {
