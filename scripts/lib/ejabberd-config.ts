@@ -193,6 +193,14 @@ export function renderInstanceConfig(settings: EjabberdSettings, templatePath = 
   return header + JSON.stringify({ ...storage, define_macro: templateMacros(settings), include_config_file: [templatePath] }, null, 2) + "\n";
 }
 
+/** The flags of server-config/erlang-vm.args, without its comments (compose passes them as ERL_AFLAGS). */
+export function sharedVmFlags(): string[] {
+  return readFileSync(VM_ARGS_FILE, "utf8").split("\n").filter((line) => !line.trim().startsWith("#")).join(" ").split(/\s+/).filter(Boolean);
+}
+
+/** The Erlang runtime's environment for every instance: collect a login's garbage at once, so idle sessions keep far less heap (EJABBERD.md). */
+export const ERLANG_VM_ENV = { ERL_FULLSWEEP_AFTER: "0" } as const;
+
 /**
  * Erlang VM arguments: the shared flags of server-config/erlang-vm.args, and distribution
  * pinned to loopback. The cookie is not here: erl

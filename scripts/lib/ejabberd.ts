@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { renderInstanceConfig, renderVmArgs, type EjabberdSettings } from "./ejabberd-config.ts";
+import { ERLANG_VM_ENV, renderInstanceConfig, renderVmArgs, type EjabberdSettings } from "./ejabberd-config.ts";
 import { erlangCookieHome } from "./erlang-cookie.ts";
 import { PortInUseError, SetupError } from "./errors.ts";
 import { tcpPortIsFree, udpPortIsFree } from "./ports.ts";
@@ -154,8 +154,7 @@ export class EjabberdInstance {
       EJABBERD_CONFIG_PATH: join(dir, "ejabberd.yml"),
       EJABBERD_LOG_PATH: join(logs, "ejabberd.log"),
       EJABBERD_PID_PATH: join(dir, "run", "ejabberd.pid"),
-      // Collect a login's garbage at once: idle sessions keep far less heap (EJABBERD.md).
-      ERL_FULLSWEEP_AFTER: "0",
+      ...ERLANG_VM_ENV,
     };
     const detached = options.detached ?? false;
     const out = openSync(join(logs, "erlang.out"), "a");

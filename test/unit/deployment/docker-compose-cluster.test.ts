@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ERLANG_VM_ENV, sharedVmFlags } from "../../../scripts/lib/ejabberd-config.ts";
 import { PROJECT_DIR } from "../../../scripts/lib/local-settings.ts";
 import { bindMounts, dockerComposeInstalled, readCompose, type ComposeService } from "../../support/compose.ts";
 
@@ -42,6 +43,13 @@ describe("docker-compose.cluster.yml (ejabberd cluster behind a load balancer)",
       expect(config?.volumes).toContain(`${name}-conf:/opt/ejabberd/conf`);
       expect(service.depends_on?.[`${name}-config`]?.condition).toBe("service_completed_successfully");
       for (const volume of [`${name}-database`, `${name}-conf`, `${name}-logs`]) expect(compose.volumes).toHaveProperty(volume);
+    }
+  });
+
+  it("runs every node's Erlang VM with the flags and runtime environment of the local instances", () => {
+    for (const { service } of nodes) {
+      expect(service.environment?.ERL_AFLAGS?.split(" ")).toEqual(sharedVmFlags());
+      expect(service.environment).toMatchObject(ERLANG_VM_ENV);
     }
   });
 

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../../../scripts/lib/local-settings.ts";
-import { productionTurnBlacklist, templateMacros, type EjabberdSettings } from "../../../scripts/lib/ejabberd-config.ts";
+import { ERLANG_VM_ENV, productionTurnBlacklist, sharedVmFlags, templateMacros, type EjabberdSettings } from "../../../scripts/lib/ejabberd-config.ts";
 import { bindMounts, dockerComposeInstalled, readCompose, type ComposeService } from "../../support/compose.ts";
 
 const compose = readCompose("docker-compose.yml");
@@ -16,6 +16,13 @@ describe("docker-compose.yml (production-style deployment)", () => {
     expect(ejabberd.image).toMatch(/^ghcr\.io\/processone\/ejabberd:/);
     expect(bindMounts(ejabberd)).toContainEqual({ source: "./server-config/ejabberd.yml", target: "/opt/ejabberd/conf/calls.yml" });
     expect(ejabberd.depends_on?.["ejabberd-config"]?.condition).toBe("service_completed_successfully");
+  });
+
+  it("runs ejabberd's Erlang VM with the flags and runtime environment of the local instances (the image's erl never reads erlang-vm.args)", () => {
+    const environment = compose.services.ejabberd!.environment!;
+    expect(sharedVmFlags()).toContain("+sbwt");
+    expect(environment.ERL_AFLAGS?.split(" ")).toEqual(sharedVmFlags());
+    expect(environment).toMatchObject(ERLANG_VM_ENV);
   });
 
   it("publishes XMPP, WebSocket, STUN/TURN and the whole relay range", () => {
