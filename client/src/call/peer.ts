@@ -23,7 +23,8 @@ export interface PeerListeners {
 export interface MediaPeer {
   /**
    * Settles when our camera and microphone are open (the peer connection exists before): a
-   * MediaAccessError when none could be. offer() and answer() wait for it.
+   * MediaAccessError when none could be. offer() waits for it; answer() need not (the tracks
+   * may take the answered senders when they open).
    */
   readonly media?: Promise<void>;
   /** Creates the offer, applies it locally, returns its SDP (without waiting for candidates). */

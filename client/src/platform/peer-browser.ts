@@ -131,7 +131,16 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       await swapTrack(pc, local, track);
       onStreams(streams());
     };
-    const opening = openMedia(["audio", ...options.media.filter((m) => m === "video")], devices.choice()).then((opened) => {
+    const kinds: CallMedia[] = ["audio", ...options.media.filter((m) => m === "video")];
+    /**
+     * Transceivers our answer already declared as sending, before the devices were open: their
+     * tracks follow with replaceTrack, which needs no renegotiation (addTrack would add a new
+     * transceiver once the answer is applied, webrtc-pc §5.1 addTrack step 7).
+     */
+    const answeredBeforeOpen = new Map<string, RTCRtpTransceiver>();
+    let devicesSettled = false;
+    const opening = openMedia(kinds, devices.choice()).then(async (opened) => {
+      devicesSettled = true;
       const tracks = opened.stream.getTracks();
       if (pc.connectionState === "closed") return tracks.forEach((t) => t.stop());
       if (opened.missing.length > 0) devices.onNotice(missingText(opened.missing));
@@ -139,10 +148,30 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         track.enabled = !muted.has(track.kind as CallMedia);
         local.addTrack(track);
         watchEnded(track);
-        pc.addTrack(track, local);
+        const transceiver = answeredBeforeOpen.get(track.kind);
+        if (transceiver) await transceiver.sender.replaceTrack(track);
+        else pc.addTrack(track, local);
       }
       onStreams(streams());
+    }, (error: unknown) => {
+      devicesSettled = true;
+      throw error;
     });
+    /**
+     * Our answer does not wait for the camera (≈ 70 ms, more at a permission prompt): the offer's
+     * first transceiver of each kind we send is set to send our stream now, so the answer says so
+     * (JSEP §5.3.1: the answer's direction is the transceiver's, narrowed by the offer's), and the
+     * devices' tracks take those senders when they open, while ICE and DTLS connect.
+     */
+    const sendBeforeOpen = () => {
+      for (const kind of kinds) {
+        const transceiver = pc.getTransceivers().find((t) => t.mid !== null && t.receiver.track.kind === kind && !t.sender.track && t.direction !== "stopped");
+        if (!transceiver) continue;
+        transceiver.direction = "sendrecv";
+        transceiver.sender.setStreams(local);
+        answeredBeforeOpen.set(kind, transceiver);
+      }
+    };
     pc.addEventListener("track", (event) => {
       remote.addTrack(event.track);
       onStreams(streams());
@@ -163,7 +192,8 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       },
       async answer(remoteOffer: string) {
         await pc.setRemoteDescription({ type: "offer", sdp: remoteOffer });
-        await opening;
+        if (devicesSettled) await opening;
+        else sendBeforeOpen();
         await pc.setLocalDescription(await pc.createAnswer());
         return pc.localDescription?.sdp ?? "";
       },
