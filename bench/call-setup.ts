@@ -6,7 +6,13 @@
 // (c) signaling stanzas and bytes per audio+video call on the wire vs the bare SDP+candidates.
 // The first frame is taken from requestVideoFrameCallback on the remote <video> (CONVENTIONS).
 // Browser-side code is passed as strings: tsx's keepNames helpers must not leak into pages.
+// BENCH_CALLS=N calls of each kind (10); BENCH_TRACE=1 (or full) prints each app call's frames and
+// page events in one order; BENCH_PROFILE=1 adds V8 CPU profiles of both app pages (accept → first
+// frames); BENCH_CHROME_TRACE=PREFIX writes a Chrome trace of each app page per call, for
+// chrome://tracing or Perfetto (where the main thread waited, what the compositor drew).
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { cpus } from "node:os";
 import type { AddressInfo } from "node:net";
 import type { Element } from "@xmpp/xml";
 import parse from "@xmpp/xml/lib/parse.js";
@@ -16,6 +22,7 @@ import { startTestServer, type TestAccount, type TestServer } from "../test/supp
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer, type WireFrame } from "../test/support/app-server.ts";
 import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.ts";
 import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
+import { summarizeProfiles, type Profile } from "./cpu-profile.ts";
 import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
@@ -119,7 +126,22 @@ export function callTraffic(sent: readonly WireFrame[], sid: string): Traffic {
   return traffic;
 }
 
+/** The machine's CPU time so far, busy and all (/proc/stat, all cores). */
+function cpuTimes(): { busy: number; all: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const all = fields.reduce((a, b) => a + b, 0);
+  return { busy: all - fields[3]! - (fields[4] ?? 0), all };
+}
+
+/** How busy the machine's cores were since `from` (%, 100 = all cores): a set-up on a saturated machine waits for CPU. */
+const cpuBusySince = (from: { busy: number; all: number }) => {
+  const now = cpuTimes();
+  return now.all > from.all ? (100 * (now.busy - from.busy)) / (now.all - from.all) : NaN;
+};
+
 interface AppCall {
+  /** The machine's CPU use from accept to the first frames, %. */
+  cpuBusy: number;
   /** Accept → first remote frame at the caller / at the callee, ms. */
   caller: number;
   callee: number;
@@ -130,15 +152,60 @@ interface AppCall {
   elementBytes: Map<string, number>;
 }
 
+/** BENCH_PROFILE=1: V8 CPU profiles of both app pages from accept to the first frames. */
+const PROFILE = process.env.BENCH_PROFILE === "1";
+const pageProfiles: Record<"caller" | "callee", Profile[]> = { caller: [], callee: [] };
+
+async function startProfiling(page: Page): Promise<() => Promise<Profile>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  return async () => {
+    const { profile } = await cdp.send("Profiler.stop");
+    await cdp.detach();
+    return profile as unknown as Profile;
+  };
+}
+
+let traceCount = 0;
+/** BENCH_CHROME_TRACE=PREFIX: a Chrome trace of each app page per call (PREFIX-caller-N.json), for chrome://tracing. */
+async function startTracing(page: Page): Promise<() => Promise<unknown[]>> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: unknown[] = [];
+  cdp.on("Tracing.dataCollected", (data: { value: unknown[] }) => events.push(...data.value));
+  await cdp.send("Tracing.start", { categories: "devtools.timeline,toplevel,blink,v8.execute,webrtc,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" } as never);
+  return async () => {
+    const done = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
+    await cdp.send("Tracing.end");
+    await done;
+    await cdp.detach();
+    return events;
+  };
+}
+
 async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall> {
   await Promise.all([wireFrames(alice, true), wireFrames(bob, true), takeTimeline(alice), takeTimeline(bob)]);
   await alice.getByRole("button", { name: new RegExp(`^Video call ${bobName}`) }).click();
   const accept = bob.getByRole("button", { name: "Accept with video" });
   await accept.waitFor({ timeout: 15_000 });
   if (!(await alice.evaluate<boolean>(ARM_FIRST_FRAME)) || !(await bob.evaluate<boolean>(ARM_FIRST_FRAME))) throw new Error("no remote <video> on the call screen");
+  const profiling = PROFILE ? await Promise.all([startProfiling(alice), startProfiling(bob)]) : undefined;
+  const tracing = process.env.BENCH_CHROME_TRACE ? await Promise.all([startTracing(alice), startTracing(bob)]) : undefined;
+  const cpuAtAccept = cpuTimes();
   await accept.click();
   const frame = (p: Page) => p.evaluate<number>("window.__firstFrame || 0");
   await waitFor("the first remote frame on both sides", async () => (await frame(alice)) > 0 && (await frame(bob)) > 0);
+  if (tracing) {
+    const n = (traceCount += 1);
+    writeFileSync(`${process.env.BENCH_CHROME_TRACE}-caller-${n}.json`, JSON.stringify(await tracing[0]()));
+    writeFileSync(`${process.env.BENCH_CHROME_TRACE}-callee-${n}.json`, JSON.stringify(await tracing[1]()));
+  }
+  if (profiling) {
+    pageProfiles.caller.push(await profiling[0]());
+    pageProfiles.callee.push(await profiling[1]());
+  }
+  const cpuBusy = cpuBusySince(cpuAtAccept);
   const acceptAt = await bob.evaluate<number>("window.__acceptAt");
   const [a, b] = [await frame(alice), await frame(bob)];
   const recorded = { alice: await takeTimeline(alice), bob: await takeTimeline(bob) };
@@ -150,7 +217,12 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   const sent = [...frames.alice, ...frames.bob].filter((f) => f.dir === "out");
   if (process.env.BENCH_TRACE) {
     console.log(`trace: accept at 0, first frame at alice ${(a - acceptAt).toFixed(0)} ms, at bob ${(b - acceptAt).toFixed(0)} ms`);
-    for (const [who, fs] of Object.entries(frames)) for (const f of fs) console.log(`  ${(f.at - acceptAt).toFixed(1).padStart(8)} ${who.padEnd(5)} ${f.dir.padEnd(3)} ${String(f.data.length).padStart(6)} ${process.env.BENCH_TRACE === "full" ? f.data : f.data.slice(0, 150)}`);
+    // Frames and the pages' recorded events of this call, in one order.
+    const lines = [
+      ...Object.entries(frames).flatMap(([who, fs]) => fs.map((f) => ({ at: f.at, text: `${who.padEnd(5)} ${f.dir.padEnd(3)} ${String(f.data.length).padStart(6)} ${process.env.BENCH_TRACE === "full" ? f.data : f.data.slice(0, 150)}` }))),
+      ...Object.entries(recorded).flatMap(([who, es]) => es.map((e) => ({ at: e.at, text: `${who.padEnd(5)} ·   ${e.name}${e.ms ? ` ${e.ms.toFixed(0)} ms` : ""}` }))),
+    ].sort((x, y) => x.at - y.at);
+    for (const line of lines) console.log(`  ${(line.at - acceptAt).toFixed(1).padStart(8)} ${line.text}`);
   }
   const propose = sent.map((f) => parseFrame(f.data)?.getChildElements().find((c) => c.getNS() === NS_JMI && c.name === "propose")).find(Boolean);
   if (!propose) throw new Error("no <propose/> on the caller's wire");
@@ -160,7 +232,7 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
     caller: firsts([...recorded.alice, ...appWireTimeline(frames.alice, sid), { name: "first frame", at: a }], acceptAt),
     callee: firsts([...recorded.bob, ...appWireTimeline(frames.bob, sid), { name: "first frame", at: b }], acceptAt),
   };
-  return { caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, sid), timeline, elementBytes: bytesByElement(sent, sid) };
+  return { cpuBusy, caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, sid), timeline, elementBytes: bytesByElement(sent, sid) };
 }
 
 // ——— Bare WebRTC baseline ———
@@ -314,6 +386,7 @@ export async function barePage(relay: Relay, browsers: LaunchedBrowser[]): Promi
 }
 
 interface BareCall {
+  cpuBusy: number;
   caller: number;
   callee: number;
   bareBytes: number;
@@ -330,12 +403,14 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
   for (const p of [caller, callee]) await Promise.all([wireFrames(p, true), takeTimeline(p)]);
   await caller.evaluate("window.bare.dial()");
   await waitFor("the ring", async () => (await state(callee)).rang);
+  const cpuAtAccept = cpuTimes();
   await callee.evaluate("window.bare.accept()");
   await waitFor("the first remote frame on both sides (bare)", async () => {
     const [a, b] = [await state(caller), await state(callee)];
     if (a.error || b.error) throw new Error(`bare WebRTC page failed: ${a.error || b.error}`);
     return a.firstFrame > 0 && b.firstFrame > 0;
   });
+  const cpuBusy = cpuBusySince(cpuAtAccept);
   const [a, b] = [await state(caller), await state(callee)];
   const timeline = {
     caller: firsts([...(await takeTimeline(caller)), ...bareWireTimeline(await wireFrames(caller, true)), { name: "first frame", at: a.firstFrame }], b.acceptAt),
@@ -344,7 +419,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
   // Candidates keep trickling after the first frame (TCP, relay): count them all.
   await new Promise((r) => setTimeout(r, 500));
   for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
-  return { caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take(), timeline };
+  return { cpuBusy, caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take(), timeline };
 }
 
 // ——— Run ———
@@ -400,6 +475,7 @@ export default async function run(): Promise<void> {
     console.log(row("  app, both sides", `${appBoth.toFixed(0)} ms`));
     console.log(row("  bare, both sides", `${bareBoth.toFixed(0)} ms`));
     console.log(row("  ratio app/bare", `${(appBoth / bareBoth).toFixed(2)}×`, `goal ≤ ${GOALS.timeRatio}×: ${met(appBoth / bareBoth <= GOALS.timeRatio)}`));
+    console.log(row("  machine CPU busy meanwhile, app / bare", `${median(apps.map((c) => c.cpuBusy)).toFixed(0)} / ${median(bares.map((c) => c.cpuBusy)).toFixed(0)} %`, `(${cpus().length} cores; near 100 % the set-up waits for CPU)`));
     console.log(row("signaling stanzas per call (incl. iq results)", `${stanzas}`, `goal ≤ ${GOALS.stanzas}: ${met(stanzas <= GOALS.stanzas)}`));
     console.log(row("  of which", "", [...kinds].map(([k, ns]) => `${k} ${median(ns)}`).join(", ")));
     console.log(row("  other stanzas sent meanwhile (not counted)", `${median(apps.map((c) => c.traffic.other))}`));
@@ -424,6 +500,12 @@ export default async function run(): Promise<void> {
       { label: "bare", calls: bares.map((c) => c.timeline) },
     ]))
       console.log(line);
+    if (PROFILE) {
+      for (const side of ["caller", "callee"] as const) {
+        console.log(`\n  ${side} page, accept → first frames, JavaScript CPU over ${pageProfiles[side].length} calls (BENCH_PROFILE)`);
+        for (const line of summarizeProfiles(pageProfiles[side], 25)) console.log(`  ${line}`);
+      }
+    }
   } finally {
     for (const b of browsers) await b.close();
     await relay?.close();

@@ -19,22 +19,17 @@ export const TIMELINE_SCRIPT = `(() => {
     constructor(...args) {
       super(...args);
       mark("pc created");
-      let poll = 0;
-      const stop = () => { clearInterval(poll); poll = 0; };
       this.addEventListener("icecandidate", (e) => { if (e.candidate) mark("first local candidate"); });
       this.addEventListener("iceconnectionstatechange", () => {
         const s = this.iceConnectionState;
         if (s === "checking" || s === "connected") mark("ICE " + s);
-        if (s === "checking" && !poll) {
-          // First RTP: the first inbound-rtp with packetsReceived > 0 (getStats every 5 ms until then).
-          poll = setInterval(() => {
-            if (this.signalingState === "closed") return stop();
-            this.getStats().then((r) => {
-              for (const st of r.values()) if (st.type === "inbound-rtp" && st.packetsReceived > 0) { if (poll) { mark("first RTP " + st.kind); } if (st.kind === "video") stop(); }
-            }, stop);
-          }, 5);
-        }
-        if (s === "closed" || s === "failed") stop();
+      });
+      // First RTP: a remote track unmutes when its first packet arrives (webrtc-pc §5.2, "receive
+      // an RTP packet"); an event, where polling getStats every few ms would load the page it measures.
+      this.addEventListener("track", (e) => {
+        const kind = e.track.kind;
+        if (!e.track.muted) return mark("first RTP " + kind);
+        e.track.addEventListener("unmute", () => mark("first RTP " + kind), { once: true });
       });
       this.addEventListener("connectionstatechange", () => { if (this.connectionState === "connected") mark("DTLS connected"); });
     }
@@ -42,9 +37,26 @@ export const TIMELINE_SCRIPT = `(() => {
   for (const m of ["createOffer", "createAnswer", "setLocalDescription", "setRemoteDescription"]) {
     const orig = Native.prototype[m];
     Timed.prototype[m] = async function (...a) {
-      const r = await orig.apply(this, a);
+      if (a[0]?.type) mark(m + " " + a[0].type + " called");
+      const t = now();
+      const pending = orig.apply(this, a);
+      const ms = now() - t;
+      if (ms > 3) window.__timeline.push({ name: "blocked in " + m, at: t, ms });
+      const r = await pending;
       const type = m === "setLocalDescription" ? this.localDescription?.type : m === "setRemoteDescription" ? this.remoteDescription?.type : "";
       mark(m + (type ? " " + type : "") + " done");
+      return r;
+    };
+  }
+  // The synchronous part of these calls holds the page's main thread (Chromium blocks it on its
+  // signaling/network threads): noted as "blocked in NAME" when it exceeds 3 ms.
+  for (const m of ["addIceCandidate", "getStats", "addTrack", "addTransceiver", "getTransceivers", "close", "setConfiguration"]) {
+    const orig = Native.prototype[m];
+    Timed.prototype[m] = function (...a) {
+      const t = now();
+      const r = orig.apply(this, a);
+      const ms = now() - t;
+      if (ms > 3) window.__timeline.push({ name: "blocked in " + m, at: t, ms });
       return r;
     };
   }
@@ -121,10 +133,16 @@ export function bareWireTimeline(frames: readonly WireFrame[]): TimelineEntry[] 
 export function firsts(entries: readonly TimelineEntry[], zero: number): Map<string, number> {
   const m = new Map<string, number>();
   const sorted = [...entries].sort((a, b) => a.at - b.at);
-  for (const e of sorted) if (e.name !== "long task" && !m.has(e.name)) m.set(e.name, e.at - zero);
+  for (const e of sorted) if (e.ms === undefined && !m.has(e.name)) m.set(e.name, e.at - zero);
   const end = m.get("first frame") ?? Infinity;
   const blocked = sorted.filter((e) => e.name === "long task" && e.at - zero >= 0 && e.at - zero < end).reduce((n, e) => n + (e.ms ?? 0), 0);
   m.set("main thread blocked, ms (not a time)", blocked);
+  // The synchronous parts of RTCPeerConnection calls (TIMELINE_SCRIPT), summed by method.
+  for (const e of sorted) {
+    if (!e.name.startsWith("blocked in ") || e.at - zero < 0 || e.at - zero >= end) continue;
+    const key = `${e.name}, ms (not a time)`;
+    m.set(key, (m.get(key) ?? 0) + (e.ms ?? 0));
+  }
   return m;
 }
 

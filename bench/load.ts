@@ -37,6 +37,9 @@
 //                                 time per function and subsystem after it (bench/load-profile.ts),
 //                                 which slows the node: the rates of such a run are not figures.
 //                                 Printed and written to .data/profile-load-<time>.txt
+//   LOAD_GENERATOR_PROFILE=0      1 runs the generator processes under V8's CPU profiler
+//                                 (--cpu-prof) into .data/generator-prof-<time>/, for Chrome's
+//                                 DevTools or `node bench/cpu-profile.ts DIR` (self time per function)
 //   LOAD_PERF=0                   1 samples the server with Linux perf (cpu-clock) during the one-node
 //                                 closed-loop set-ups, into .data/perf-load-<time>.data; run with
 //                                 ERL_AFLAGS="+JPperf true" so beam's JIT writes the symbol map perf
@@ -89,6 +92,7 @@ const CONFIG = {
   db: process.env.LOAD_DB === "postgres" ? "postgres" : "mnesia",
   nodes: process.env.LOAD_NODES === "1" ? 1 : 2,
   perf: process.env.LOAD_PERF === "1",
+  generatorProfile: process.env.LOAD_GENERATOR_PROFILE === "1",
   profile: process.env.LOAD_PROFILE === "eprof" ? "eprof" : process.env.LOAD_PROFILE === "1" ? "msacc" : "none",
 };
 /** The run's PostgreSQL (LOAD_DB=postgres): its processes count as server CPU. */
@@ -109,6 +113,7 @@ function databasePids(): number[] {
 }
 const CLOCK_TICKS = 100;
 const WORKER = join(import.meta.dirname, "load-worker.ts");
+const GENERATOR_PROFILE_DIR = join(PROJECT_DIR, ".data", `generator-prof-${new Date().toISOString().replace(/[:.]/g, "-")}`);
 
 interface Percentiles { p50: number; p99: number; n: number }
 interface CallsResult { offeredPerSecond: number | null; perSecond: number; completed: number; failed: number; setupMs: Percentiles; serverCpuPercent: number; generatorCpuPercent: number; generatorLoopDelayP99Ms: number; errors: string[] }
@@ -189,7 +194,8 @@ class Generator {
   progress = { online: 0, failed: 0 };
 
   constructor() {
-    this.#child = fork(WORKER, [], { execArgv: ["--import", "tsx", "--max-old-space-size=6144"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const profile = CONFIG.generatorProfile ? ["--cpu-prof", "--cpu-prof-dir", GENERATOR_PROFILE_DIR] : [];
+    this.#child = fork(WORKER, [], { execArgv: ["--import", "tsx", "--max-old-space-size=6144", ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.#child.on("message", (message: FromWorker) => {
       if (message.type === "progress") this.progress = message;
       const i = this.#waiters.findIndex((w) => w.type === message.type);
