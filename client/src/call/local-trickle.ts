@@ -4,14 +4,8 @@ import { placeCandidates, type IceCandidateInit, type JingleBody, type JingleSes
 import { withInlineCandidates } from "./contents.js";
 import type { NegotiationState } from "./negotiation.js";
 
-/** The longest session-initiate waits for a first candidate (relay-only gathering is slower). */
+/** The longest session-initiate/accept waits for a first candidate (relay-only gathering is slower). */
 const FIRST_CANDIDATES_MAX_MS = 20;
-/**
- * The first candidates after our session-initiate/accept went out without them: the peer's ICE
- * waits for them, so they leave after the burst they come in (the browser hands a burst over in
- * consecutive tasks within a few ms), not after the batch period.
- */
-const FIRST_TRICKLE_MS = 5;
 
 export interface LocalTricklePort {
   readonly negotiation: NegotiationState;
@@ -32,8 +26,6 @@ export class LocalTrickle {
   #gathered = false;
   #firstCandidate: (() => void) | undefined;
   #batchTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Candidates have gone out since we signalled (inline or in a transport-info). */
-  #sentAny = false;
 
   constructor(port: LocalTricklePort) {
     this.#port = port;
@@ -76,9 +68,7 @@ export class LocalTrickle {
 
   /** Our session-initiate/accept with the candidates gathered so far inline. */
   withInline(session: JingleSession): JingleSession {
-    const placed = this.placed(this.#n.takeLocal());
-    if (placed) this.#sentAny = true;
-    return withInlineCandidates(session, placed);
+    return withInlineCandidates(session, this.placed(this.#n.takeLocal()));
   }
 
   /** Our session-initiate/accept has gone out: the rest trickle. */
@@ -93,7 +83,7 @@ export class LocalTrickle {
   }
 
   schedule(): void {
-    this.#batchTimer ??= setTimeout(() => this.#flush(), this.#sentAny ? this.#port.batchMs : Math.min(FIRST_TRICKLE_MS, this.#port.batchMs));
+    this.#batchTimer ??= setTimeout(() => this.#flush(), this.#port.batchMs);
   }
 
   stop(): void {
@@ -112,9 +102,7 @@ export class LocalTrickle {
     const batch = this.#n.takeLocal();
     for (const mid of new Set(batch.map((c) => c.sdpMid))) {
       const session = this.placed(batch.filter((c) => c.sdpMid === mid));
-      if (!session) continue;
-      this.#sentAny = true;
-      void this.#port.send({ action: "transport-info", session }).catch((error: unknown) => this.#port.failed(error));
+      if (session) void this.#port.send({ action: "transport-info", session }).catch((error: unknown) => this.#port.failed(error));
     }
   }
 }

@@ -118,10 +118,7 @@ export class OfferAnswer {
     this.#port.enqueue(async () => {
       const answer = await (await link.require()).answer(sdp);
       negotiation.established(sdpToSession(answer, { role: "responder" }).session.contents, offer, true);
-      // No wait for our first candidates (bare WebRTC sends its answer at once too): they come
-      // from the candidate pool a few ms after the answer is applied and trickle right behind it,
-      // while the caller applies our answer; the caller's own candidates, which we hold, already
-      // let our connectivity checks reach it (RFC 8445 §7.3.1.3: it answers with triggered checks).
+      await trickle.firstCandidates();
       if (isTerminal(this.#port.state())) return;
       // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
       const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);

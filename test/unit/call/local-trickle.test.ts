@@ -1,12 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LocalTrickle } from "../../../client/src/call/local-trickle.ts";
 import { NegotiationState } from "../../../client/src/call/negotiation.ts";
-import { sdpToSession } from "../../../client/src/jingle/index.ts";
-
-/** Our description: a real Chromium audio description (content "0", as the candidates' sdpMid). */
-const local = sdpToSession(readFileSync(join(import.meta.dirname, "../../fixtures/sdp/chromium-audio-offer.sdp"), "utf8"), { role: "responder" }).session;
 
 const candidate = (i: number) => ({ candidate: `candidate:${i} 1 udp ${2122260223 - i} 198.51.100.7 ${50000 + i} typ host generation 0`, sdpMid: "0", sdpMLineIndex: 0 });
 
@@ -59,51 +53,5 @@ describe("LocalTrickle: the first stanza after accept", () => {
     expect(await settlesWithoutTimers(first)).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(await settlesWithoutTimers(first)).toBe(true);
-  });
-});
-
-describe("LocalTrickle: candidates after our session-initiate/accept", () => {
-  afterEach(() => vi.useRealTimers());
-
-  function sending() {
-    const negotiation = new NegotiationState({ role: "responder", sid: "s1", onSendable: () => undefined, onAgreed: () => undefined });
-    negotiation.setLocal(local.contents);
-    const sent: number[] = [];
-    const t = new LocalTrickle({
-      negotiation, batchMs: 100, ended: () => false, failed: () => undefined,
-      send: async () => void sent.push(Date.now()),
-    });
-    return { t, sent };
-  }
-
-  it("when the accept went out without candidates, the first burst follows within 5 ms, not after the 100 ms batch", async () => {
-    vi.useFakeTimers();
-    const { t, sent } = sending();
-    t.withInline(local);
-    t.signalled();
-    const start = Date.now();
-    t.onCandidate(candidate(1));
-    t.onCandidate(candidate(2));
-    await vi.advanceTimersByTimeAsync(5);
-    expect(sent).toEqual([start + 5]);
-    // Later candidates are batched as before.
-    t.onCandidate(candidate(3));
-    await vi.advanceTimersByTimeAsync(99);
-    expect(sent).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(sent).toHaveLength(2);
-  });
-
-  it("when candidates rode inline, the next ones wait for the batch", async () => {
-    vi.useFakeTimers();
-    const { t, sent } = sending();
-    t.onCandidate(candidate(1));
-    t.withInline(local);
-    t.signalled();
-    t.onCandidate(candidate(2));
-    await vi.advanceTimersByTimeAsync(99);
-    expect(sent).toHaveLength(0);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(sent).toHaveLength(1);
   });
 });
