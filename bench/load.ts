@@ -40,6 +40,8 @@
 //   LOAD_GENERATOR_PROFILE=0      1 runs the generator processes under V8's CPU profiler
 //                                 (--cpu-prof) into .data/generator-prof-<time>/, for Chrome's
 //                                 DevTools or `node bench/cpu-profile.ts DIR` (self time per function)
+//   LOAD_PROFILE_PHASE=calls      or signin: profile (LOAD_PROFILE) during the sign-ins instead of the
+//                                 closed-loop call set-ups (its first seconds, while sessions sign in)
 //   LOAD_PERF=0                   1 samples the server with Linux perf (cpu-clock) during the one-node
 //                                 closed-loop set-ups, into .data/perf-load-<time>.data; run with
 //                                 ERL_AFLAGS="+JPperf true" so beam's JIT writes the symbol map perf
@@ -93,6 +95,7 @@ const CONFIG = {
   nodes: process.env.LOAD_NODES === "1" ? 1 : 2,
   perf: process.env.LOAD_PERF === "1",
   generatorProfile: process.env.LOAD_GENERATOR_PROFILE === "1",
+  profilePhase: process.env.LOAD_PROFILE_PHASE === "signin" ? "signin" : "calls",
   profile: process.env.LOAD_PROFILE === "eprof" ? "eprof" : process.env.LOAD_PROFILE === "1" ? "msacc" : "none",
 };
 /** The run's PostgreSQL (LOAD_DB=postgres): its processes count as server CPU. */
@@ -220,6 +223,8 @@ class Generator {
 
   async stop(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.connected) await this.request({ type: "stop" }, "stopped", 40_000).catch(() => undefined);
+    // It exits by itself after "stopped"; under --cpu-prof it writes its profile first, which a signal would lose.
+    if (this.#child.exitCode === null) await new Promise((resolve) => { this.#child.once("exit", resolve); setTimeout(resolve, CONFIG.generatorProfile ? 60_000 : 2_000); });
     await terminate(this.pid, 5000);
   }
 }
@@ -312,11 +317,13 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
       const online = generators.reduce((s, g) => s + g.progress.online, 0);
       process.stdout.write(`\r  ${online} / ${2 * pairs.length} sessions online after ${round((performance.now() - started) / 1000, 0)} s   `);
     }, 2000);
+    const profiledSignIns = CONFIG.profile !== "none" && CONFIG.profilePhase === "signin" && nodes.length === 1 ? profile(nodes[0]!, "sign-ins") : undefined;
     const connected = await Promise.all(splitAmong(pairs, generators.length).map((chunk, i) => generators[i]!.request({
       type: "connect", domain: cluster.domain, caPem, mechanism: CONFIG.sasl, archiveJmi: CONFIG.archiveJmi, pairs: chunk,
       callerUrl: urls.get(callerNode.nodeName)!, calleeUrl: urls.get(calleeNode.nodeName)!, concurrency: CONFIG.loginConcurrency,
     }, "connected", 30 * 60_000)));
     clearInterval(ticker);
+    await profiledSignIns;
     const loginSeconds = (performance.now() - started) / 1000;
     const loginCpu = { server: loginServerCpu(), generators: loginGeneratorCpu() };
     const online = connected.reduce((s, c) => s + c.online, 0);
@@ -337,7 +344,7 @@ async function phase(cluster: Cluster, pairs: LoadPair[], callerNode: EjabberdIn
     console.log(`  relay latency p50 ${relay.latencyMs.p50} ms, p99 ${relay.latencyMs.p99} ms (${relay.latencyMs.n} probes, ${relay.lost} lost)`);
     const callsAtRate = await runCalls(generators, serverPids, { type: "calls", mode: "rate", perSecond: CONFIG.callRate / generators.length, seconds: CONFIG.callSeconds });
     console.log(`  ${callsAtRate.perSecond} call set-ups/s offered ${CONFIG.callRate}/s: ${callsAtRate.failed} failed, set-up p50 ${callsAtRate.setupMs.p50} ms p99 ${callsAtRate.setupMs.p99} ms`);
-    const profiled = CONFIG.profile !== "none" && nodes.length === 1 ? profile(nodes[0]!) : undefined;
+    const profiled = CONFIG.profile !== "none" && CONFIG.profilePhase === "calls" && nodes.length === 1 ? profile(nodes[0]!, "closed-loop call set-ups") : undefined;
     const callsMax = await runCalls(generators, serverPids, { type: "calls", mode: "closed", concurrency: Math.ceil(CONFIG.callConcurrency / generators.length), seconds: CONFIG.callSeconds }, CONFIG.perf && nodes.length === 1);
     console.log(`  ${callsMax.perSecond} call set-ups/s at most (${CONFIG.callConcurrency} in flight): ${callsMax.failed} failed, server CPU ${callsMax.serverCpuPercent} %, generators ${callsMax.generatorCpuPercent} %`);
     await profiled;
@@ -402,11 +409,12 @@ function printTable(results: PhaseResult[]): void {
   }
 }
 
-/** msacc then eprof on the node while the closed-loop set-ups run (LOAD_PROFILE=1). */
-async function profile(node: EjabberdInstance): Promise<void> {
+/** msacc then eprof on the node while the closed-loop set-ups (or the sign-ins) run (LOAD_PROFILE=1). */
+async function profile(node: EjabberdInstance, during: string): Promise<void> {
   const { msacc, functions } = await profileNode({ nodeName: node.nodeName, cookie: profileAccess.cookie, epmdPort: profileAccess.epmdPort }, CONFIG.profile === "eprof" ? Math.max(1, (CONFIG.callSeconds - 2) / 2) : CONFIG.callSeconds - 1, CONFIG.profile === "eprof");
   const groups = bySubsystem(functions);
-  const report = !functions.length ? msacc : [
+  const report = !functions.length ? `during the ${during}:\n${msacc}` : [
+    `during the ${during}:`,
     msacc,
     "",
     "eprof, time per subsystem (share of the time spent in traced Erlang functions and NIFs):",
