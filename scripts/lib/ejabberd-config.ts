@@ -211,6 +211,9 @@ export function renderVmArgs(distPort: number): string {
   return [
     readFileSync(VM_ARGS_FILE, "utf8").trimEnd(),
     `-kernel inet_dist_use_interface {127,0,0,1} inet_dist_listen_min ${distPort} inet_dist_listen_max ${distPort}`,
+    // ejabberd's quiet mode: the console (erlang.out here) gets critical messages only, the log
+    // files everything; otherwise every line is formatted and written twice (≈ 3 per sign-in).
+    "-ejabberd quiet true",
     "",
   ].join("\n");
 }
