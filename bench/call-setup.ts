@@ -8,7 +8,8 @@
 // Browser-side code is passed as strings: tsx's keepNames helpers must not leak into pages.
 // BENCH_CALLS=N calls of each kind (10); BENCH_TRACE=1 (or full) prints each app call's frames and
 // page events in one order; BENCH_PROFILE=1 adds V8 CPU profiles of both app pages (accept → first
-// frames); BENCH_CHROME_TRACE=PREFIX writes a Chrome trace of each app page per call, for
+// frames); BENCH_BARE_LAYOUT=app gives the bare pages the call screen's video layout;
+// BENCH_CHROME_TRACE=PREFIX writes a Chrome trace of each app page per call, for
 // chrome://tracing or Perfetto (where the main thread waited, what the compositor drew).
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -238,6 +239,17 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
 // ——— Bare WebRTC baseline ———
 
 const BARE_PAGE = `<!doctype html><meta charset="utf-8"><title>bare</title><video autoplay playsinline muted></video>`;
+/**
+ * BENCH_BARE_LAYOUT=app: the bare pages draw what the app's call screen draws (the remote video
+ * filling the window, the local preview in a corner), so the ratio shows what the signaling and
+ * the app's code cost, rendering apart: on a machine whose cores are saturated, drawing competes too.
+ */
+const BARE_PAGE_APP_LAYOUT = `<!doctype html><meta charset="utf-8"><title>bare</title><style>
+html, body { margin: 0; height: 100%; background: #111; }
+video { width: 100vw; height: 100vh; object-fit: contain; background: #000; display: block; }
+video.local { position: fixed; right: 1rem; bottom: 1rem; width: 22%; height: auto; border-radius: 12px; border: 2px solid #ffffff40; background: #222; }
+</style><video autoplay playsinline muted></video><video class="local" autoplay playsinline muted></video>`;
+const BARE_LAYOUT = process.env.BENCH_BARE_LAYOUT === "app" ? "app" : "minimal";
 
 /** Minimal bare-WebRTC peer: JSON over a WebSocket relay, trickle ICE, offer sent on accept. */
 const BARE_SCRIPT = `window.bare = (() => {
@@ -249,6 +261,8 @@ const BARE_SCRIPT = `window.bare = (() => {
   const makePc = () => {
     const pc = new RTCPeerConnection({ iceServers: s.iceServers, bundlePolicy: "balanced" });
     for (const t of s.stream.getTracks()) pc.addTrack(t, s.stream);
+    const preview = document.querySelector("video.local");
+    if (preview) preview.srcObject = s.stream;
     pc.onicecandidate = (e) => { if (e.candidate) send({ type: "candidate", candidate: e.candidate.toJSON() }); };
     pc.ontrack = (e) => {
       if (e.track.kind !== "video") return;
@@ -322,7 +336,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       return true;
     },
     state: () => ({ rang: s.rang, acceptAt: s.acceptAt, firstFrame: s.firstFrame, error: s.error }),
-    hangUp: () => { if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; s.pc = null; return true; },
+    hangUp: () => { if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; const preview = document.querySelector("video.local"); if (preview) preview.srcObject = null; s.pc = null; return true; },
   };
 })();`;
 
@@ -337,7 +351,7 @@ export interface Relay {
 export async function startRelay(): Promise<Relay> {
   const http: Server = createServer((_req, res) => {
     res.setHeader("content-type", "text/html");
-    res.end(BARE_PAGE);
+    res.end(BARE_LAYOUT === "app" ? BARE_PAGE_APP_LAYOUT : BARE_PAGE);
   });
   const wss = new WebSocketServer({ server: http });
   const peers = new Set<WebSocket>();
@@ -468,7 +482,7 @@ export default async function run(): Promise<void> {
     const kinds = new Map<string, number[]>();
     for (const c of apps) for (const [k, n] of c.traffic.kinds) kinds.set(k, [...(kinds.get(k) ?? []), n]);
 
-    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS)`);
+    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS); bare pages: ${BARE_LAYOUT === "app" ? "the app's video layout (BENCH_BARE_LAYOUT=app)" : "one video at its natural size"}`);
     console.log(row("accept → first remote frame, both sides", "", "(app: XEP-0353 + Jingle via ejabberd; bare: JSON relay)"));
     console.log(row("  app, at the caller / at the callee", `${median(apps.map((c) => c.caller)).toFixed(0)} / ${median(apps.map((c) => c.callee)).toFixed(0)} ms`));
     console.log(row("  bare, at the caller / at the callee", `${median(bares.map((c) => c.caller)).toFixed(0)} / ${median(bares.map((c) => c.callee)).toFixed(0)} ms`));
