@@ -48,6 +48,11 @@ export interface EjabberdSettings {
    */
   proxyProtocol?: boolean;
   /**
+   * ejabberd's hide_sensitive_log_data (default true): admin API passwords and client
+   * addresses are logged as "hidden". Off only where a test must read an address in the log.
+   */
+  hideSensitiveLogData?: boolean;
+  /**
    * TURN on other machines (coturn with the same shared secret): announced through
    * XEP-0215 instead of ejabberd's own listeners.
    */
@@ -180,6 +185,7 @@ export function templateMacros(settings: EjabberdSettings): Record<string, unkno
     REGISTER_RULE: settings.registration ? "register" : "none",
     WEBSOCKET_URL: settings.websocketUrl,
     USE_PROXY_PROTOCOL: settings.proxyProtocol ?? false,
+    HIDE_SENSITIVE_LOG_DATA: settings.hideSensitiveLogData ?? true,
   };
 }
 

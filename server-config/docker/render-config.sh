@@ -42,6 +42,7 @@ else
     - {host: \"$XMPP_DOMAIN\", port: ${TURNS_PORT:-5349}, type: turns, transport: tcp, restricted: true}"
 fi
 case "${PROXY_PROTOCOL:-false}" in true|false) ;; *) echo "PROXY_PROTOCOL '$PROXY_PROTOCOL' is not true or false" >&2; exit 1;; esac
+case "${HIDE_SENSITIVE_LOG_DATA:-true}" in true|false) ;; *) echo "HIDE_SENSITIVE_LOG_DATA '$HIDE_SENSITIVE_LOG_DATA' is not true or false" >&2; exit 1;; esac
 if [ "${REGISTRATION:-0}" = "1" ]; then register="allow: all"; register_rule=register; else register="deny: all"; register_rule=none; fi
 
 # With SQL_SERVER set (docker-compose.yml runs PostgreSQL), accounts, rosters, the archive,
@@ -93,6 +94,7 @@ $turn_services
   REGISTER_RULE: $register_rule
   WEBSOCKET_URL: "wss://$XMPP_DOMAIN:${HTTPS_PORT:-5443}/ws"
   USE_PROXY_PROTOCOL: ${PROXY_PROTOCOL:-false}
+  HIDE_SENSITIVE_LOG_DATA: ${HIDE_SENSITIVE_LOG_DATA:-true}
 include_config_file:
   - "$TEMPLATE"
 YAML

@@ -48,7 +48,8 @@ afterAll(async () => {
 
 describe("the PROXY protocol on the client listeners", () => {
   it("behind a balancer: ejabberd takes the client's address from the header, and refuses connections without one", async () => {
-    const server = await startTestServer({ proxyProtocol: true });
+    // The address ejabberd took is read from its log, where it is hidden by default.
+    const server = await startTestServer({ proxyProtocol: true, hideSensitiveLogData: false });
     servers.push(server);
     expect(await openStream(server, proxyV2(CLIENT, 40_000, server.ports.c2s))).toContain("<starttls");
     await expect.poll(() => readFileSync(server.instance.logFile, "utf8"), { timeout: 5000 }).toContain(`${CLIENT}:40000`);
@@ -65,7 +66,7 @@ describe("the PROXY protocol on the client listeners", () => {
   });
 
   it("without a balancer: a client's PROXY header is not believed", async () => {
-    const server = await startTestServer();
+    const server = await startTestServer({ hideSensitiveLogData: false });
     servers.push(server);
     expect(await openStream(server, proxyV2(CLIENT, 40_002, server.ports.c2s))).not.toContain("<stream:features");
     expect(await openStream(server)).toContain("<starttls");

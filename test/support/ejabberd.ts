@@ -60,6 +60,8 @@ export interface TestServerOptions {
   cookie?: string;
   /** Client listeners expect the PROXY protocol (a balancer in front). */
   proxyProtocol?: boolean;
+  /** false: client addresses appear in ejabberd's log (EjabberdSettings.hideSensitiveLogData). */
+  hideSensitiveLogData?: boolean;
   /**
    * Where ejabberd keeps accounts, rosters, the archive…: its embedded Mnesia (default), or
    * a PostgreSQL of the test's own with the new SQL schema (as docker-compose deploys it).
@@ -106,6 +108,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     websocketUrl: `wss://${domain}:${ports.https}/ws`,
     externalTurn: options.externalTurn,
     proxyProtocol: options.proxyProtocol,
+    hideSensitiveLogData: options.hideSensitiveLogData,
   };
   let postgres: PostgresInstance | undefined;
   if (options.db === "postgres") {

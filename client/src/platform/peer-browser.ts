@@ -134,8 +134,8 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
     const kinds: CallMedia[] = ["audio", ...options.media.filter((m) => m === "video")];
     /**
      * Transceivers our answer already declared as sending, before the devices were open: their
-     * tracks follow with replaceTrack, which needs no renegotiation (addTrack would add a new
-     * transceiver once the answer is applied, webrtc-pc §5.1 addTrack step 7).
+     * tracks follow with replaceTrack, which needs no renegotiation (addTrack reuses only a
+     * transceiver that has never sent, webrtc-pc §5.1: once answered as sending, it would add one).
      */
     const answeredBeforeOpen = new Map<string, RTCRtpTransceiver>();
     let devicesSettled = false;
