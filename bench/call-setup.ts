@@ -175,7 +175,7 @@ async function startTracing(page: Page): Promise<() => Promise<unknown[]>> {
   const cdp = await page.context().newCDPSession(page);
   const events: unknown[] = [];
   cdp.on("Tracing.dataCollected", (data: { value: unknown[] }) => events.push(...data.value));
-  await cdp.send("Tracing.start", { categories: "devtools.timeline,toplevel,blink,v8.execute,webrtc,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" } as never);
+  await cdp.send("Tracing.start", { categories: "devtools.timeline,toplevel,blink,v8.execute,webrtc,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" });
   return async () => {
     const done = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
     await cdp.send("Tracing.end");
@@ -197,6 +197,7 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   await accept.click();
   const frame = (p: Page) => p.evaluate<number>("window.__firstFrame || 0");
   await waitFor("the first remote frame on both sides", async () => (await frame(alice)) > 0 && (await frame(bob)) > 0);
+  const cpuBusy = cpuBusySince(cpuAtAccept);
   if (tracing) {
     const n = (traceCount += 1);
     writeFileSync(`${process.env.BENCH_CHROME_TRACE}-caller-${n}.json`, JSON.stringify(await tracing[0]()));
@@ -206,7 +207,6 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
     pageProfiles.caller.push(await profiling[0]());
     pageProfiles.callee.push(await profiling[1]());
   }
-  const cpuBusy = cpuBusySince(cpuAtAccept);
   const acceptAt = await bob.evaluate<number>("window.__acceptAt");
   const [a, b] = [await frame(alice), await frame(bob)];
   const recorded = { alice: await takeTimeline(alice), bob: await takeTimeline(bob) };
