@@ -24,7 +24,9 @@ describe("call quality, live", () => {
       await expect.poll(() => pa.getByRole("status", { name: "Connection quality" }).textContent(), { timeout: 5_000 }).toBe("Good connection");
       await pa.getByRole("button", { name: "Call quality" }).click();
       await expect.poll(() => samples(pa), { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
-      expect(await value(pa, "Path")).toMatch(/^host ⇄ (host|prflx) · UDP$/);
+      // On loopback the direct path wins; on a loaded machine a relay pair may be selected first,
+      // until the direct one's checks succeed and the browser switches to it.
+      await expect.poll(() => value(pa, "Path"), { timeout: 10_000 }).toMatch(/^host ⇄ (host|prflx) · UDP$/);
       expect(kbit(await value(pa, "Received"))).toBeGreaterThan(10);
       expect(kbit(await value(pa, "Sent"))).toBeGreaterThan(10);
       expect(await value(pa, "Packet loss")).toMatch(/^\d+\.\d %$/);
