@@ -34,31 +34,28 @@ export const TIMELINE_SCRIPT = `(() => {
       this.addEventListener("connectionstatechange", () => { if (this.connectionState === "connected") mark("DTLS connected"); });
     }
   }
+  // The synchronous part of a call holds the page's main thread (Chromium blocks it on its
+  // signaling/network threads): noted as "blocked in NAME" when it exceeds 3 ms.
+  const timedCall = (pc, m, orig, a) => {
+    const t = now();
+    const r = orig.apply(pc, a);
+    const ms = now() - t;
+    if (ms > 3) window.__timeline.push({ name: "blocked in " + m, at: t, ms });
+    return r;
+  };
   for (const m of ["createOffer", "createAnswer", "setLocalDescription", "setRemoteDescription"]) {
     const orig = Native.prototype[m];
     Timed.prototype[m] = async function (...a) {
       if (a[0]?.type) mark(m + " " + a[0].type + " called");
-      const t = now();
-      const pending = orig.apply(this, a);
-      const ms = now() - t;
-      if (ms > 3) window.__timeline.push({ name: "blocked in " + m, at: t, ms });
-      const r = await pending;
+      const r = await timedCall(this, m, orig, a);
       const type = m === "setLocalDescription" ? this.localDescription?.type : m === "setRemoteDescription" ? this.remoteDescription?.type : "";
       mark(m + (type ? " " + type : "") + " done");
       return r;
     };
   }
-  // The synchronous part of these calls holds the page's main thread (Chromium blocks it on its
-  // signaling/network threads): noted as "blocked in NAME" when it exceeds 3 ms.
   for (const m of ["addIceCandidate", "getStats", "addTrack", "addTransceiver", "getTransceivers", "close", "setConfiguration"]) {
     const orig = Native.prototype[m];
-    Timed.prototype[m] = function (...a) {
-      const t = now();
-      const r = orig.apply(this, a);
-      const ms = now() - t;
-      if (ms > 3) window.__timeline.push({ name: "blocked in " + m, at: t, ms });
-      return r;
-    };
+    Timed.prototype[m] = function (...a) { return timedCall(this, m, orig, a); };
   }
   Object.defineProperty(Timed, "name", { value: "RTCPeerConnection" });
   window.RTCPeerConnection = Timed;
@@ -135,13 +132,12 @@ export function firsts(entries: readonly TimelineEntry[], zero: number): Map<str
   const sorted = [...entries].sort((a, b) => a.at - b.at);
   for (const e of sorted) if (e.ms === undefined && !m.has(e.name)) m.set(e.name, e.at - zero);
   const end = m.get("first frame") ?? Infinity;
-  const blocked = sorted.filter((e) => e.name === "long task" && e.at - zero >= 0 && e.at - zero < end).reduce((n, e) => n + (e.ms ?? 0), 0);
-  m.set("main thread blocked, ms (not a time)", blocked);
-  // The synchronous parts of RTCPeerConnection calls (TIMELINE_SCRIPT), summed by method.
+  // Long tasks, and the synchronous parts of RTCPeerConnection calls by method (TIMELINE_SCRIPT).
+  m.set("main thread blocked, ms (not a time)", 0);
   for (const e of sorted) {
-    if (!e.name.startsWith("blocked in ") || e.at - zero < 0 || e.at - zero >= end) continue;
-    const key = `${e.name}, ms (not a time)`;
-    m.set(key, (m.get(key) ?? 0) + (e.ms ?? 0));
+    if (e.ms === undefined || e.at - zero < 0 || e.at - zero >= end) continue;
+    const key = e.name === "long task" ? "main thread blocked, ms (not a time)" : `${e.name}, ms (not a time)`;
+    m.set(key, (m.get(key) ?? 0) + e.ms);
   }
   return m;
 }

@@ -224,7 +224,7 @@ class Generator {
   async stop(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.connected) await this.request({ type: "stop" }, "stopped", 40_000).catch(() => undefined);
     // It exits by itself after "stopped"; under --cpu-prof it writes its profile first, which a signal would lose.
-    if (this.#child.exitCode === null) await new Promise((resolve) => { this.#child.once("exit", resolve); setTimeout(resolve, CONFIG.generatorProfile ? 60_000 : 2_000); });
+    if (CONFIG.generatorProfile && this.#child.exitCode === null) await new Promise((resolve) => { this.#child.once("exit", resolve); setTimeout(resolve, 60_000); });
     await terminate(this.pid, 5000);
   }
 }
