@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh start
-exec node_modules/.bin/tsx scripts/start.ts
+# One process with tsx as a loader: tsx's CLI wrapper SIGKILLs its child when that child is slow
+# (> 30 ms) to acknowledge a signal sent to the wrapper alone, and Ctrl-C must always stop cleanly.
+exec node --import tsx scripts/start.ts

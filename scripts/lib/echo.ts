@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { SetupError } from "./errors.ts";
 import { PROJECT_DIR } from "./local-settings.ts";
-import { terminate } from "./processes.ts";
+import { terminate, typeScriptCommand } from "./processes.ts";
 
 export interface EchoProcess {
   pid: number;
@@ -24,7 +24,7 @@ export interface EchoProcessOptions {
  * Resolves once it is signed in; its log lines are printed with an "echo |" prefix.
  */
 export async function startEchoProcess(options: EchoProcessOptions): Promise<EchoProcess> {
-  const child = spawn(join(PROJECT_DIR, "node_modules/.bin/tsx"), [join(PROJECT_DIR, "services/echo/main.ts")], {
+  const child = spawn(...typeScriptCommand(join(PROJECT_DIR, "services/echo/main.ts")), {
     env: { ...process.env, ECHO_SERVICE: options.service, ECHO_JID: options.jid, ECHO_PASSWORD: options.password, ECHO_HOST_ADDRESSES: "127.0.0.1", ECHO_EXIT_WITH_STDIN: "1" },
     // stdin: a pipe that closes when this process ends, however it ends; the echo then stops too.
     stdio: ["pipe", "pipe", "pipe"],

@@ -164,7 +164,7 @@ export class EjabberdInstance {
     const children: ChildProcess[] = epmd ? [epmd] : [];
     try {
       if (epmd && options.netns) await sleep(300);
-      else if (epmd) await waitForTcp(options.epmdPort, 5000, epmd, "epmd");
+      else if (epmd) await waitForTcp(options.epmdPort, 5000, epmd, "epmd", "Erlang port mapper of this instance");
       const beam = spawn(...inNamespace(options.netns, "erl", [
         "-sname", options.nodeName, "+P", "250000", "-args_file", join(dir, "vm.args"),
         "-mnesia", "dir", JSON.stringify(spool), "-s", "ejabberd", "-noinput",
@@ -334,10 +334,17 @@ async function checkPorts(options: InstanceOptions): Promise<void> {
   }
 }
 
-async function waitForTcp(port: number, timeoutMs: number, child: ChildProcess, what: string): Promise<void> {
+async function waitForTcp(port: number, timeoutMs: number, child: ChildProcess, what: string, purpose: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new SetupError(`${what} exited at start (code ${child.exitCode})`, "is the 'erlang-base' package installed?");
+    if (child.exitCode !== null) {
+      // epmd exits (code 0) when another epmd took the port between our check and its bind:
+      // that is a port in use, not a missing package.
+      if (!(await tcpPortIsFree(port))) {
+        throw new PortInUseError(port, purpose, "127.0.0.1", `another program took it while ${what} started; choose another with CALLS_EPMD_PORT`);
+      }
+      throw new SetupError(`${what} exited at start (code ${child.exitCode})`, "is the 'erlang-base' package installed?");
+    }
     if (!(await tcpPortIsFree(port))) return;
     await sleep(30);
   }

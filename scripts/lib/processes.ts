@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Stopping what the project started, by PID (never by name). */
@@ -46,3 +48,15 @@ export async function terminate(pid: number, graceMs: number): Promise<void> {
   }
 }
 
+
+/**
+ * The command that runs a TypeScript entry point in a single Node process, with tsx as a loader.
+ * tsx's own CLI runs the script in a child and relays signals to it; when a signal reaches only
+ * the parent (a test's kill, a service manager's SIGTERM) it SIGKILLs that child unless the
+ * child acknowledges within 30 ms. On a loaded machine a clean stop then became a kill: exit
+ * 130, and the children it should have stopped were left running.
+ */
+export function typeScriptCommand(entry: string, ...args: string[]): [string, string[]] {
+  const loader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return [process.execPath, ["--import", loader, entry, ...args]];
+}

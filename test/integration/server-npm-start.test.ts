@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { client, xml } from "@xmpp/client";
 import WebSocket from "ws";
 import { PROJECT_DIR } from "../../scripts/lib/local-settings.ts";
-import { processIsAlive } from "../../scripts/lib/processes.ts";
-import { localDeploymentEnv } from "../support/local-env.ts";
+import { processIsAlive, typeScriptCommand } from "../../scripts/lib/processes.ts";
+import { localDeploymentEnv, lostAPortRace } from "../support/local-env.ts";
 
 interface Started {
   child: ChildProcess;
@@ -19,9 +19,22 @@ interface Started {
 const dataDir = mkdtempSync(join(tmpdir(), "calls-npm-start-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-/** Runs what `npm start` runs after installing, and waits for its banner. */
+/**
+ * Runs what `npm start` runs after installing (scripts/start.sh's command), and waits for its
+ * banner. A start that lost one of its free ports to another test file is retried on fresh ones.
+ */
 async function start(): Promise<Started> {
-  const child = spawn(join(PROJECT_DIR, "node_modules/.bin/tsx"), [join(PROJECT_DIR, "scripts/start.ts")], {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (attempt === 3 || !lostAPortRace(String(error))) throw error;
+    }
+  }
+}
+
+async function startOnce(): Promise<Started> {
+  const child = spawn(...typeScriptCommand(join(PROJECT_DIR, "scripts/start.ts")), {
     env: { ...process.env, ...(await localDeploymentEnv(dataDir)) }, stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -8,7 +8,7 @@ import { extdiscoServices } from "../support/turn.ts";
 import { websocketTrusting } from "../../scripts/lib/node-websocket.ts";
 import { allocate, TurnError } from "../../scripts/lib/turn-client.ts";
 import type { InstallSecrets } from "../../scripts/lib/secrets.ts";
-import { localDeploymentEnv, runScript } from "../support/local-env.ts";
+import { runScript, startLocalEjabberd } from "../support/local-env.ts";
 
 describe("npm run turn-secret -- rotate", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "calls-rotate-"));
@@ -24,9 +24,9 @@ describe("npm run turn-secret -- rotate", () => {
     allocate({ host: "127.0.0.1", port: Number(env.CALLS_STUN_PORT), transport: "udp", username: service.username!, password: service.password! });
 
   beforeAll(async () => {
-    env = await localDeploymentEnv(dataDir);
-    const started = await runScript("ejabberd", ["start"], env);
-    expect(started.stderr).toBe("");
+    const local = await startLocalEjabberd(dataDir);
+    env = local.env;
+    expect(local.started.stderr).toBe("");
     globalThis.WebSocket = websocketTrusting(readFileSync(join(dataDir, "certs/ca.pem"), "utf8"));
     xmpp = client({ service: `wss://localhost:${env.CALLS_HTTPS_PORT}/ws`, domain: "localhost", username: "alice", password: secrets().demoPasswords.alice!, resource: "rotation" });
     xmpp.reconnect.stop();

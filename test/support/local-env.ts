@@ -20,6 +20,23 @@ export async function localDeploymentEnv(dataDir: string): Promise<Record<string
   };
 }
 
+/**
+ * Whether a failed start lost one of the free ports localDeploymentEnv chose to another test
+ * file, which took it between the check and the bind: such a start is retried on fresh ports.
+ */
+export function lostAPortRace(output: string): boolean {
+  return /is already in use|epmd exited at start/.test(output);
+}
+
+/** `npm run ejabberd -- start` on free ports, retried on fresh ones when it lost a port race. */
+export async function startLocalEjabberd(dataDir: string): Promise<{ env: Record<string, string>; started: Awaited<ReturnType<typeof runScript>> }> {
+  for (let attempt = 1; ; attempt++) {
+    const env = await localDeploymentEnv(dataDir);
+    const started = await runScript("ejabberd", ["start"], env);
+    if (attempt === 3 || started.code === 0 || !lostAPortRace(started.stderr)) return { env, started };
+  }
+}
+
 const run = promisify(execFile);
 
 /** Runs one of the project's TypeScript scripts (scripts/NAME.ts) as npm would. */
