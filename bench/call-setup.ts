@@ -9,6 +9,7 @@
 // BENCH_CALLS=N calls of each kind (10); BENCH_TRACE=1 (or full) prints each app call's frames and
 // page events in one order; BENCH_PROFILE=1 adds V8 CPU profiles of both app pages (accept → first
 // frames); BENCH_BARE_LAYOUT=app gives the bare pages the call screen's video layout;
+// BENCH_BARE_CODECS=app has them offer the app's video codecs instead of the browser's list;
 // BENCH_CHROME_TRACE=PREFIX writes a Chrome trace of each app page per call, for
 // chrome://tracing or Perfetto (where the main thread waited, what the compositor drew).
 import { readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +24,7 @@ import { startTestServer, type TestAccount, type TestServer } from "../test/supp
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer, type WireFrame } from "../test/support/app-server.ts";
 import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.ts";
 import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
+import { offeredVideoCodecs, type VideoCodecCapability } from "../client/src/platform/video-codecs.ts";
 import { summarizeProfiles, type Profile } from "./cpu-profile.ts";
 import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
 
@@ -250,6 +252,11 @@ video { width: 100vw; height: 100vh; object-fit: contain; background: #000; disp
 video.local { position: fixed; right: 1rem; bottom: 1rem; width: 22%; height: auto; border-radius: 12px; border: 2px solid #ffffff40; background: #222; }
 </style><video autoplay playsinline muted></video><video class="local" autoplay playsinline muted></video>`;
 const BARE_LAYOUT = process.env.BENCH_BARE_LAYOUT === "app" ? "app" : "minimal";
+/**
+ * BENCH_BARE_CODECS=app: the bare pages offer the video codecs the app offers (video-codecs.ts)
+ * instead of the browser's whole list, so the bytes ratio compares the same description.
+ */
+const BARE_CODECS = process.env.BENCH_BARE_CODECS === "app" ? "app" : "browser";
 
 /** Minimal bare-WebRTC peer: JSON over a WebSocket relay, trickle ICE, offer sent on accept. */
 const BARE_SCRIPT = `window.bare = (() => {
@@ -261,6 +268,7 @@ const BARE_SCRIPT = `window.bare = (() => {
   const makePc = () => {
     const pc = new RTCPeerConnection({ iceServers: s.iceServers, bundlePolicy: "balanced" });
     for (const t of s.stream.getTracks()) pc.addTrack(t, s.stream);
+    if (window.bareVideoCodecs) for (const t of pc.getTransceivers()) if (t.receiver.track.kind === "video") t.setCodecPreferences(window.bareVideoCodecs);
     const preview = document.querySelector("video.local");
     if (preview) preview.srcObject = s.stream;
     pc.onicecandidate = (e) => { if (e.candidate) send({ type: "candidate", candidate: e.candidate.toJSON() }); };
@@ -395,6 +403,10 @@ export async function barePage(relay: Relay, browsers: LaunchedBrowser[]): Promi
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(relay.url);
   await page.addScriptTag({ content: BARE_SCRIPT });
+  if (BARE_CODECS === "app") {
+    const capabilities = await page.evaluate<VideoCodecCapability[]>(`RTCRtpReceiver.getCapabilities("video").codecs`);
+    await page.evaluate(`window.bareVideoCodecs = ${JSON.stringify(offeredVideoCodecs(capabilities) ?? null)}`);
+  }
   await page.evaluate(`window.bare.connect(${JSON.stringify(relay.url.replace("http", "ws"))})`);
   return page;
 }
@@ -482,7 +494,7 @@ export default async function run(): Promise<void> {
     const kinds = new Map<string, number[]>();
     for (const c of apps) for (const [k, n] of c.traffic.kinds) kinds.set(k, [...(kinds.get(k) ?? []), n]);
 
-    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS); bare pages: ${BARE_LAYOUT === "app" ? "the app's video layout (BENCH_BARE_LAYOUT=app)" : "one video at its natural size"}`);
+    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS); bare pages: ${BARE_LAYOUT === "app" ? "the app's video layout (BENCH_BARE_LAYOUT=app)" : "one video at its natural size"}, ${BARE_CODECS === "app" ? "the app's video codecs (BENCH_BARE_CODECS=app)" : "the browser's whole codec list"}`);
     console.log(row("accept → first remote frame, both sides", "", "(app: XEP-0353 + Jingle via ejabberd; bare: JSON relay)"));
     console.log(row("  app, at the caller / at the callee", `${median(apps.map((c) => c.caller)).toFixed(0)} / ${median(apps.map((c) => c.callee)).toFixed(0)} ms`));
     console.log(row("  bare, at the caller / at the callee", `${median(bares.map((c) => c.caller)).toFixed(0)} / ${median(bares.map((c) => c.callee)).toFixed(0)} ms`));

@@ -5,6 +5,7 @@ import type { IceState, MediaPeer, PeerFactory, PeerOptions } from "../call/peer
 import type { CallMedia } from "../call/states.js";
 import type { StatRecord } from "../call/quality.js";
 import { deviceName, missingText, openDevice, openMedia, swapTrack, type DeviceChoice } from "./local-media.js";
+import { offeredVideoCodecs } from "./video-codecs.js";
 
 export interface BrowserStreams {
   local: MediaStream;
@@ -63,6 +64,23 @@ function watchIncomingAudio(pc: RTCPeerConnection, report: (flowing: boolean) =>
     armed = true;
     setTimeout(() => void check(), SILENT_PEER_MS);
   });
+}
+
+/**
+ * The video m-lines our offer adds list only the codecs a peer can use (video-codecs.ts); the
+ * ones already negotiated keep what was agreed. A browser that refuses the list offers its own.
+ */
+function preferOfferedVideoCodecs(pc: RTCPeerConnection): void {
+  const codecs = offeredVideoCodecs(RTCRtpReceiver.getCapabilities?.("video")?.codecs ?? []);
+  if (!codecs) return;
+  for (const transceiver of pc.getTransceivers()) {
+    if (transceiver.mid !== null || transceiver.receiver.track.kind !== "video" || typeof transceiver.setCodecPreferences !== "function") continue;
+    try {
+      transceiver.setCodecPreferences(codecs);
+    } catch {
+      // InvalidModificationError: this browser's list differs from its capabilities; its default stays.
+    }
+  }
 }
 
 /**
@@ -187,6 +205,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         // Video proposed but the camera was refused: the offer still carries the video m-line
         // (XEP-0353: the media of session-initiate must equal the proposal's), sending nothing.
         if (options.media.includes("video") && !pc.getTransceivers().some((t) => t.receiver.track.kind === "video")) pc.addTransceiver("video", { direction: "sendrecv", streams: [local] });
+        preferOfferedVideoCodecs(pc);
         await pc.setLocalDescription(await pc.createOffer());
         return pc.localDescription?.sdp ?? "";
       },
