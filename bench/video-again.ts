@@ -6,7 +6,9 @@ import type { Page } from "playwright-core";
 import { startTestServer, type TestServer } from "../test/support/ejabberd.ts";
 import { startAppServer, type AppServer } from "../test/support/app-server.ts";
 import type { LaunchedBrowser } from "../test/support/chromium.ts";
+import { wireFrames } from "../test/support/app-server.ts";
 import { appPage, barePage, callStatus, median, met, row, startRelay, waitFor, type Relay } from "./call-setup.ts";
+import { takeTimeline } from "./call-timeline.ts";
 
 const TIMES = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
 const GOAL_RATIO = 1.2;
@@ -37,13 +39,31 @@ const VIDEO_STATS = `(async () => {
   const out = [];
   (await pc.getStats()).forEach((r) => {
     if (r.kind !== "video") return;
-    if (r.type === "outbound-rtp") out.push("out enc " + r.framesEncoded + " key " + r.keyFramesEncoded + " pli " + r.pliCount + " fir " + r.firCount);
+    if (r.type === "outbound-rtp") out.push("out enc " + r.framesEncoded + " key " + r.keyFramesEncoded + " pli " + r.pliCount + " fir " + r.firCount + " active " + r.active + " target " + Math.round((r.targetBitrate ?? 0) / 1000) + "k limit " + r.qualityLimitationReason);
+    if (r.type === "media-source") out.push("source frames " + r.frames);
     if (r.type === "inbound-rtp") out.push("in pkts " + r.packetsReceived + " dec " + r.framesDecoded + " key " + r.keyFramesDecoded + " pli " + r.pliCount + " fir " + r.firCount + " drop " + r.framesDropped);
   });
   return Math.round(performance.now()) + " " + (t ? t.currentDirection : "-") + " " + out.join("; ");
 })()`;
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** BENCH_TRACE=1: each turn's events on both pages in one order; =full also polls the RTP counters. */
+const TRACE = process.env.BENCH_TRACE;
+
+/** Jingle actions, their iq results and the pages' peer-connection events since `zero`, as "who what +ms". */
+async function eventsSince(zero: number, pages: Record<string, Page>): Promise<string[]> {
+  const events: Array<{ at: number; text: string }> = [];
+  for (const [who, page] of Object.entries(pages)) {
+    for (const frame of await wireFrames(page, true)) {
+      const action = /<jingle[^>]*action=["']([a-z-]+)/.exec(frame.data)?.[1];
+      const result = /^<iq[^>]*type=["']result/.test(frame.data);
+      if (action || result) events.push({ at: frame.at, text: `${who} ${frame.dir === "out" ? "sent" : "recv"} ${action ?? "iq result"}` });
+    }
+    for (const entry of await takeTimeline(page)) events.push({ at: entry.at, text: `${who} ${entry.name}${entry.ms ? ` (${entry.ms.toFixed(0)} ms)` : ""}` });
+  }
+  return events.filter((e) => e.at >= zero).sort((a, b) => a.at - b.at).map((e) => `${e.text} +${(e.at - zero).toFixed(0)}`);
+}
 
 /** Video sent on alice's open peer connections (the same check as the e2e test). */
 const videoSending = (page: Page) =>
@@ -82,12 +102,15 @@ async function appLoop(alice: Page, bob: Page): Promise<number[]> {
     // Frames already on their way are not the ones measured.
     await pause(300);
     if (!(await bob.evaluate<boolean>(ARM_REMOTE_FRAME))) throw new Error("no remote <video> at bob");
+    if (TRACE) await Promise.all([alice, bob].flatMap((p) => [wireFrames(p, true), takeTimeline(p)]));
     await alice.getByRole("button", { name: "Add video" }).click({ timeout: 10_000 });
     await waitFor("bob's first frame of alice's camera again", async () => {
-      if (process.env.BENCH_TRACE) console.log(`  trace ${i}: alice ${await alice.evaluate<string>(VIDEO_STATS)} | bob ${await bob.evaluate<string>(VIDEO_STATS)}`);
+      if (TRACE === "full") console.log(`  trace ${i}: alice ${await alice.evaluate<string>(VIDEO_STATS)} | bob ${await bob.evaluate<string>(VIDEO_STATS)}`);
       return (await bob.evaluate<number>("window.__firstFrame || 0")) > 0;
     });
-    times.push((await bob.evaluate<number>("window.__firstFrame")) - (await alice.evaluate<number>("window.__videoOnAt")));
+    const [clicked, firstFrame] = [await alice.evaluate<number>("window.__videoOnAt"), await bob.evaluate<number>("window.__firstFrame")];
+    times.push(firstFrame - clicked);
+    if (TRACE) console.log(`  trace ${i}: ${(await eventsSince(clicked, { alice, bob })).concat(`bob first frame +${(firstFrame - clicked).toFixed(0)}`).join(", ")}`);
   }
   return times;
 }
