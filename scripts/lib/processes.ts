@@ -48,7 +48,6 @@ export async function terminate(pid: number, graceMs: number): Promise<void> {
   }
 }
 
-
 /**
  * The command that runs a TypeScript entry point in a single Node process, with tsx as a loader.
  * tsx's own CLI runs the script in a child and relays signals to it; when a signal reaches only
