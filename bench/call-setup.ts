@@ -262,9 +262,9 @@ const BARE_CODECS = process.env.BENCH_BARE_CODECS === "app" ? "app" : "browser";
 const BARE_SCRIPT = `window.bare = (() => {
   const now = () => performance.timeOrigin + performance.now();
   const video = document.querySelector("video");
-  const s = { ws: null, pc: null, stream: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, firstFrame: 0, rang: false, error: "" };
+  const s = { ws: null, pc: null, stream: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, firstFrame: 0, rang: false, error: "", audioFirst: false };
   const send = (m) => s.ws.send(JSON.stringify(m));
-  const media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  const media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: !s.audioFirst });
   const makePc = () => {
     const pc = new RTCPeerConnection({ iceServers: s.iceServers, bundlePolicy: "balanced" });
     for (const t of s.stream.getTracks()) pc.addTrack(t, s.stream);
@@ -274,10 +274,14 @@ const BARE_SCRIPT = `window.bare = (() => {
     pc.onicecandidate = (e) => { if (e.candidate) send({ type: "candidate", candidate: e.candidate.toJSON() }); };
     pc.ontrack = (e) => {
       if (e.track.kind !== "video") return;
+      // A renegotiation that turns the peer's video on again fires "track" for the same track: a
+      // new srcObject would present its last (old) frame at once and fire the callback with it.
+      if (video.srcObject && video.srcObject.getTracks().includes(e.track)) return;
       video.srcObject = new MediaStream([e.track]);
       video.requestVideoFrameCallback((n, meta) => { s.firstFrame = performance.timeOrigin + meta.presentationTime; });
     };
     s.pc = pc;
+    (globalThis.__peerConnections ??= []).push(pc);
     return pc;
   };
   const drain = async () => { for (const c of s.pending) await s.pc.addIceCandidate(c); s.pending = []; };
@@ -291,6 +295,15 @@ const BARE_SCRIPT = `window.bare = (() => {
       await s.ready;
       await s.pc.setRemoteDescription({ type: "offer", sdp: m.sdp });
       await drain();
+      // An audio call's first video offer (bench/video-again.ts): our camera goes on the new m-line, as the app's "Accept video".
+      const added = s.pc.getTransceivers().find((t) => t.receiver.track.kind === "video" && !t.sender.track && t.direction === "recvonly" && !s.stream.getVideoTracks().length);
+      if (added) {
+        const camera = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+        s.stream.addTrack(camera);
+        await added.sender.replaceTrack(camera);
+        added.sender.setStreams(s.stream);
+        added.direction = "sendrecv";
+      }
       await s.pc.setLocalDescription(await s.pc.createAnswer());
       send({ type: "answer", sdp: s.pc.localDescription.sdp });
     } else if (m.type === "answer") {
@@ -308,7 +321,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       s.ws.onerror = () => reject(new Error("relay unreachable"));
       s.ws.onmessage = (e) => { const m = JSON.parse(e.data); s.queue = s.queue.then(() => handle(m)).catch((err) => { s.error = String(err); }); };
     }),
-    reset: (iceServers) => { s.iceServers = iceServers; s.acceptAt = 0; s.firstFrame = 0; s.rang = false; s.pending = []; s.error = ""; },
+    reset: (iceServers, audioFirst = false) => { s.iceServers = iceServers; s.audioFirst = audioFirst; s.acceptAt = 0; s.firstFrame = 0; s.rang = false; s.pending = []; s.error = ""; },
     dial: async () => { s.stream = await media(); send({ type: "ring" }); return true; },
     accept: () => {
       s.acceptAt = now();
@@ -318,6 +331,15 @@ const BARE_SCRIPT = `window.bare = (() => {
     },
     // Mid-call video off and on again on the same m-line (bench/video-again.ts): replaceTrack and
     // the transceiver's direction, then an offer/answer round through the relay.
+    // An audio call upgraded to video (bench/video-again.ts): our camera on a new m-line, offered.
+    addVideo: async () => {
+      const camera = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+      s.stream.addTrack(camera);
+      s.pc.addTrack(camera, s.stream);
+      await s.pc.setLocalDescription(await s.pc.createOffer());
+      send({ type: "offer", sdp: s.pc.localDescription.sdp });
+      return true;
+    },
     videoOff: async () => {
       const t = s.pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
       const track = t.sender.track;
@@ -343,7 +365,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       video.requestVideoFrameCallback((n, meta) => { s.firstFrame = performance.timeOrigin + meta.presentationTime; });
       return true;
     },
-    state: () => ({ rang: s.rang, acceptAt: s.acceptAt, firstFrame: s.firstFrame, error: s.error }),
+    state: () => ({ rang: s.rang, acceptAt: s.acceptAt, firstFrame: s.firstFrame, error: s.error, connected: s.pc?.connectionState === "connected" }),
     hangUp: () => { if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; const preview = document.querySelector("video.local"); if (preview) preview.srcObject = null; s.pc = null; return true; },
   };
 })();`;
