@@ -265,6 +265,7 @@ const BARE_SCRIPT = `window.bare = (() => {
   const s = { ws: null, pc: null, stream: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, firstFrame: 0, rang: false, error: "", audioFirst: false };
   const send = (m) => s.ws.send(JSON.stringify(m));
   const media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: !s.audioFirst });
+  const openCamera = async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
   const makePc = () => {
     const pc = new RTCPeerConnection({ iceServers: s.iceServers, bundlePolicy: "balanced" });
     for (const t of s.stream.getTracks()) pc.addTrack(t, s.stream);
@@ -298,7 +299,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       // An audio call's first video offer (bench/video-again.ts): our camera goes on the new m-line, as the app's "Accept video".
       const added = s.pc.getTransceivers().find((t) => t.receiver.track.kind === "video" && !t.sender.track && t.direction === "recvonly" && !s.stream.getVideoTracks().length);
       if (added) {
-        const camera = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+        const camera = await openCamera();
         s.stream.addTrack(camera);
         await added.sender.replaceTrack(camera);
         added.sender.setStreams(s.stream);
@@ -329,17 +330,17 @@ const BARE_SCRIPT = `window.bare = (() => {
       s.ready = media().then((stream) => { s.stream = stream; makePc(); });
       return true;
     },
-    // Mid-call video off and on again on the same m-line (bench/video-again.ts): replaceTrack and
-    // the transceiver's direction, then an offer/answer round through the relay.
     // An audio call upgraded to video (bench/video-again.ts): our camera on a new m-line, offered.
     addVideo: async () => {
-      const camera = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+      const camera = await openCamera();
       s.stream.addTrack(camera);
       s.pc.addTrack(camera, s.stream);
       await s.pc.setLocalDescription(await s.pc.createOffer());
       send({ type: "offer", sdp: s.pc.localDescription.sdp });
       return true;
     },
+    // Mid-call video off and on again on the same m-line (bench/video-again.ts): replaceTrack and
+    // the transceiver's direction, then an offer/answer round through the relay.
     videoOff: async () => {
       const t = s.pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
       const track = t.sender.track;
@@ -353,7 +354,7 @@ const BARE_SCRIPT = `window.bare = (() => {
     videoOn: async () => {
       s.acceptAt = now();
       const t = s.pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
-      const track = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
+      const track = await openCamera();
       await t.sender.replaceTrack(track);
       t.direction = "sendrecv";
       await s.pc.setLocalDescription(await s.pc.createOffer());

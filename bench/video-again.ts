@@ -5,9 +5,8 @@
 // in an audio call upgraded to video like the app's, and in a call with video from the start.
 import type { Page } from "playwright-core";
 import { startTestServer, type TestServer } from "../test/support/ejabberd.ts";
-import { startAppServer, type AppServer } from "../test/support/app-server.ts";
+import { startAppServer, wireFrames, type AppServer } from "../test/support/app-server.ts";
 import type { LaunchedBrowser } from "../test/support/chromium.ts";
-import { wireFrames } from "../test/support/app-server.ts";
 import { appPage, barePage, callStatus, median, met, row, startRelay, waitFor, type Relay } from "./call-setup.ts";
 import { takeTimeline } from "./call-timeline.ts";
 
@@ -120,7 +119,7 @@ type BareState = { rang: boolean; acceptAt: number; firstFrame: number; error: s
 
 /**
  * The bare pages' turns. `audioFirst`: an audio call upgraded to video, as the app's call here
- * is (the sender's bandwidth estimate then starts from the audio); otherwise video from the start.
+ * is; otherwise video from the start.
  */
 async function bareTimes(caller: Page, callee: Page, iceServers: unknown, audioFirst: boolean): Promise<Times> {
   const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
