@@ -8,8 +8,7 @@
 // Browser-side code is passed as strings: tsx's keepNames helpers must not leak into pages.
 // BENCH_CALLS=N calls of each kind (10); BENCH_TRACE=1 (or full) prints each app call's frames and
 // page events in one order; BENCH_PROFILE=1 adds V8 CPU profiles of both app pages (accept → first
-// frames); BENCH_BARE_LAYOUT=app gives the bare pages the call screen's video layout;
-// BENCH_BARE_CODECS=app has them offer the app's video codecs instead of the browser's list;
+// frames); BENCH_BARE_CODECS=app has them offer the app's video codecs instead of the browser's list;
 // BENCH_CHROME_TRACE=PREFIX writes a Chrome trace of each app page per call, for
 // chrome://tracing or Perfetto (where the main thread waited, what the compositor drew).
 import { readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +25,7 @@ import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.t
 import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
 import { offeredVideoCodecs, type VideoCodecCapability } from "../client/src/platform/video-codecs.ts";
 import { summarizeProfiles, type Profile } from "./cpu-profile.ts";
+import { cpuByGroup, ownBrowserRoots, sampleProcesses } from "./process-cpu.ts";
 import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
@@ -142,9 +142,22 @@ const cpuBusySince = (from: { busy: number; all: number }) => {
   return now.all > from.all ? (100 * (now.busy - from.busy)) / (now.all - from.all) : NaN;
 };
 
+/** Chromium main process → which page it runs ("app caller", "bare callee"…), for cpuByGroup. */
+const browserLabels = new Map<number, string>();
+
+/** Runs `launch` and labels the Chromium it started. */
+async function labelled<T>(label: string, launch: () => Promise<T>): Promise<T> {
+  const before = ownBrowserRoots();
+  const result = await launch();
+  for (const pid of ownBrowserRoots()) if (!before.has(pid)) browserLabels.set(pid, label);
+  return result;
+}
+
 interface AppCall {
   /** The machine's CPU use from accept to the first frames, %. */
   cpuBusy: number;
+  /** CPU ms per process group from accept to the first frames (cpuByGroup). */
+  cpu: Map<string, number>;
   /** Accept → first remote frame at the caller / at the callee, ms. */
   caller: number;
   callee: number;
@@ -195,11 +208,13 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   if (!(await alice.evaluate<boolean>(ARM_FIRST_FRAME)) || !(await bob.evaluate<boolean>(ARM_FIRST_FRAME))) throw new Error("no remote <video> on the call screen");
   const profiling = PROFILE ? await Promise.all([startProfiling(alice), startProfiling(bob)]) : undefined;
   const tracing = process.env.BENCH_CHROME_TRACE ? await Promise.all([startTracing(alice), startTracing(bob)]) : undefined;
+  const processesAtAccept = sampleProcesses();
   const cpuAtAccept = cpuTimes();
   await accept.click();
   const frame = (p: Page) => p.evaluate<number>("window.__firstFrame || 0");
   await waitFor("the first remote frame on both sides", async () => (await frame(alice)) > 0 && (await frame(bob)) > 0);
   const cpuBusy = cpuBusySince(cpuAtAccept);
+  const cpu = cpuByGroup(processesAtAccept, sampleProcesses(), browserLabels);
   if (tracing) {
     const n = (traceCount += 1);
     writeFileSync(`${process.env.BENCH_CHROME_TRACE}-caller-${n}.json`, JSON.stringify(await tracing[0]()));
@@ -235,23 +250,25 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
     caller: firsts([...recorded.alice, ...appWireTimeline(frames.alice, sid), { name: "first frame", at: a }], acceptAt),
     callee: firsts([...recorded.bob, ...appWireTimeline(frames.bob, sid), { name: "first frame", at: b }], acceptAt),
   };
-  return { cpuBusy, caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, sid), timeline, elementBytes: bytesByElement(sent, sid) };
+  return { cpuBusy, cpu, caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, sid), timeline, elementBytes: bytesByElement(sent, sid) };
 }
 
 // ——— Bare WebRTC baseline ———
 
 const BARE_PAGE = `<!doctype html><meta charset="utf-8"><title>bare</title><video autoplay playsinline muted></video>`;
 /**
- * BENCH_BARE_LAYOUT=app: the bare pages draw what the app's call screen draws (the remote video
- * filling the window, the local preview in a corner), so the ratio shows what the signaling and
- * the app's code cost, rendering apart: on a machine whose cores are saturated, drawing competes too.
+ * The second bare pair draws what the app's call screen draws (the remote video filling the
+ * window, the local preview in a corner), so its ratio shows what the signaling and the app's
+ * code cost, drawing apart: with software compositing on saturated cores, each drawn video takes
+ * 4–5 % of the machine (≈ 80–110 ms of CPU a second) from the set-up.
  */
-const BARE_PAGE_APP_LAYOUT = `<!doctype html><meta charset="utf-8"><title>bare</title><style>
+const BARE_PAGE_CALL_LAYOUT = `<!doctype html><meta charset="utf-8"><title>bare</title><style>
 html, body { margin: 0; height: 100%; background: #111; }
 video { width: 100vw; height: 100vh; object-fit: contain; background: #000; display: block; }
 video.local { position: fixed; right: 1rem; bottom: 1rem; width: 22%; height: auto; border-radius: 12px; border: 2px solid #ffffff40; background: #222; }
 </style><video autoplay playsinline muted></video><video class="local" autoplay playsinline muted></video>`;
-const BARE_LAYOUT = process.env.BENCH_BARE_LAYOUT === "app" ? "app" : "minimal";
+/** The bare page drawn: one video at its natural size, or the call screen's layout. */
+export type BareLayout = "minimal" | "call-layout";
 /**
  * BENCH_BARE_CODECS=app: the bare pages offer the video codecs the app offers (video-codecs.ts)
  * instead of the browser's whole list, so the bytes ratio compares the same description.
@@ -372,23 +389,30 @@ const BARE_SCRIPT = `window.bare = (() => {
 })();`;
 
 export interface Relay {
+  /** The pages' base URL: + "minimal" or "call-layout" (BareLayout) for a page and its relay room. */
   url: string;
   /** SDP and candidate-line bytes, and relay messages, since the last take(). */
   take(): { bareBytes: number; messages: number };
   close(): Promise<void>;
 }
 
-/** A tiny HTTP page + WebSocket relay on 127.0.0.1: whatever one page sends, the other gets. */
+/**
+ * A tiny HTTP page + WebSocket relay on 127.0.0.1: whatever one page sends, the other pages of
+ * its room (the URL's path, one per layout) get.
+ */
 export async function startRelay(): Promise<Relay> {
-  const http: Server = createServer((_req, res) => {
+  const http: Server = createServer((req, res) => {
     res.setHeader("content-type", "text/html");
-    res.end(BARE_LAYOUT === "app" ? BARE_PAGE_APP_LAYOUT : BARE_PAGE);
+    res.end(req.url?.endsWith("call-layout") ? BARE_PAGE_CALL_LAYOUT : BARE_PAGE);
   });
   const wss = new WebSocketServer({ server: http });
-  const peers = new Set<WebSocket>();
+  const rooms = new Map<string, Set<WebSocket>>();
   let bareBytes = 0;
   let messages = 0;
-  wss.on("connection", (ws) => {
+  wss.on("connection", (ws, req) => {
+    const room = req.url ?? "/";
+    const peers = rooms.get(room) ?? new Set<WebSocket>();
+    rooms.set(room, peers);
     peers.add(ws);
     ws.on("close", () => peers.delete(ws));
     ws.on("message", (data) => {
@@ -411,31 +435,32 @@ export async function startRelay(): Promise<Relay> {
       return r;
     },
     async close() {
-      for (const ws of peers) ws.terminate();
+      for (const peers of rooms.values()) for (const ws of peers) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
 }
 
-export async function barePage(relay: Relay, browsers: LaunchedBrowser[]): Promise<Page> {
+export async function barePage(relay: Relay, browsers: LaunchedBrowser[], layout: BareLayout = "minimal"): Promise<Page> {
   const browser = await launchChromium();
   browsers.push(browser);
   await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
   await browser.context.addInitScript({ content: TIMELINE_SCRIPT });
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
-  await page.goto(relay.url);
+  await page.goto(relay.url + layout);
   await page.addScriptTag({ content: BARE_SCRIPT });
   if (BARE_CODECS === "app") {
     const capabilities = await page.evaluate<VideoCodecCapability[]>(`RTCRtpReceiver.getCapabilities("video").codecs`);
     await page.evaluate(`window.bareVideoCodecs = ${JSON.stringify(offeredVideoCodecs(capabilities) ?? null)}`);
   }
-  await page.evaluate(`window.bare.connect(${JSON.stringify(relay.url.replace("http", "ws"))})`);
+  await page.evaluate(`window.bare.connect(${JSON.stringify(relay.url.replace("http", "ws") + layout)})`);
   return page;
 }
 
 interface BareCall {
   cpuBusy: number;
+  cpu: Map<string, number>;
   caller: number;
   callee: number;
   bareBytes: number;
@@ -452,6 +477,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
   for (const p of [caller, callee]) await Promise.all([wireFrames(p, true), takeTimeline(p)]);
   await caller.evaluate("window.bare.dial()");
   await waitFor("the ring", async () => (await state(callee)).rang);
+  const processesAtAccept = sampleProcesses();
   const cpuAtAccept = cpuTimes();
   await callee.evaluate("window.bare.accept()");
   await waitFor("the first remote frame on both sides (bare)", async () => {
@@ -460,6 +486,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
     return a.firstFrame > 0 && b.firstFrame > 0;
   });
   const cpuBusy = cpuBusySince(cpuAtAccept);
+  const cpu = cpuByGroup(processesAtAccept, sampleProcesses(), browserLabels);
   const [a, b] = [await state(caller), await state(callee)];
   const timeline = {
     caller: firsts([...(await takeTimeline(caller)), ...bareWireTimeline(await wireFrames(caller, true)), { name: "first frame", at: a.firstFrame }], b.acceptAt),
@@ -468,10 +495,43 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
   // Candidates keep trickling after the first frame (TCP, relay): count them all.
   await new Promise((r) => setTimeout(r, 500));
   for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
-  return { cpuBusy, caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take(), timeline };
+  return { cpuBusy, cpu, caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take(), timeline };
 }
 
 // ——— Run ———
+
+/** The calls of one flow, and the label prefix of its browsers' processes (browserLabels). */
+interface Flow {
+  label: string;
+  prefix: string;
+  calls: readonly { cpu: Map<string, number> }[];
+}
+
+/**
+ * CPU per process group, flow beside flow: "caller renderer" is the app caller's renderer in an
+ * app call and the bare caller's in a bare call; the other flows' browsers idle meanwhile (they
+ * are counted under their own names, not shown); ejabberd, this Node process (the relay) and
+ * the rest as they are.
+ */
+function cpuTable(flows: readonly Flow[]): string[] {
+  const of = (calls: Flow["calls"], group: string) => median(calls.map((c) => c.cpu.get(group) ?? 0));
+  const prefixes = flows.map((f) => `${f.prefix} `);
+  const roleOf = (group: string) => prefixes.reduce((g, p) => (g.startsWith(p) ? g.slice(p.length) : g), group);
+  const roles = new Set<string>();
+  for (const f of flows) for (const c of f.calls) for (const g of c.cpu.keys()) roles.add(roleOf(g));
+  const rows = [...roles].map((role) => {
+    const active = /^(caller|callee) /.test(role);
+    return { role, values: flows.map((f) => of(f.calls, active ? `${f.prefix} ${role}` : role)) };
+  });
+  rows.sort((x, y) => y.values.reduce((a, b) => a + b, 0) - x.values.reduce((a, b) => a + b, 0));
+  const total = (calls: Flow["calls"]) => median(calls.map((c) => [...c.cpu.values()].reduce((a, b) => a + b, 0)));
+  const line = (label: string, values: readonly number[]) => `  ${label.padEnd(24)}${values.map((v) => v.toFixed(0).padStart(14)).join("")}`;
+  return [
+    `  ${"process".padEnd(24)}${flows.map((f) => f.label.padStart(14)).join("")}`,
+    ...rows.filter((r) => r.values.some((v) => v >= 1)).map((r) => line(r.role, r.values)),
+    line("all processes", flows.map((f) => total(f.calls))),
+  ];
+}
 
 export function row(label: string, value: string, note = ""): string {
   return `  ${label.padEnd(46)} ${value.padStart(12)}   ${note}`;
@@ -490,41 +550,50 @@ export default async function run(): Promise<void> {
     relay = await startRelay();
     const [alice, bob] = [await server.createAccount(), await server.createAccount()];
     await server.makeContacts(alice.username, bob.username);
-    const pa = await appPage(app, server, alice, browsers);
-    const pb = await appPage(app, server, bob, browsers);
+    const pa = await labelled("app caller", () => appPage(app!, server!, alice, browsers));
+    const pb = await labelled("app callee", () => appPage(app!, server!, bob, browsers));
     await waitFor("bob callable", () => pa.getByRole("button", { name: new RegExp(`^Video call ${bob.username}`) }).isEnabled().catch(() => false));
-    const [ba, bb] = [await barePage(relay, browsers), await barePage(relay, browsers)];
+    const ba = await labelled("bare caller", () => barePage(relay!, browsers));
+    const bb = await labelled("bare callee", () => barePage(relay!, browsers));
+    const la = await labelled("laid-out caller", () => barePage(relay!, browsers, "call-layout"));
+    const lb = await labelled("laid-out callee", () => barePage(relay!, browsers, "call-layout"));
 
     // Warm-up (first call in a fresh browser pays codec and device start-up), then the
     // app's own ICE servers (ejabberd's STUN/TURN via XEP-0215) for the baseline too.
     await appCall(pa, pb, bob.username);
     const iceServers = await pa.evaluate<unknown>("(globalThis.__peerConnections ?? []).at(-1)?.getConfiguration().iceServers ?? []");
     await bareCall(ba, bb, relay, iceServers);
+    await bareCall(la, lb, relay, iceServers);
 
     const apps: AppCall[] = [];
     const bares: BareCall[] = [];
+    const laidOut: BareCall[] = [];
     for (let i = 0; i < CALLS; i++) {
       apps.push(await appCall(pa, pb, bob.username));
       bares.push(await bareCall(ba, bb, relay, iceServers));
+      laidOut.push(await bareCall(la, lb, relay, iceServers));
     }
 
     const both = (c: { caller: number; callee: number }) => Math.max(c.caller, c.callee);
     const appBoth = median(apps.map(both));
     const bareBoth = median(bares.map(both));
+    const laidOutBoth = median(laidOut.map(both));
     const stanzas = median(apps.map((c) => c.traffic.stanzas));
     const bytes = median(apps.map((c) => c.traffic.bytes));
     const bareBytes = median(bares.map((c) => c.bareBytes));
     const kinds = new Map<string, number[]>();
     for (const c of apps) for (const [k, n] of c.traffic.kinds) kinds.set(k, [...(kinds.get(k) ?? []), n]);
 
-    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS); bare pages: ${BARE_LAYOUT === "app" ? "the app's video layout (BENCH_BARE_LAYOUT=app)" : "one video at its natural size"}, ${BARE_CODECS === "app" ? "the app's video codecs (BENCH_BARE_CODECS=app)" : "the browser's whole codec list"}`);
+    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS); bare pages: ${BARE_CODECS === "app" ? "the app's video codecs (BENCH_BARE_CODECS=app)" : "the browser's whole codec list"}`);
     console.log(row("accept → first remote frame, both sides", "", "(app: XEP-0353 + Jingle via ejabberd; bare: JSON relay)"));
     console.log(row("  app, at the caller / at the callee", `${median(apps.map((c) => c.caller)).toFixed(0)} / ${median(apps.map((c) => c.callee)).toFixed(0)} ms`));
     console.log(row("  bare, at the caller / at the callee", `${median(bares.map((c) => c.caller)).toFixed(0)} / ${median(bares.map((c) => c.callee)).toFixed(0)} ms`));
     console.log(row("  app, both sides", `${appBoth.toFixed(0)} ms`));
     console.log(row("  bare, both sides", `${bareBoth.toFixed(0)} ms`));
     console.log(row("  ratio app/bare", `${(appBoth / bareBoth).toFixed(2)}×`, `goal ≤ ${GOALS.timeRatio}×: ${met(appBoth / bareBoth <= GOALS.timeRatio)}`));
-    console.log(row("  machine CPU busy meanwhile, app / bare", `${median(apps.map((c) => c.cpuBusy)).toFixed(0)} / ${median(bares.map((c) => c.cpuBusy)).toFixed(0)} %`, `(${cpus().length} cores; near 100 % the set-up waits for CPU)`));
+    console.log(row("  bare drawing the call screen's layout, both", `${laidOutBoth.toFixed(0)} ms`, `(at the caller / callee ${median(laidOut.map((c) => c.caller)).toFixed(0)} / ${median(laidOut.map((c) => c.callee)).toFixed(0)} ms; the remote video fills the window, the local preview in a corner)`));
+    console.log(row("  ratio app/bare, drawing alike", `${(appBoth / laidOutBoth).toFixed(2)}×`, "(what the signaling and the app's code add; not the goal's baseline)"));
+    console.log(row("  machine CPU busy meanwhile, app / bare / laid out", `${median(apps.map((c) => c.cpuBusy)).toFixed(0)} / ${median(bares.map((c) => c.cpuBusy)).toFixed(0)} / ${median(laidOut.map((c) => c.cpuBusy)).toFixed(0)} %`, `(${cpus().length} cores; near 100 % the set-up waits for CPU)`));
     console.log(row("signaling stanzas per call (incl. iq results)", `${stanzas}`, `goal ≤ ${GOALS.stanzas}: ${met(stanzas <= GOALS.stanzas)}`));
     console.log(row("  of which", "", [...kinds].map(([k, ns]) => `${k} ${median(ns)}`).join(", ")));
     console.log(row("  other stanzas sent meanwhile (not counted)", `${median(apps.map((c) => c.traffic.other))}`));
@@ -535,6 +604,13 @@ export default async function run(): Promise<void> {
     for (const c of apps) for (const [k, n] of c.elementBytes) elements.set(k, [...(elements.get(k) ?? []), n]);
     const byElement = [...elements].map(([k, ns]) => [k, median(ns)] as const).sort((x, y) => y[1] - x[1]);
     console.log(row("  app bytes by element (own bytes, median)", "", byElement.slice(0, 14).map(([k, n]) => `${k} ${n.toFixed(0)}`).join(", ")));
+    console.log("\n  CPU ms from accept to the first frames, by process (median per call)");
+    for (const line of cpuTable([
+      { label: "app", prefix: "app", calls: apps },
+      { label: "bare", prefix: "bare", calls: bares },
+      { label: "bare laid out", prefix: "laid-out", calls: laidOut },
+    ]))
+      console.log(line);
     console.log("\n  timeline per call (bare: offer sent after accept; its relay messages under their Jingle names)");
     for (const line of timelineTable([
       { label: "app caller", calls: apps.map((c) => c.timeline.caller) },
@@ -547,6 +623,7 @@ export default async function run(): Promise<void> {
     for (const line of phaseTable([
       { label: "app", calls: apps.map((c) => c.timeline) },
       { label: "bare", calls: bares.map((c) => c.timeline) },
+      { label: "laid out", calls: laidOut.map((c) => c.timeline) },
     ]))
       console.log(line);
     if (PROFILE) {

@@ -66,7 +66,7 @@ export const TIMELINE_SCRIPT = `(() => {
     }).observe({ type: "longtask", buffered: false });
   } catch {}
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-  navigator.mediaDevices.getUserMedia = async (c) => { const s = await gum(c); mark("getUserMedia done"); return s; };
+  navigator.mediaDevices.getUserMedia = async (c) => { mark("getUserMedia called"); const s = await gum(c); mark("getUserMedia done"); return s; };
 })();`;
 
 export interface TimelineEntry {
@@ -144,6 +144,7 @@ export function firsts(entries: readonly TimelineEntry[], zero: number): Map<str
 
 /** Events in the order they happen on the critical path of a call set up after accept. */
 export const TIMELINE_ORDER = [
+  "getUserMedia called",
   "getUserMedia done",
   "pc created",
   "createOffer done",

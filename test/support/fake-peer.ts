@@ -46,7 +46,10 @@ const hostCandidate = (i: number, port: number) => `candidate:${i + 1} 1 udp ${2
  * signalling state that rollback() returns to stable, a new ICE generation per restart.
  */
 export class FakePeer implements MediaPeer {
+  /** Remote candidates the browser has: from remote descriptions' a=candidate lines and addCandidate(). */
   readonly remoteCandidates: RemoteCandidate[] = [];
+  /** addCandidate() calls (addIceCandidate: one blocking trip to the browser's network thread each). */
+  addedOneByOne = 0;
   readonly muted = new Set<CallMedia>();
   readonly sending: Set<CallMedia>;
   /** Media with a negotiated m-line. */
@@ -64,6 +67,8 @@ export class FakePeer implements MediaPeer {
   closed = false;
   /** ICE generation: 0 at first, one more per restart (new ufrag/pwd, new candidates). */
   generation = 0;
+  /** false: no path to any remote candidate (the network is down); ICE never connects again. */
+  reachable = true;
   iceServers: readonly RTCIceServer[] = [];
   readonly #fake: FakePeerOptions;
   /** Codecs and extensions agreed per mid by the first offer/answer (browser mode). */
@@ -101,6 +106,7 @@ export class FakePeer implements MediaPeer {
     if (this.remoteDescription && ufragOf(remoteOffer) !== ufragOf(this.remoteDescription)) this.#newGeneration();
     this.remoteDescription = remoteOffer;
     this.remoteType = "offer";
+    this.#takeDescriptionCandidates(remoteOffer);
     // As the browser: the offer is applied while the devices open; the answer waits for them.
     await this.media;
     const lines = mediaLines(remoteOffer);
@@ -112,6 +118,7 @@ export class FakePeer implements MediaPeer {
     this.localDescription = withIceGeneration(withoutCandidates(sdp), this.generation);
     this.#negotiated();
     this.#gather();
+    this.#maybeConnect();
     return this.localDescription;
   }
 
@@ -138,12 +145,14 @@ export class FakePeer implements MediaPeer {
     if (this.#fake.browser) for (const m of parse(remoteAnswer).media) if (!this.#agreed.has(String(m.mid))) this.#agreed.set(String(m.mid), codecsOf(m));
     this.remoteDescription = remoteAnswer;
     this.remoteType = "answer";
+    this.#takeDescriptionCandidates(remoteAnswer);
     this.#negotiated();
     this.#maybeConnect();
   }
 
   async addCandidate(c: RemoteCandidate) {
     if (!this.remoteDescription) throw new Error("candidate before remote description");
+    this.addedOneByOne += 1;
     this.remoteCandidates.push(c);
     this.#maybeConnect();
   }
@@ -199,6 +208,23 @@ export class FakePeer implements MediaPeer {
     for (const l of mediaLines(this.localDescription)) if (!this.kinds.includes(l.type as CallMedia)) this.kinds.push(l.type as CallMedia);
   }
 
+  /**
+   * A remote description's a=candidate lines are remote candidates, as addIceCandidate's (JSEP
+   * §5.8, RFC 8839 §5.1); one the peer connection already has is not added twice.
+   */
+  #takeDescriptionCandidates(sdp: string) {
+    const session = parse(sdp);
+    session.media.forEach((m, index) => {
+      const sdpMid = String(m.mid ?? index);
+      const usernameFragment = m.iceUfrag ?? session.iceUfrag ?? null;
+      for (const c of m.candidates ?? []) {
+        const candidate = `candidate:${c.foundation} ${c.component} ${c.transport} ${c.priority} ${c.ip} ${c.port} typ ${c.type}${c.raddr ? ` raddr ${c.raddr} rport ${c.rport}` : ""}${c.tcptype ? ` tcptype ${c.tcptype}` : ""}${c.generation !== undefined ? ` generation ${c.generation}` : ""}`;
+        if (this.remoteCandidates.some((r) => r.candidate === candidate && r.sdpMid === sdpMid && r.usernameFragment === usernameFragment)) continue;
+        this.remoteCandidates.push({ candidate, sdpMid, sdpMLineIndex: index, usernameFragment });
+      }
+    });
+  }
+
   /** Candidates trickle out right after the local description, as in a browser; once per ICE generation. */
   #gather() {
     if (this.#gathered) return;
@@ -222,7 +248,7 @@ export class FakePeer implements MediaPeer {
   /** Connects once the remote description and a remote candidate of its ICE generation are in. */
   #maybeConnect() {
     const ufrag = ufragOf(this.remoteDescription);
-    if (this.#connected || !this.remoteDescription || !this.remoteCandidates.some((c) => !c.usernameFragment || c.usernameFragment === ufrag)) return;
+    if (this.#connected || !this.reachable || !this.remoteDescription || !this.remoteCandidates.some((c) => !c.usernameFragment || c.usernameFragment === ufrag)) return;
     this.#connected = true;
     this.options.listeners.onIceState("checking");
     this.options.listeners.onIceState("connected");

@@ -113,6 +113,11 @@ export class MediaLink {
     for (const c of ready) await peer.addCandidate(c).catch(() => undefined);
   }
 
+  /** Adds the remote candidates that arrived before the description of their content, now applied. */
+  async addEarlyCandidates(): Promise<void> {
+    await this.addCandidates([]);
+  }
+
   close(): void {
     void this.#peer?.then((p) => p.close(), () => undefined);
   }

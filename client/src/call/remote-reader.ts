@@ -35,11 +35,12 @@ export class RemoteReader {
     }
   }
 
-  /** Candidates inline in a session-initiate/accept already read (sdp()), counted against the session cap. */
-  inline(request: JingleRequest): RemoteCandidate[] {
-    const candidates = sessionCandidates(request.session(), this.#n.remoteMids);
-    this.#n.countRemote(candidates, false);
-    return candidates;
+  /**
+   * Counts the candidates inline in a session-initiate/accept against the session cap. They reach
+   * the browser inside sdp()'s description, not one by one.
+   */
+  countInline(request: JingleRequest): void {
+    this.#n.countRemote(sessionCandidates(request.session(), this.#n.remoteMids), false);
   }
 
   /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */

@@ -5,6 +5,7 @@ import type { IceState, MediaPeer, PeerFactory, PeerOptions } from "../call/peer
 import type { CallMedia } from "../call/states.js";
 import type { StatRecord } from "../call/quality.js";
 import { deviceName, missingText, openDevice, openMedia, swapTrack, type DeviceChoice } from "./local-media.js";
+import { negotiatedHeaderExtensions, type HeaderExtensionChoice } from "./header-extensions.js";
 import { offeredVideoCodecs } from "./video-codecs.js";
 
 export interface BrowserStreams {
@@ -79,6 +80,30 @@ function preferOfferedVideoCodecs(pc: RTCPeerConnection): void {
       transceiver.setCodecPreferences(codecs);
     } catch {
       // InvalidModificationError: this browser's list differs from its capabilities; its default stays.
+    }
+  }
+}
+
+/** webrtc-extensions §7, not yet in TypeScript's DOM types. */
+type TransceiverWithHeaderExtensions = RTCRtpTransceiver & {
+  getHeaderExtensionsToNegotiate?(): HeaderExtensionChoice[];
+  setHeaderExtensionsToNegotiate?(extensions: HeaderExtensionChoice[]): void;
+};
+
+/**
+ * The m-lines about to be negotiated for the first time (`fresh`) list only the header extensions
+ * a call uses (header-extensions.ts); negotiated ones keep theirs. Chromium has the API; Firefox
+ * (153) has not, and offers five of them anyway.
+ */
+function negotiateUsedHeaderExtensions(pc: RTCPeerConnection, fresh: (transceiver: RTCRtpTransceiver) => boolean): void {
+  for (const transceiver of pc.getTransceivers() as TransceiverWithHeaderExtensions[]) {
+    if (!fresh(transceiver) || !transceiver.getHeaderExtensionsToNegotiate || !transceiver.setHeaderExtensionsToNegotiate) continue;
+    const extensions = negotiatedHeaderExtensions(transceiver.getHeaderExtensionsToNegotiate());
+    if (!extensions) continue;
+    try {
+      transceiver.setHeaderExtensionsToNegotiate(extensions);
+    } catch {
+      // InvalidModificationError: the browser refuses this list; its own stays.
     }
   }
 }
@@ -206,6 +231,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         // (XEP-0353: the media of session-initiate must equal the proposal's), sending nothing.
         if (options.media.includes("video") && !pc.getTransceivers().some((t) => t.receiver.track.kind === "video")) pc.addTransceiver("video", { direction: "sendrecv", streams: [local] });
         preferOfferedVideoCodecs(pc);
+        negotiateUsedHeaderExtensions(pc, (t) => t.mid === null);
         await pc.setLocalDescription(await pc.createOffer());
         return pc.localDescription?.sdp ?? "";
       },
@@ -213,6 +239,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         await pc.setRemoteDescription({ type: "offer", sdp: remoteOffer });
         if (devicesSettled) await opening;
         else sendBeforeOpen();
+        negotiateUsedHeaderExtensions(pc, (t) => t.currentDirection === null);
         await pc.setLocalDescription(await pc.createAnswer());
         return pc.localDescription?.sdp ?? "";
       },

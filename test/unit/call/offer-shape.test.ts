@@ -93,22 +93,27 @@ describe("the offer as shaped, on the wire", () => {
 });
 
 describe("the callee's side of the first offer/answer", () => {
-  it("session-accept leaves before the browser takes the caller's candidates, which it then gets all of", async () => {
+  it("the caller's inline candidates reach the browser inside its offer, not one addIceCandidate each; those it trickled wait for session-accept to leave", async () => {
     const net = new FakeNetwork();
-    const alice = net.device("alice@x/web", { trusted: ["bob@x"], peer: { candidates: 3 } });
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], peer: { candidates: 3, lateCandidates: 2, lateCandidatesMs: 1 } });
     const bob = net.device("bob@x/web", { trusted: ["alice@x"], peer: { candidates: 3 } });
-    let takenAtAccept: number | undefined;
-    const route = net.routeIq.bind(net);
-    net.routeIq = (from, iq) => {
-      if (iq.getChild("jingle", NS_JINGLE)?.attrs.action === "session-accept") takenAtAccept = bob.peers[0]!.remoteCandidates.length;
-      return route(from, iq);
-    };
     const call = await alice.manager.call("bob@x", ["audio"]);
     await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
+    let atAccept: { had: number; addedOneByOne: number } | undefined;
+    const route = net.routeIq.bind(net);
+    net.routeIq = (from, iq) => {
+      const peer = bob.peers[0]!;
+      if (iq.getChild("jingle", NS_JINGLE)?.attrs.action === "session-accept") atAccept = { had: peer.remoteCandidates.length, addedOneByOne: peer.addedOneByOne };
+      return route(from, iq);
+    };
     await bob.manager.calls[0]!.accept();
     await until(() => call.iceState === "connected", "connected");
-    expect(takenAtAccept).toBe(0);
-    await until(() => bob.peers[0]!.remoteCandidates.length === 3, "bob's browser has alice's three inline candidates");
+    const initiate = net.log.find((s) => s.stanza.getChild("jingle", NS_JINGLE)?.attrs.action === "session-initiate")!.stanza;
+    const inline = initiate.getChild("jingle", NS_JINGLE)!.getChildren("content").flatMap((c) => c.getChild("transport")?.getChildren("candidate") ?? []).length;
+    expect(inline).toBeGreaterThan(0);
+    expect(atAccept).toEqual({ had: inline, addedOneByOne: 0 });
+    await until(() => bob.peers[0]!.remoteCandidates.length === 5, "bob's browser has all five of alice's candidates");
+    expect(bob.peers[0]!.addedOneByOne).toBe(5 - inline);
   });
 
   it("a microphone that fails to open after the peer connection exists ends the call with the reason the user can act on", async () => {

@@ -1,0 +1,76 @@
+// CPU time per process group over a window, from /proc: which browser (and which of its
+// processes: renderer, GPU, network, audio, video capture) or server spent the machine's
+// cores during a call set-up. On a saturated machine a set-up's latency follows the work
+// every process in its path has to do, so this says where to look before any profile.
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+interface ProcessSample {
+  ppid: number;
+  /** utime + stime, in ticks. */
+  ticks: number;
+  /** argv joined by spaces. */
+  args: string;
+}
+
+export type ProcessTable = Map<number, ProcessSample>;
+
+/** Every process's CPU ticks so far. Processes that vanish while being read are skipped. */
+export function sampleProcesses(): ProcessTable {
+  const table: ProcessTable = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // Fields after the command (which may hold spaces and parentheses): state ppid … utime(14) stime(15).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const args = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" ").trim();
+      table.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), args });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+
+/** Chromium main processes that are children of this Node process. */
+export function ownBrowserRoots(table: ProcessTable = sampleProcesses()): Set<number> {
+  return new Set([...table].filter(([, p]) => p.ppid === process.pid && /chrom/.test(p.args.split(" ")[0] ?? "")).map(([pid]) => pid));
+}
+
+/** What kind of Chromium process this is, from its --type and --utility-sub-type flags. */
+function chromiumKind(args: string): string {
+  const type = /--type=(\S+)/.exec(args)?.[1];
+  if (!type) return "browser";
+  if (type === "utility") {
+    const sub = /--utility-sub-type=(\S+)/.exec(args)?.[1] ?? "";
+    if (sub.includes("Network")) return "network";
+    if (sub.includes("Audio")) return "audio";
+    if (sub.includes("VideoCapture")) return "video capture";
+    if (sub.includes("Storage")) return "storage";
+    return `utility ${sub}`;
+  }
+  if (type === "gpu-process") return "gpu";
+  return type;
+}
+
+/**
+ * CPU milliseconds spent between two samples, by group: "LABEL kind" for the processes of the
+ * browsers in `browsers` (root pid → label), "ejabberd" for beam, "node" for this bench, "other".
+ */
+export function cpuByGroup(before: ProcessTable, after: ProcessTable, browsers: ReadonlyMap<number, string>): Map<string, number> {
+  const groups = new Map<string, number>();
+  const rootOf = (pid: number): number | undefined => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 8; p = after.get(p)?.ppid, hops++) if (browsers.has(p)) return p;
+    return undefined;
+  };
+  for (const [pid, now] of after) {
+    const spent = now.ticks - (before.get(pid)?.ticks ?? 0);
+    if (spent <= 0) continue;
+    const root = rootOf(pid);
+    const group = root !== undefined ? `${browsers.get(root)} ${chromiumKind(now.args)}` : now.args.includes("beam") ? "ejabberd" : pid === process.pid ? "node (bench)" : "other";
+    groups.set(group, (groups.get(group) ?? 0) + (spent * 1000) / TICKS_PER_SECOND);
+  }
+  return groups;
+}
