@@ -121,6 +121,7 @@ export class CallScreen {
     this.remoteVideo.hidden = !inMedia || !video;
     this.localVideo.hidden = !inMedia || !video;
     this.#ring.hidden = inMedia && video;
+    this.#ring.classList.toggle("ringing", phase === "ringing-local" || phase === "ringing-remote");
     replaceChildren(this.#ring, h("span", { class: "avatar big", "aria-hidden": "true" }, this.#name.slice(0, 1).toUpperCase()), h("p", {}, call.ended ? reasonText(call.reason) : ""));
     const problem = call.problem;
     replaceChildren(this.#problem, problem && h("p", { class: "error", role: "alert" }, problem));
