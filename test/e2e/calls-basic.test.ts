@@ -31,6 +31,27 @@ describe("calls between two browsers", () => {
     }
   });
 
+  it("the call screen animates only while the phone rings: nothing runs on either side once an audio call is connected", async () => {
+    const { alice, bob } = await world.pair();
+    const [pa, pb] = await world.signInPair(alice, bob);
+    // Running CSS animations of the page (a pulsing halo repaints it 60 times a second).
+    const animations = (p: typeof pa) => p.evaluate(() => document.getAnimations().filter((a) => a.playState === "running").length);
+    try {
+      await pa.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).click();
+      const accept = pb.getByRole("button", { name: "Accept", exact: true });
+      await accept.waitFor({ timeout: 15_000 });
+      expect(await animations(pb)).toBeGreaterThan(0);
+      await expect.poll(() => animations(pa), { timeout: 10_000 }).toBeGreaterThan(0);
+      await accept.click();
+      await expect.poll(() => callStatus(pa), { timeout: 20_000 }).toBe("Connected");
+      await expect.poll(() => callStatus(pb), { timeout: 20_000 }).toBe("Connected");
+      for (const p of [pa, pb]) await expect.poll(() => animations(p), { timeout: 5_000 }).toBe(0);
+      await pa.getByRole("button", { name: "Hang up" }).click();
+    } finally {
+      await world.closeBrowsers();
+    }
+  });
+
   it("bob declines: alice sees the call declined", async () => {
     const { alice, bob } = await world.pair();
     const [pa, pb] = await world.signInPair(alice, bob);
