@@ -509,9 +509,9 @@ interface Flow {
 
 /**
  * CPU per process group, flow beside flow: "caller renderer" is the app caller's renderer in an
- * app call and the bare caller's in a bare call; the other flows' browsers idle meanwhile (they
- * are counted under their own names, not shown); ejabberd, this Node process (the relay) and
- * the rest as they are.
+ * app call and the bare caller's in a bare call; ejabberd, this Node process (the relay) and the
+ * rest as they are. The other flows' browsers idle meanwhile: their rows are not shown, but "all
+ * processes" is the whole machine's CPU in the window, theirs included.
  */
 function cpuTable(flows: readonly Flow[]): string[] {
   const of = (calls: Flow["calls"], group: string) => median(calls.map((c) => c.cpu.get(group) ?? 0));
@@ -529,7 +529,7 @@ function cpuTable(flows: readonly Flow[]): string[] {
   return [
     `  ${"process".padEnd(24)}${flows.map((f) => f.label.padStart(14)).join("")}`,
     ...rows.filter((r) => r.values.some((v) => v >= 1)).map((r) => line(r.role, r.values)),
-    line("all processes", flows.map((f) => total(f.calls))),
+    line("all processes (machine)", flows.map((f) => total(f.calls))),
   ];
 }
 

@@ -57,7 +57,8 @@ function chromiumKind(args: string): string {
 
 /**
  * CPU milliseconds spent between two samples, by group: "LABEL kind" for the processes of the
- * browsers in `browsers` (root pid → label), "ejabberd" for beam, "node" for this bench, "other".
+ * browsers in `browsers` (root pid → label), "ejabberd" for beam, "node (bench)" for this
+ * process (it runs the bare pages' relay), "other". A process that exited within the window is missed.
  */
 export function cpuByGroup(before: ProcessTable, after: ProcessTable, browsers: ReadonlyMap<number, string>): Map<string, number> {
   const groups = new Map<string, number>();

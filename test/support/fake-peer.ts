@@ -118,7 +118,10 @@ export class FakePeer implements MediaPeer {
     this.localDescription = withIceGeneration(withoutCandidates(sdp), this.generation);
     this.#negotiated();
     this.#gather();
-    this.#maybeConnect();
+    // The offer's candidates are in, but ICE answers only once the caller has our credentials:
+    // a few milliseconds on, after our first candidates (#gather) and our answer went out.
+    if (this.#fake.instant) this.#maybeConnect();
+    else setTimeout(() => this.#maybeConnect(), 5);
     return this.localDescription;
   }
 
@@ -153,7 +156,8 @@ export class FakePeer implements MediaPeer {
   async addCandidate(c: RemoteCandidate) {
     if (!this.remoteDescription) throw new Error("candidate before remote description");
     this.addedOneByOne += 1;
-    this.remoteCandidates.push(c);
+    // A candidate the peer connection already has changes nothing (Chromium ignores it).
+    if (!this.remoteCandidates.some((r) => r.candidate === c.candidate && r.sdpMid === c.sdpMid && r.usernameFragment === c.usernameFragment)) this.remoteCandidates.push(c);
     this.#maybeConnect();
   }
 
@@ -210,7 +214,7 @@ export class FakePeer implements MediaPeer {
 
   /**
    * A remote description's a=candidate lines are remote candidates, as addIceCandidate's (JSEP
-   * §5.8, RFC 8839 §5.1); one the peer connection already has is not added twice.
+   * §5.10, RFC 8839 §5.1); one the peer connection already has is not added twice.
    */
   #takeDescriptionCandidates(sdp: string) {
     const session = parse(sdp);

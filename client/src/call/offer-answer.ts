@@ -99,7 +99,7 @@ export class OfferAnswer {
 
   /**
    * The peer's session-accept: its answer goes to the browser with its inline candidates as
-   * a=candidate lines (sessionToSdp writes them; JSEP §5.8 has the browser take them with the
+   * a=candidate lines (sessionToSdp writes them; JSEP §5.10 has the browser take them with the
    * description), then the candidates it trickled before the answer was in.
    */
   receiveAnswer(request: JingleRequest): void {

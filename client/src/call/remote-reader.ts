@@ -40,7 +40,7 @@ export class RemoteReader {
    * the browser inside sdp()'s description, not one by one.
    */
   countInline(request: JingleRequest): void {
-    this.#n.countRemote(sessionCandidates(request.session(), this.#n.remoteMids), false);
+    this.#n.countRemote(sessionCandidates(request.session()), false);
   }
 
   /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */

@@ -93,7 +93,7 @@ type TransceiverWithHeaderExtensions = RTCRtpTransceiver & {
 /**
  * The m-lines about to be negotiated for the first time (`fresh`) list only the header extensions
  * a call uses (header-extensions.ts); negotiated ones keep theirs. Chromium has the API; Firefox
- * (153) has not, and offers five of them anyway.
+ * (153) has not, and offers toffset and playout-delay among its own five.
  */
 function negotiateUsedHeaderExtensions(pc: RTCPeerConnection, fresh: (transceiver: RTCRtpTransceiver) => boolean): void {
   for (const transceiver of pc.getTransceivers() as TransceiverWithHeaderExtensions[]) {
