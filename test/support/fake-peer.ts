@@ -156,8 +156,7 @@ export class FakePeer implements MediaPeer {
   async addCandidate(c: RemoteCandidate) {
     if (!this.remoteDescription) throw new Error("candidate before remote description");
     this.addedOneByOne += 1;
-    // A candidate the peer connection already has changes nothing (Chromium ignores it).
-    if (!this.remoteCandidates.some((r) => r.candidate === c.candidate && r.sdpMid === c.sdpMid && r.usernameFragment === c.usernameFragment)) this.remoteCandidates.push(c);
+    this.#addRemote(c);
     this.#maybeConnect();
   }
 
@@ -214,19 +213,23 @@ export class FakePeer implements MediaPeer {
 
   /**
    * A remote description's a=candidate lines are remote candidates, as addIceCandidate's (JSEP
-   * §5.10, RFC 8839 §5.1); one the peer connection already has is not added twice.
+   * §5.10, RFC 8839 §5.1), taken as written.
    */
   #takeDescriptionCandidates(sdp: string) {
-    const session = parse(sdp);
-    session.media.forEach((m, index) => {
-      const sdpMid = String(m.mid ?? index);
-      const usernameFragment = m.iceUfrag ?? session.iceUfrag ?? null;
-      for (const c of m.candidates ?? []) {
-        const candidate = `candidate:${c.foundation} ${c.component} ${c.transport} ${c.priority} ${c.ip} ${c.port} typ ${c.type}${c.raddr ? ` raddr ${c.raddr} rport ${c.rport}` : ""}${c.tcptype ? ` tcptype ${c.tcptype}` : ""}${c.generation !== undefined ? ` generation ${c.generation}` : ""}`;
-        if (this.remoteCandidates.some((r) => r.candidate === candidate && r.sdpMid === sdpMid && r.usernameFragment === usernameFragment)) continue;
-        this.remoteCandidates.push({ candidate, sdpMid, sdpMLineIndex: index, usernameFragment });
+    const [session = "", ...sections] = sdp.split(/\r?\n(?=m=)/);
+    const ufrag = (text: string) => /^a=ice-ufrag:(.*)$/m.exec(text)?.[1]?.trim();
+    sections.forEach((section, index) => {
+      const sdpMid = /^a=mid:(.*)$/m.exec(section)?.[1]?.trim() ?? String(index);
+      const usernameFragment = ufrag(section) ?? ufrag(session) ?? null;
+      for (const line of section.split(/\r?\n/)) {
+        if (line.startsWith("a=candidate:")) this.#addRemote({ candidate: line.slice(2), sdpMid, sdpMLineIndex: index, usernameFragment });
       }
     });
+  }
+
+  /** One the peer connection already has changes nothing (Chromium ignores it). */
+  #addRemote(c: RemoteCandidate) {
+    if (!this.remoteCandidates.some((r) => r.candidate === c.candidate && r.sdpMid === c.sdpMid && r.usernameFragment === c.usernameFragment)) this.remoteCandidates.push(c);
   }
 
   /** Candidates trickle out right after the local description, as in a browser; once per ICE generation. */
