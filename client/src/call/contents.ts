@@ -33,6 +33,11 @@ export function peerDtlsSetup(remote: JingleSession, local: readonly JingleConte
   return ours === "active" ? "passive" : "active";
 }
 
+/** The session with its transports' candidates left out (descriptions and ICE credentials kept). */
+export function withoutCandidates(session: JingleSession): JingleSession {
+  return { ...session, contents: session.contents.map((c) => (c.transport ? { ...c, transport: { ...c.transport, candidates: [] } } : c)) };
+}
+
 /** Every fingerprint's `actpass` replaced by the role the peer already holds. */
 export function withSetup(session: JingleSession, setup: DtlsSetup): JingleSession {
   return {

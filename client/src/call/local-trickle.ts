@@ -47,8 +47,9 @@ export class LocalTrickle {
   }
 
   /**
-   * Resolves at once when candidates are already in (gathered while ringing, or from the peer
-   * connection's candidate pool): session-initiate/accept is on the critical path of the call
+   * For our session-initiate (the callee's session-accept does not wait: OfferAnswer). Resolves
+   * at once when candidates are already in (gathered while ringing, or from the peer
+   * connection's candidate pool): session-initiate is on the critical path of the call
    * setup and must not wait for more (a 5 ms settle became ~90 ms on a loaded
    * machine). Only when none is in yet does it wait for the first burst, briefly.
    */

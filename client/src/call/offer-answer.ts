@@ -98,25 +98,24 @@ export class OfferAnswer {
   }
 
   /**
-   * The peer's session-accept: its answer goes to the browser with its inline candidates as
-   * a=candidate lines (sessionToSdp writes them; JSEP §5.10 has the browser take them with the
-   * description), then the candidates it trickled before the answer was in.
+   * The peer's session-accept: its answer goes to the browser first, then the candidates it
+   * carried and those it trickled before the answer was in (RemoteReader.answer says why).
    */
   receiveAnswer(request: JingleRequest): void {
     const { reader, negotiation } = this.#p;
-    const sdp = reader.sdp(request);
+    const { sdp, candidates } = reader.answer(request);
     const remote = reader.session(request, true);
-    reader.countInline(request);
     this.#port.transition("active");
     this.#port.enqueue(async () => {
-      await (await this.#p.link.require()).applyAnswer(sdp);
+      const link = this.#p.link;
+      await (await link.require()).applyAnswer(sdp);
       negotiation.established(negotiation.local, remote, false);
-      await this.#p.link.addEarlyCandidates();
+      await link.addCandidates(candidates);
     });
   }
 
   #answer(request: JingleRequest) {
-    const { reader, negotiation, trickle, link } = this.#p;
+    const { reader, negotiation, link } = this.#p;
     const sdp = reader.sdp(request);
     const offer = reader.session(request, true);
     reader.countInline(request);
@@ -124,7 +123,9 @@ export class OfferAnswer {
     this.#port.enqueue(async () => {
       const answer = await (await link.require()).answer(sdp);
       negotiation.established(sdpToSession(answer, { role: "responder" }).session.contents, offer, true);
-      await trickle.firstCandidates();
+      // No wait for our first candidates: session-accept is on the critical path of both sides'
+      // DTLS, and the caller learns our address from our checks (peer-reflexive, RFC 8445
+      // §7.3.1.3) before our transport-info arrives. Those already gathered ride inline.
       if (isTerminal(this.#port.state())) return;
       // Dino compares our accept's payload types to its offer, parameters included (jingle/align.ts).
       const session = alignAnswerToOffer(sdpToSession(answer, { role: "responder", answer: true }).session, offer);

@@ -4,6 +4,7 @@
 // is answered and the call goes on.
 import { JingleCodecError, sessionCandidates, sessionToSdp, type JingleReason, type JingleRequest, type JingleSession, type RemoteCandidate } from "../jingle/index.js";
 import type { StanzaError } from "../xmpp/errors.js";
+import { withoutCandidates } from "./contents.js";
 import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
 import type { NegotiationState } from "./negotiation.js";
 
@@ -33,6 +34,28 @@ export class RemoteReader {
     } catch (error) {
       throw this.#codecError(error, true);
     }
+  }
+
+  /**
+   * The peer's session-accept as SDP without its candidates, and those candidates (counted against
+   * the session cap) for the browser once the answer is in. Chromium resolves setRemoteDescription
+   * only after its network thread has taken every a=candidate line, and the caller's DTLS (and
+   * so the callee's) waits for that answer: ≈ 40 ms less on the critical path per call (npm run
+   * bench, "caller: session-accept → sRD done"). ICE has already begun from the callee's
+   * checks (peer-reflexive, RFC 8445 §7.3.1.3), and JSEP §5.10 lets candidates follow the answer.
+   */
+  answer(request: JingleRequest): { sdp: string; candidates: RemoteCandidate[] } {
+    let session: JingleSession;
+    let sdp: string;
+    try {
+      session = request.session();
+      sdp = sessionToSdp(withoutCandidates(session), { role: this.#n.role, answer: true, sid: request.sid });
+    } catch (error) {
+      throw this.#codecError(error, true);
+    }
+    const candidates = sessionCandidates(session);
+    this.#n.countRemote(candidates, false);
+    return { sdp, candidates };
   }
 
   /**

@@ -116,6 +116,25 @@ describe("the callee's side of the first offer/answer", () => {
     expect(bob.peers[0]!.addedOneByOne).toBe(5 - inline);
   });
 
+  it("the callee's inline candidates reach the caller's browser after its answer, which goes in without a=candidate lines (the caller's DTLS waits for that answer)", async () => {
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], peer: { candidates: 3 } });
+    // Gathered before answer() returns, so they are in when session-accept leaves.
+    const bob = net.device("bob@x/web", { trusted: ["alice@x"], peer: { candidates: 3, instant: true } });
+    const call = await alice.manager.call("bob@x", ["audio"]);
+    await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
+    await bob.manager.calls[0]!.accept();
+    await until(() => call.iceState === "connected", "connected");
+    const accept = net.log.find((s) => s.stanza.getChild("jingle", NS_JINGLE)?.attrs.action === "session-accept")!.stanza;
+    const inline = accept.getChild("jingle", NS_JINGLE)!.getChildren("content").flatMap((c) => c.getChild("transport")?.getChildren("candidate") ?? []).length;
+    expect(inline).toBe(3);
+    const caller = alice.peers[0]!;
+    expect(caller.remoteType).toBe("answer");
+    expect(caller.remoteDescription).not.toMatch(/^a=candidate:/m);
+    await until(() => caller.remoteCandidates.length === 3, "alice's browser has bob's three candidates");
+    expect(caller.addedOneByOne).toBe(3);
+  });
+
   it("a microphone that fails to open after the peer connection exists ends the call with the reason the user can act on", async () => {
     const net = new FakeNetwork();
     const alice = net.device("alice@x/web", { trusted: ["bob@x"] });
