@@ -53,9 +53,7 @@ export class RemoteReader {
     } catch (error) {
       throw this.#codecError(error, true);
     }
-    const candidates = sessionCandidates(session);
-    this.#n.countRemote(candidates, false);
-    return { sdp, candidates };
+    return { sdp, candidates: this.inlineIn(session) };
   }
 
   /**
@@ -66,7 +64,7 @@ export class RemoteReader {
     this.#n.countRemote(sessionCandidates(request.session()), false);
   }
 
-  /** Candidates inline in contents agreed by content-add/-accept, counted against the session cap. */
+  /** Candidates inline in contents (a session-accept's, or those content-add/-accept agree), counted against the session cap. */
   inlineIn(session: JingleSession): RemoteCandidate[] {
     // Their m-line index is filled in when the browser takes them (NegotiationState.admitRemote).
     const candidates = sessionCandidates(session);
