@@ -102,12 +102,11 @@ export class OfferAnswer {
    * carried and those it trickled before the answer was in (RemoteReader.answer says why).
    */
   receiveAnswer(request: JingleRequest): void {
-    const { reader, negotiation } = this.#p;
+    const { reader, negotiation, link } = this.#p;
     const { sdp, candidates } = reader.answer(request);
     const remote = reader.session(request, true);
     this.#port.transition("active");
     this.#port.enqueue(async () => {
-      const link = this.#p.link;
       await (await link.require()).applyAnswer(sdp);
       negotiation.established(negotiation.local, remote, false);
       await link.addCandidates(candidates);
@@ -116,9 +115,8 @@ export class OfferAnswer {
 
   #answer(request: JingleRequest) {
     const { reader, negotiation, link } = this.#p;
-    const sdp = reader.sdp(request);
+    const sdp = reader.offer(request);
     const offer = reader.session(request, true);
-    reader.countInline(request);
     this.#port.transition("accepting");
     this.#port.enqueue(async () => {
       const answer = await (await link.require()).answer(sdp);

@@ -27,13 +27,20 @@ export class RemoteReader {
     }
   }
 
-  /** The description of a session-initiate/accept as SDP for the browser; one the codec refuses ends the call. */
-  sdp(request: JingleRequest): string {
+  /**
+   * The peer's session-initiate as SDP for the browser, its candidates inline as a=candidate
+   * lines (counted against the session cap): on the callee's page one addIceCandidate each held
+   * the page's thread (OfferAnswer). One the codec refuses ends the call.
+   */
+  offer(request: JingleRequest): string {
+    let sdp: string;
     try {
-      return sessionToSdp(request.session(), { role: this.#n.role, answer: request.action === "session-accept", sid: request.sid });
+      sdp = sessionToSdp(request.session(), { role: this.#n.role, answer: false, sid: request.sid });
     } catch (error) {
       throw this.#codecError(error, true);
     }
+    this.#n.countRemote(sessionCandidates(request.session()), false);
+    return sdp;
   }
 
   /**
@@ -54,14 +61,6 @@ export class RemoteReader {
       throw this.#codecError(error, true);
     }
     return { sdp, candidates: this.inlineIn(session) };
-  }
-
-  /**
-   * Counts the candidates inline in a session-initiate/accept against the session cap. They reach
-   * the browser inside sdp()'s description, not one by one.
-   */
-  countInline(request: JingleRequest): void {
-    this.#n.countRemote(sessionCandidates(request.session()), false);
   }
 
   /** Candidates inline in contents (a session-accept's, or those content-add/-accept agree), counted against the session cap. */

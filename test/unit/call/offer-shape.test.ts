@@ -47,6 +47,9 @@ const jingleOf = (net: FakeNetwork, from: string, action: string): Element | und
   net.log.map((s) => (s.from === from ? s.stanza.getChild("jingle", NS_JINGLE) : undefined)).find((j) => j?.attrs.action === action);
 
 /** Feedback of the video description: at description level, and inside its payload types. */
+/** Candidates inline in a session-initiate/accept's transports. */
+const inlineCandidates = (jingle: Element): number => jingle.getChildren("content").flatMap((c) => c.getChild("transport")?.getChildren("candidate") ?? []).length;
+
 function videoFeedback(jingle: Element) {
   const description = jingle.getChildren("content").map((c) => c.getChild("description", NS_RTP)).find((d) => d?.attrs.media === "video");
   if (!description) throw new Error("no video description");
@@ -108,8 +111,7 @@ describe("the callee's side of the first offer/answer", () => {
     };
     await bob.manager.calls[0]!.accept();
     await until(() => call.iceState === "connected", "connected");
-    const initiate = net.log.find((s) => s.stanza.getChild("jingle", NS_JINGLE)?.attrs.action === "session-initiate")!.stanza;
-    const inline = initiate.getChild("jingle", NS_JINGLE)!.getChildren("content").flatMap((c) => c.getChild("transport")?.getChildren("candidate") ?? []).length;
+    const inline = inlineCandidates(jingleOf(net, "alice@x/web", "session-initiate")!);
     expect(inline).toBeGreaterThan(0);
     expect(atAccept).toEqual({ had: inline, addedOneByOne: 0 });
     await until(() => bob.peers[0]!.remoteCandidates.length === 5, "bob's browser has all five of alice's candidates");
@@ -125,9 +127,7 @@ describe("the callee's side of the first offer/answer", () => {
     await until(() => bob.manager.calls[0]?.state === "incoming", "bob rings");
     await bob.manager.calls[0]!.accept();
     await until(() => call.iceState === "connected", "connected");
-    const accept = net.log.find((s) => s.stanza.getChild("jingle", NS_JINGLE)?.attrs.action === "session-accept")!.stanza;
-    const inline = accept.getChild("jingle", NS_JINGLE)!.getChildren("content").flatMap((c) => c.getChild("transport")?.getChildren("candidate") ?? []).length;
-    expect(inline).toBe(3);
+    expect(inlineCandidates(jingleOf(net, "bob@x/web", "session-accept")!)).toBe(3);
     const caller = alice.peers[0]!;
     expect(caller.remoteType).toBe("answer");
     expect(caller.remoteDescription).not.toMatch(/^a=candidate:/m);
