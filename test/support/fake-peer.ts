@@ -50,6 +50,8 @@ export class FakePeer implements MediaPeer {
   readonly remoteCandidates: RemoteCandidate[] = [];
   /** addCandidate() calls (addIceCandidate: one blocking trip to the browser's network thread each). */
   addedOneByOne = 0;
+  /** Remote candidates handed to the browser, repeats included (a=candidate lines and addCandidate()). */
+  candidatesGiven = 0;
   readonly muted = new Set<CallMedia>();
   readonly sending: Set<CallMedia>;
   /** Media with a negotiated m-line. */
@@ -229,6 +231,7 @@ export class FakePeer implements MediaPeer {
 
   /** One the peer connection already has changes nothing (Chromium ignores it). */
   #addRemote(c: RemoteCandidate) {
+    this.candidatesGiven += 1;
     if (!this.remoteCandidates.some((r) => r.candidate === c.candidate && r.sdpMid === c.sdpMid && r.usernameFragment === c.usernameFragment)) this.remoteCandidates.push(c);
   }
 

@@ -13,7 +13,7 @@ import {
   type JingleSession,
   type RemoteCandidate,
 } from "../jingle/index.js";
-import { agreedFromOffer, peerDtlsSetup, withSetup } from "./contents.js";
+import { agreedFromOffer, peerDtlsSetup, withoutCandidates, withSetup } from "./contents.js";
 import { CALL_LIMITS } from "./limits.js";
 import { JingleErrors } from "./jingle-errors.js";
 
@@ -110,12 +110,15 @@ export class NegotiationState {
 
   /**
    * The remote description to hand the browser after a change of what was agreed: the peer's
-   * DTLS role restated (never `actpass` again, RFC 5763 §5) and the o= version one higher.
+   * DTLS role restated (never `actpass` again, RFC 5763 §5), the o= version one higher, and no
+   * candidates. The browser keeps those it has while the ICE credentials stay (JSEP §5.10), so
+   * the agreed contents' first candidates would only be given again; a new content's go in with
+   * addIceCandidate once its description is applied (admitRemote), as trickled ones do.
    */
   remoteSdp(remote: JingleSession, answer: boolean): string {
     const setup = this.#peerSetup ?? peerDtlsSetup(remote, this.#local);
     this.#remoteVersion += 1;
-    return sessionToSdp(withSetup(remote, setup), { role: this.role, answer, sid: this.sid, sessionVersion: this.#remoteVersion });
+    return sessionToSdp(withSetup(withoutCandidates(remote), setup), { role: this.role, answer, sid: this.sid, sessionVersion: this.#remoteVersion });
   }
 
   // ——— Local candidates ———

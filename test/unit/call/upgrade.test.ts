@@ -27,6 +27,19 @@ describe("video added to an audio call (content-add)", () => {
     expect(peer(bob).calls).toEqual(["answer", "send video", "answer"]);
   });
 
+  it("the renegotiation hands each browser only the new content's description: no candidate it already has is given to it again", async () => {
+    const { alice, bob, call, theirs } = await audioCall();
+    const before = [peer(alice).candidatesGiven, peer(bob).candidatesGiven];
+    expect(before).toEqual([peer(alice).remoteCandidates.length, peer(bob).remoteCandidates.length]);
+    call.addVideo();
+    await until(() => theirs.video.request === "incoming", "bob is asked");
+    theirs.acceptVideo();
+    await until(() => call.video.receiving && theirs.video.receiving, "video both ways");
+    expect(peer(alice).remoteDescription).not.toMatch(/^a=candidate:/m);
+    expect(peer(bob).remoteDescription).not.toMatch(/^a=candidate:/m);
+    expect([peer(alice).candidatesGiven, peer(bob).candidatesGiven]).toEqual([peer(alice).remoteCandidates.length, peer(bob).remoteCandidates.length]);
+  });
+
   it("bob (the callee) turns his camera on, alice accepts: the same from the responder's side", async () => {
     const { call, theirs } = await audioCall();
     theirs.addVideo();
