@@ -42,8 +42,9 @@ export function provisionByRpc(options: RpcProvisionOptions): Promise<number> {
         New + N
       end, 0, lists:seq(From, To))
     end,
+    % Ranges past the last pair are empty (lists:seq(N, N - 1)): fewer pairs than workers is fine.
     Self = self(), Step = (Pairs + Parallel - 1) div Parallel,
-    [spawn(fun() -> Self ! {done, rpc:call(Node, erlang, apply, [Work, [S * Step, min(Pairs, (S + 1) * Step) - 1]], infinity)} end)
+    [spawn(fun() -> Self ! {done, rpc:call(Node, erlang, apply, [Work, [min(Pairs, S * Step), min(Pairs, (S + 1) * Step) - 1]], infinity)} end)
      || S <- lists:seq(0, Parallel - 1)],
     Results = [receive {done, R} -> R end || _ <- lists:seq(1, Parallel)],
     case lists:all(fun erlang:is_integer/1, Results) of

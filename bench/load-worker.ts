@@ -7,8 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { xml, type Element } from "@xmpp/xml";
-import { jmiMessage } from "../client/src/xmpp/jmi.ts";
-import { sdpToJingle } from "../client/src/jingle/index.ts";
+import parse from "@xmpp/xml/lib/parse.js";
 import { NS_HINTS, NS_JINGLE, NS_JMI, NS_ROSTER } from "../client/src/namespaces.ts";
 import { createSecureContext } from "node:tls";
 import WebSocket from "ws";
@@ -18,21 +17,96 @@ import type { FromWorker, LoadAccount, LoadPair, ToWorker } from "./load-protoco
 /** Not a XEP: a private payload carrying the send time of a latency probe. */
 const NS_PROBE = "urn:xmpp-webrtc-calls:bench:probe";
 const STEP_TIMEOUT_MS = 10_000;
-const FIXTURES = join(import.meta.dirname, "../test/fixtures/sdp");
 
-// A real Chromium offer and answer as Jingle (a few KB each), converted once; each call
-// wraps the same contents in its own <jingle/> (serialising does not change them).
-const OFFER = sdpToJingle(readFileSync(join(FIXTURES, "chromium-audio-video-offer.sdp"), "utf8"), { action: "session-initiate", sid: "x", role: "initiator" });
-const ANSWER = sdpToJingle(readFileSync(join(FIXTURES, "chromium-audio-video-answer.sdp"), "utf8"), { action: "session-accept", sid: "x", role: "responder" });
-const withSid = (template: Element, sid: string, party: { initiator?: string; responder?: string }) =>
-  xml("jingle", { ...template.attrs, sid, ...party }, ...template.getChildElements());
+/** One stanza of the web app's own call set-up, as captured (test/fixtures/capture-app-call.ts). */
+interface Scripted {
+  side: "caller" | "callee";
+  kind: string;
+  to: "peer-bare" | "peer-full" | "own-bare" | "server" | "none";
+  element: Element;
+}
+
+// What two of our web apps sent to set up an audio+video call (JMI propose, ringing, accept,
+// proceed; session-initiate with its candidates; session-accept; transport-info), replayed per
+// set-up with this call's addresses and id: the load is that of this app's calls, bytes and all.
+const APP_CALL: Scripted[] = (JSON.parse(readFileSync(join(import.meta.dirname, "../test/fixtures/jingle/app-call-chromium.json"), "utf8")) as { stanzas: Array<Omit<Scripted, "element"> & { xml: string }> })
+  .stanzas.map(({ xml: text, ...rest }) => ({ ...rest, element: parse(text) }));
+
+/** The set-up in four steps, each sent when what starts it arrives (XEP-0353 §3, XEP-0166 §6). */
+function scriptOf(stanzas: readonly Scripted[]) {
+  const initiate = stanzas.findIndex((s) => s.kind === "jingle:session-initiate");
+  const accept = stanzas.findIndex((s) => s.kind === "jingle:session-accept");
+  const proceed = stanzas.findIndex((s) => s.kind === "jmi:proceed");
+  if (initiate < 0 || accept < 0 || proceed < 0 || stanzas[0]?.kind !== "jmi:propose") throw new Error("app-call fixture: expected propose … proceed, session-initiate, session-accept");
+  const of = (side: Scripted["side"], from: number, to: number) => stanzas.slice(from, to).filter((s) => s.side === side);
+  return {
+    /** The caller rings (propose). */
+    rings: of("caller", 0, initiate),
+    /** The callee, on propose: ringing, accept to its own account, proceed. */
+    onPropose: of("callee", 0, accept),
+    /** The caller, on proceed: session-initiate (its candidates inline), any transport-info. */
+    onProceed: of("caller", initiate, stanzas.length),
+    /** The callee, on session-initiate: session-accept, transport-info. */
+    onInitiate: of("callee", accept, stanzas.length),
+  };
+}
+const SCRIPT = scriptOf(APP_CALL);
+/** Jingle requests the caller receives in one set-up: it is set up when all of them arrived. */
+const CALLEE_JINGLE_IQS = SCRIPT.onInitiate.filter((s) => s.kind.startsWith("jingle:")).length;
+
+/** The addresses of one call, from the sending side's point of view. */
+interface CallParties {
+  sid: string;
+  own: string;
+  peer: string;
+  domain: string;
+  initiator: string;
+  responder?: string;
+}
+
+/** A deep copy of an element (text children are strings). */
+function copy(el: Element): Element {
+  return xml(el.name, { ...el.attrs }, ...el.children.map((child) => (typeof child === "string" ? child : copy(child as Element))));
+}
+
+/** A scripted stanza for this call: its addresses, id and the call's id set anew. */
+function instantiate(scripted: Scripted, call: CallParties): Element {
+  const el = copy(scripted.element);
+  const bare = (jid: string) => jid.split("/")[0]!;
+  const to = { "peer-bare": bare(call.peer), "peer-full": call.peer, "own-bare": bare(call.own), server: call.domain, none: undefined }[scripted.to];
+  if (to) el.attrs.to = to;
+  else delete el.attrs.to;
+  // iqCaller.request gives an iq its own id; a message gets one that is unique per call.
+  if (el.name === "iq") delete el.attrs.id;
+  else el.attrs.id = `${scripted.kind}-${call.sid}`;
+  for (const child of el.getChildElements()) {
+    if (child.getNS() === NS_JMI) child.attrs.id = call.sid;
+    if (child.is("jingle", NS_JINGLE)) {
+      child.attrs.sid = call.sid;
+      child.attrs.initiator = call.initiator;
+      if (child.attrs.responder) child.attrs.responder = call.responder ?? call.own;
+    }
+  }
+  if (!archiveJmi && el.name === "message") el.remove("store", NS_HINTS);
+  return el;
+}
+
+/** Sends one step of the script: messages as they are, iqs with their result awaited (an error rejects). */
+function sendStep(session: Session, step: readonly Scripted[], call: CallParties): Array<Promise<unknown>> {
+  return step.map((scripted) => {
+    const stanza = instantiate(scripted, call);
+    return stanza.name === "iq" ? session.xmpp.iqCaller.request(stanza, STEP_TIMEOUT_MS) : session.xmpp.send(stanza);
+  });
+}
 
 interface Session {
   xmpp: LoadClient;
   /** Full JID once online. */
   jid: string;
-  /** Calls waiting for proceed (caller) or session-accept (caller), by sid. */
+  /** Calls waiting for proceed (caller), by sid. */
   waiting: Map<string, (from: string) => void>;
+  /** Calls waiting for the callee's Jingle requests (caller), by sid: how many arrived, and who is told when all did. */
+  jingleIn: Map<string, { count: number; done: () => void }>;
 }
 
 interface Pair {
@@ -49,12 +123,6 @@ const errors = new Set<string>();
 let domain = "";
 let mechanism: SaslMechanismName = "PLAIN";
 let archiveJmi = true;
-
-/** A JMI message as the web app sends it, or without its store hint (then MAM does not archive it). */
-function jmi(...args: Parameters<typeof jmiMessage>): Element {
-  const message = jmiMessage(...args);
-  return archiveJmi ? message : message.remove("store", NS_HINTS);
-}
 
 function noteError(error: unknown): void {
   if (errors.size < 5) errors.add(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -87,16 +155,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 async function signIn(url: string, account: LoadAccount, role: "caller" | "callee"): Promise<Session> {
   const xmpp = loadClient({ service: url, domain, resource: role, username: account.username, password: account.password, mechanism, timeoutMs: 30_000 });
   xmpp.on("error", () => undefined);
-  const session: Session = { xmpp, jid: "", waiting: new Map() };
+  const session: Session = { xmpp, jid: "", waiting: new Map(), jingleIn: new Map() };
   xmpp.on("stanza", (stanza: Element) => onStanza(session, role, stanza));
   xmpp.iqCallee.set(NS_JINGLE, "jingle", ({ element, from }) => {
     const sid = element.attrs.sid ?? "";
     if (role === "callee" && element.attrs.action === "session-initiate") {
-      setImmediate(() => {
-        xmpp.iqCaller.request(xml("iq", { to: from.toString(), type: "set" }, withSid(ANSWER, sid, { responder: session.jid })), STEP_TIMEOUT_MS).catch(noteError);
-      });
-    } else if (role === "caller" && element.attrs.action === "session-accept") {
-      session.waiting.get(`accept:${sid}`)?.(from.toString());
+      const call = { sid, own: session.jid, peer: from.toString(), domain, initiator: from.toString() };
+      setImmediate(() => sendStep(session, SCRIPT.onInitiate, call).forEach((sent) => sent.catch(noteError)));
+    } else if (role === "caller") {
+      const waiting = session.jingleIn.get(sid);
+      if (waiting && ++waiting.count === CALLEE_JINGLE_IQS) waiting.done();
     }
     return true;
   });
@@ -120,7 +188,8 @@ function onStanza(session: Session, role: "caller" | "callee", stanza: Element):
   const from = stanza.attrs.from ?? "";
   if (role === "callee") {
     const propose = stanza.getChild("propose", NS_JMI);
-    if (propose) session.xmpp.send(jmi(from, "proceed", propose.attrs.id ?? "")).catch(noteError);
+    const call = { sid: propose?.attrs.id ?? "", own: session.jid, peer: from, domain, initiator: from, responder: session.jid };
+    if (propose) sendStep(session, SCRIPT.onPropose, call).forEach((sent) => sent.catch(noteError));
   } else {
     const proceed = stanza.getChild("proceed", NS_JMI);
     if (proceed) session.waiting.get(`proceed:${proceed.attrs.id}`)?.(from);
@@ -194,19 +263,23 @@ async function probe(messagesPerSecond: number, seconds: number): Promise<void> 
 
 let callSeq = 0;
 
-/** JMI propose → proceed, then Jingle session-initiate → result, session-accept → result. */
+/**
+ * One set-up as the web app makes it (SCRIPT): from the propose until the caller has the results
+ * of its requests and every Jingle request of the callee (session-accept, transport-info).
+ */
 async function setUpCall(pair: Pair): Promise<number> {
   const sid = `${process.pid}-${++callSeq}`;
   const started = performance.now();
+  const { caller, callee } = pair;
   pair.busy = true;
   try {
-    const proceeded = waitFor(pair.caller, `proceed:${sid}`);
-    const accepted = waitFor(pair.caller, `accept:${sid}`);
-    accepted.catch(() => undefined);
-    await pair.caller.xmpp.send(jmi(pair.callee.jid.split("/")[0]!, "propose", sid, { media: ["audio", "video"] }));
+    const proceeded = waitFor(caller, `proceed:${sid}`);
+    const answered = withTimeout(new Promise<void>((done) => caller.jingleIn.set(sid, { count: 0, done })), STEP_TIMEOUT_MS, "session-accept").finally(() => caller.jingleIn.delete(sid));
+    answered.catch(() => undefined);
+    const call = { sid, own: caller.jid, peer: callee.jid, domain, initiator: caller.jid };
+    await Promise.all(sendStep(caller, SCRIPT.rings, call));
     const calleeJid = await proceeded;
-    await pair.caller.xmpp.iqCaller.request(xml("iq", { to: calleeJid, type: "set" }, withSid(OFFER, sid, { initiator: pair.caller.jid })), STEP_TIMEOUT_MS);
-    await accepted;
+    await Promise.all([...sendStep(caller, SCRIPT.onProceed, { ...call, peer: calleeJid }), answered]);
     return performance.now() - started;
   } finally {
     pair.busy = false;
