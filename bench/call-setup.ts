@@ -10,7 +10,9 @@
 // page events in one order; BENCH_PROFILE=1 adds V8 CPU profiles of both app pages (accept → first
 // frames); BENCH_BARE_CODECS=app has them offer the app's video codecs instead of the browser's list;
 // BENCH_CHROME_TRACE=PREFIX writes a Chrome trace of each app page per call, for
-// chrome://tracing or Perfetto (where the main thread waited, what the compositor drew).
+// chrome://tracing or Perfetto (where the main thread waited, what the compositor drew);
+// BENCH_CALLEE=firefox runs every callee (app and bare) in Debian's Firefox ESR, the callers staying
+// in Chromium: what a call with Firefox at one end costs, against bare pages in the same browsers.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { cpus } from "node:os";
@@ -22,6 +24,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { startTestServer, type TestAccount, type TestServer } from "../test/support/ejabberd.ts";
 import { startAppServer, WIRE_TAP_SCRIPT, wireFrames, type AppServer, type WireFrame } from "../test/support/app-server.ts";
 import { launchChromium, type LaunchedBrowser } from "../test/support/chromium.ts";
+import { launchFirefox } from "../test/support/firefox.ts";
 import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
 import { offeredVideoCodecs, type VideoCodecCapability } from "../client/src/platform/video-codecs.ts";
 import { summarizeProfiles, type Profile } from "./cpu-profile.ts";
@@ -29,6 +32,11 @@ import { cpuByGroup, ownBrowserRoots, sampleProcesses } from "./process-cpu.ts";
 import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
+/** BENCH_CALLEE=firefox: the callees' browser. */
+const CALLEE_BROWSER = process.env.BENCH_CALLEE === "firefox" ? "firefox" : "chromium";
+/** A fresh browser for one page: the callees' in Firefox with BENCH_CALLEE=firefox. */
+const launchFor = (role: "caller" | "callee", chromiumArgs: string[] = []): Promise<LaunchedBrowser> =>
+  role === "callee" && CALLEE_BROWSER === "firefox" ? launchFirefox() : launchChromium({ args: chromiumArgs });
 const GOALS = { timeRatio: 1.2, stanzas: 16, bytesRatio: 1.5 };
 
 export const median = (xs: readonly number[]) => {
@@ -58,10 +66,11 @@ const ARM_FIRST_FRAME = `(() => {
  * The app signs in straight to ejabberd's secure WebSocket, as in a deployment, rather
  * than through the test app server's same-origin proxy, which would add two Node hops
  * to every stanza that the bare baseline's relay does not have. Chromium trusts exactly
- * the test server's key.
+ * the test server's key; Firefox (BENCH_CALLEE=firefox) has no such switch and goes through
+ * the proxy.
  */
-export async function appPage(app: AppServer, server: TestServer, account: TestAccount, browsers: LaunchedBrowser[]): Promise<Page> {
-  const browser = await launchChromium({ args: [`--ignore-certificate-errors-spki-list=${server.spkiHash}`] });
+export async function appPage(app: AppServer, server: TestServer, account: TestAccount, browsers: LaunchedBrowser[], role: "caller" | "callee" = "caller"): Promise<Page> {
+  const browser = await launchFor(role, [`--ignore-certificate-errors-spki-list=${server.spkiHash}`]);
   browsers.push(browser);
   await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
   await browser.context.addInitScript({ content: ACCEPT_CLOCK_SCRIPT });
@@ -70,8 +79,10 @@ export async function appPage(app: AppServer, server: TestServer, account: TestA
   await page.goto(app.url);
   await page.getByLabel("XMPP address").fill(account.jid);
   await page.getByLabel("Password").fill(account.password);
-  await page.getByText("Advanced").click();
-  await page.getByLabel("WebSocket URL").fill(server.wsUrl);
+  if (browser.kind !== "firefox") {
+    await page.getByText("Advanced").click();
+    await page.getByLabel("WebSocket URL").fill(server.wsUrl);
+  }
   await page.getByRole("button", { name: "Sign in" }).click();
   return page;
 }
@@ -206,8 +217,9 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   const accept = bob.getByRole("button", { name: "Accept with video" });
   await accept.waitFor({ timeout: 15_000 });
   if (!(await alice.evaluate<boolean>(ARM_FIRST_FRAME)) || !(await bob.evaluate<boolean>(ARM_FIRST_FRAME))) throw new Error("no remote <video> on the call screen");
-  const profiling = PROFILE ? await Promise.all([startProfiling(alice), startProfiling(bob)]) : undefined;
-  const tracing = process.env.BENCH_CHROME_TRACE ? await Promise.all([startTracing(alice), startTracing(bob)]) : undefined;
+  // V8 profiles come over CDP: Chromium pages only (not a Firefox callee).
+  const profiling = PROFILE ? await Promise.all([startProfiling(alice), CALLEE_BROWSER === "chromium" ? startProfiling(bob) : undefined]) : undefined;
+  const tracing = process.env.BENCH_CHROME_TRACE ? await Promise.all([startTracing(alice), CALLEE_BROWSER === "chromium" ? startTracing(bob) : undefined]) : undefined;
   const processesAtAccept = sampleProcesses();
   const cpuAtAccept = cpuTimes();
   await accept.click();
@@ -218,11 +230,11 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
   if (tracing) {
     const n = (traceCount += 1);
     writeFileSync(`${process.env.BENCH_CHROME_TRACE}-caller-${n}.json`, JSON.stringify(await tracing[0]()));
-    writeFileSync(`${process.env.BENCH_CHROME_TRACE}-callee-${n}.json`, JSON.stringify(await tracing[1]()));
+    if (tracing[1]) writeFileSync(`${process.env.BENCH_CHROME_TRACE}-callee-${n}.json`, JSON.stringify(await tracing[1]()));
   }
   if (profiling) {
     pageProfiles.caller.push(await profiling[0]());
-    pageProfiles.callee.push(await profiling[1]());
+    if (profiling[1]) pageProfiles.callee.push(await profiling[1]());
   }
   const acceptAt = await bob.evaluate<number>("window.__acceptAt");
   const [a, b] = [await frame(alice), await frame(bob)];
@@ -442,8 +454,8 @@ export async function startRelay(): Promise<Relay> {
   };
 }
 
-export async function barePage(relay: Relay, browsers: LaunchedBrowser[], layout: BareLayout = "minimal"): Promise<Page> {
-  const browser = await launchChromium();
+export async function barePage(relay: Relay, browsers: LaunchedBrowser[], layout: BareLayout = "minimal", role: "caller" | "callee" = "caller"): Promise<Page> {
+  const browser = await launchFor(role);
   browsers.push(browser);
   await browser.context.addInitScript({ content: WIRE_TAP_SCRIPT });
   await browser.context.addInitScript({ content: TIMELINE_SCRIPT });
@@ -551,12 +563,12 @@ export default async function run(): Promise<void> {
     const [alice, bob] = [await server.createAccount(), await server.createAccount()];
     await server.makeContacts(alice.username, bob.username);
     const pa = await labelled("app caller", () => appPage(app!, server!, alice, browsers));
-    const pb = await labelled("app callee", () => appPage(app!, server!, bob, browsers));
+    const pb = await labelled("app callee", () => appPage(app!, server!, bob, browsers, "callee"));
     await waitFor("bob callable", () => pa.getByRole("button", { name: new RegExp(`^Video call ${bob.username}`) }).isEnabled().catch(() => false));
     const ba = await labelled("bare caller", () => barePage(relay!, browsers));
-    const bb = await labelled("bare callee", () => barePage(relay!, browsers));
+    const bb = await labelled("bare callee", () => barePage(relay!, browsers, "minimal", "callee"));
     const la = await labelled("laid-out caller", () => barePage(relay!, browsers, "call-layout"));
-    const lb = await labelled("laid-out callee", () => barePage(relay!, browsers, "call-layout"));
+    const lb = await labelled("laid-out callee", () => barePage(relay!, browsers, "call-layout", "callee"));
 
     // Warm-up (first call in a fresh browser pays codec and device start-up), then the
     // app's own ICE servers (ejabberd's STUN/TURN via XEP-0215) for the baseline too.
@@ -584,7 +596,7 @@ export default async function run(): Promise<void> {
     const kinds = new Map<string, number[]>();
     for (const c of apps) for (const [k, n] of c.traffic.kinds) kinds.set(k, [...(kinds.get(k) ?? []), n]);
 
-    console.log(`audio+video calls, Chromium fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS); bare pages: ${BARE_CODECS === "app" ? "the app's video codecs (BENCH_BARE_CODECS=app)" : "the browser's whole codec list"}`);
+    console.log(`audio+video calls, ${CALLEE_BROWSER === "firefox" ? "Chromium callers, Firefox ESR callees (the app's through the app server's proxy)" : "Chromium"} fake devices, loopback, ejabberd's STUN/TURN offered to both; medians over ${CALLS} calls each (BENCH_CALLS); bare pages: ${BARE_CODECS === "app" ? "the app's video codecs (BENCH_BARE_CODECS=app)" : "the browser's whole codec list"}`);
     console.log(row("accept → first remote frame, both sides", "", "(app: XEP-0353 + Jingle via ejabberd; bare: JSON relay)"));
     console.log(row("  app, at the caller / at the callee", `${median(apps.map((c) => c.caller)).toFixed(0)} / ${median(apps.map((c) => c.callee)).toFixed(0)} ms`));
     console.log(row("  bare, at the caller / at the callee", `${median(bares.map((c) => c.caller)).toFixed(0)} / ${median(bares.map((c) => c.callee)).toFixed(0)} ms`));
@@ -628,6 +640,7 @@ export default async function run(): Promise<void> {
       console.log(line);
     if (PROFILE) {
       for (const side of ["caller", "callee"] as const) {
+        if (pageProfiles[side].length === 0) continue;
         console.log(`\n  ${side} page, accept → first frames, JavaScript CPU over ${pageProfiles[side].length} calls (BENCH_PROFILE)`);
         for (const line of summarizeProfiles(pageProfiles[side], 25)) console.log(`  ${line}`);
       }

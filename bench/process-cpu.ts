@@ -34,9 +34,22 @@ export function sampleProcesses(): ProcessTable {
   return table;
 }
 
-/** Chromium main processes that are children of this Node process. */
+/** Browser main processes (Chromium, Firefox) that are children of this Node process. */
 export function ownBrowserRoots(table: ProcessTable = sampleProcesses()): Set<number> {
-  return new Set([...table].filter(([, p]) => p.ppid === process.pid && /chrom/.test(p.args.split(" ")[0] ?? "")).map(([pid]) => pid));
+  return new Set([...table].filter(([, p]) => p.ppid === process.pid && /chrom|firefox/.test(p.args.split(" ")[0] ?? "")).map(([pid]) => pid));
+}
+
+/** Firefox's child process types (the last argument of a -contentproc), named as Chromium's rows are. */
+const FIREFOX_KINDS: Record<string, string> = { tab: "renderer", socket: "network", rdd: "media decoding", gpu: "gpu", utility: "utility", forkserver: "forkserver" };
+
+/** What kind of browser process this is: Firefox's from its process type, Chromium's from its flags. */
+function browserKind(args: string): string {
+  if (/firefox/.test(args.split(" ")[0] ?? "")) {
+    if (!args.includes("-contentproc")) return "browser";
+    const type = args.split(" ").at(-1) ?? "";
+    return FIREFOX_KINDS[type] ?? type;
+  }
+  return chromiumKind(args);
 }
 
 /** What kind of Chromium process this is, from its --type and --utility-sub-type flags. */
@@ -70,7 +83,7 @@ export function cpuByGroup(before: ProcessTable, after: ProcessTable, browsers: 
     const spent = now.ticks - (before.get(pid)?.ticks ?? 0);
     if (spent <= 0) continue;
     const root = rootOf(pid);
-    const group = root !== undefined ? `${browsers.get(root)} ${chromiumKind(now.args)}` : now.args.includes("beam") ? "ejabberd" : pid === process.pid ? "node (bench)" : "other";
+    const group = root !== undefined ? `${browsers.get(root)} ${browserKind(now.args)}` : now.args.includes("beam") ? "ejabberd" : pid === process.pid ? "node (bench)" : "other";
     groups.set(group, (groups.get(group) ?? 0) + (spent * 1000) / TICKS_PER_SECOND);
   }
   return groups;
