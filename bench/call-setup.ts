@@ -270,15 +270,16 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
 const BARE_PAGE = `<!doctype html><meta charset="utf-8"><title>bare</title><video autoplay playsinline muted></video>`;
 /**
  * The second bare pair draws what the app's call screen draws (the remote video filling the
- * window, the local preview in a corner), so its ratio shows what the signaling and the app's
- * code cost, drawing apart: with software compositing on saturated cores, each drawn video takes
- * 4–5 % of the machine (≈ 80–110 ms of CPU a second) from the set-up.
+ * window, the local preview in a corner) and plays the peer's sound through it, as the app's
+ * remote <video> does, so its ratio shows what the signaling and the app's code cost, drawing
+ * and playing apart: with software compositing on saturated cores, each drawn video takes 4–5 %
+ * of the machine (≈ 80–110 ms of CPU a second) from the set-up.
  */
 const BARE_PAGE_CALL_LAYOUT = `<!doctype html><meta charset="utf-8"><title>bare</title><style>
 html, body { margin: 0; height: 100%; background: #111; }
 video { width: 100vw; height: 100vh; object-fit: contain; background: #000; display: block; }
 video.local { position: fixed; right: 1rem; bottom: 1rem; width: 22%; height: auto; border-radius: 12px; border: 2px solid #ffffff40; background: #222; }
-</style><video autoplay playsinline muted></video><video class="local" autoplay playsinline muted></video>`;
+</style><video autoplay playsinline></video><video class="local" autoplay playsinline muted></video>`;
 /** The bare page drawn: one video at its natural size, or the call screen's layout. */
 export type BareLayout = "minimal" | "call-layout";
 /**
@@ -291,7 +292,7 @@ const BARE_CODECS = process.env.BENCH_BARE_CODECS === "app" ? "app" : "browser";
 const BARE_SCRIPT = `window.bare = (() => {
   const now = () => performance.timeOrigin + performance.now();
   const video = document.querySelector("video");
-  const s = { ws: null, pc: null, stream: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, firstFrame: 0, rang: false, error: "", audioFirst: false };
+  const s = { ws: null, pc: null, stream: null, remoteAudio: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, firstFrame: 0, rang: false, error: "", audioFirst: false };
   const send = (m) => s.ws.send(JSON.stringify(m));
   const media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: !s.audioFirst });
   const openCamera = async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
@@ -303,11 +304,13 @@ const BARE_SCRIPT = `window.bare = (() => {
     if (preview) preview.srcObject = s.stream;
     pc.onicecandidate = (e) => { if (e.candidate) send({ type: "candidate", candidate: e.candidate.toJSON() }); };
     pc.ontrack = (e) => {
+      // The call-layout page (its remote <video> not muted) plays the peer's sound with its video.
+      if (e.track.kind === "audio" && !video.muted) s.remoteAudio = e.track;
       if (e.track.kind !== "video") return;
       // A renegotiation that turns the peer's video on again fires "track" for the same track: a
       // new srcObject would present its last (old) frame at once and fire the callback with it.
       if (video.srcObject && video.srcObject.getTracks().includes(e.track)) return;
-      video.srcObject = new MediaStream([e.track]);
+      video.srcObject = new MediaStream(s.remoteAudio ? [s.remoteAudio, e.track] : [e.track]);
       video.requestVideoFrameCallback((n, meta) => { s.firstFrame = performance.timeOrigin + meta.presentationTime; });
     };
     s.pc = pc;
@@ -396,7 +399,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       return true;
     },
     state: () => ({ rang: s.rang, acceptAt: s.acceptAt, firstFrame: s.firstFrame, error: s.error, connected: s.pc?.connectionState === "connected" }),
-    hangUp: () => { if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; const preview = document.querySelector("video.local"); if (preview) preview.srcObject = null; s.pc = null; return true; },
+    hangUp: () => { s.remoteAudio = null; if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; const preview = document.querySelector("video.local"); if (preview) preview.srcObject = null; s.pc = null; return true; },
   };
 })();`;
 
