@@ -179,6 +179,11 @@ const latency = { samples: [] as number[], received: 0 };
 
 function onStanza(session: Session, role: "caller" | "callee", stanza: Element): void {
   if (!stanza.is("message")) return;
+  // A message bounced (a JMI message sent to the wrong address): reported with the step's errors.
+  if (stanza.attrs.type === "error") {
+    noteError(new Error(`message bounced from ${stanza.attrs.from ?? "?"}: ${stanza.getChild("error")?.getChildElements()[0]?.name ?? "error"}`));
+    return;
+  }
   const probe = stanza.getChild("probe", NS_PROBE);
   if (probe) {
     latency.samples.push(performance.now() - Number(probe.attrs.t));
@@ -273,8 +278,11 @@ async function setUpCall(pair: Pair): Promise<number> {
   const { caller, callee } = pair;
   pair.busy = true;
   try {
+    // Both waits begin before the propose leaves (nothing they wait for can be missed); a step that
+    // fails first leaves them to time out unobserved.
     const proceeded = waitFor(caller, `proceed:${sid}`);
-    const answered = withTimeout(new Promise<void>((done) => caller.jingleIn.set(sid, { count: 0, done })), STEP_TIMEOUT_MS, "session-accept").finally(() => caller.jingleIn.delete(sid));
+    proceeded.catch(() => undefined);
+    const answered = withTimeout(new Promise<void>((done) => caller.jingleIn.set(sid, { count: 0, done })), STEP_TIMEOUT_MS, "the callee's Jingle requests").finally(() => caller.jingleIn.delete(sid));
     answered.catch(() => undefined);
     const call = { sid, own: caller.jid, peer: callee.jid, domain, initiator: caller.jid };
     await Promise.all(sendStep(caller, SCRIPT.rings, call));

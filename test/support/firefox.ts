@@ -122,7 +122,7 @@ export interface LaunchedFirefox extends LaunchedBrowser {
  * media and PEER_REGISTRY_SCRIPT in every page; close() closes its peer connections first,
  * then the browser, and removes the profile.
  */
-export async function launchFirefox(): Promise<LaunchedFirefox> {
+export async function launchFirefox(options: { acceptInsecureCerts?: boolean } = {}): Promise<LaunchedFirefox> {
   if (!existsSync(FIREFOX_PATH)) {
     throw new Error(`Firefox not found at ${FIREFOX_PATH}: run 'scripts/ensure-deps.sh test' (it installs Debian's firefox-esr) or 'apt-get install firefox-esr'`);
   }
@@ -137,6 +137,9 @@ export async function launchFirefox(): Promise<LaunchedFirefox> {
       channel: "moz-firefox-esr",
       headless: true,
       firefoxUserPrefs: FIREFOX_PREFS,
+      // WebDriver BiDi's acceptInsecureCerts: the benchmark's page signs in straight to the test
+      // server's WSS (Chromium trusts exactly its key instead). Tests keep certificates checked.
+      ignoreHTTPSErrors: options.acceptInsecureCerts ?? false,
     });
     await context.addInitScript(PEER_REGISTRY_SCRIPT);
   } catch (error) {
