@@ -61,7 +61,6 @@ interface CallParties {
   peer: string;
   domain: string;
   initiator: string;
-  responder?: string;
 }
 
 /** A deep copy of an element (text children are strings). */
@@ -84,7 +83,8 @@ function instantiate(scripted: Scripted, call: CallParties): Element {
     if (child.is("jingle", NS_JINGLE)) {
       child.attrs.sid = call.sid;
       child.attrs.initiator = call.initiator;
-      if (child.attrs.responder) child.attrs.responder = call.responder ?? call.own;
+      // Only the callee's requests name a responder: the sender itself.
+      if (child.attrs.responder) child.attrs.responder = call.own;
     }
   }
   if (!archiveJmi && el.name === "message") el.remove("store", NS_HINTS);
@@ -193,8 +193,7 @@ function onStanza(session: Session, role: "caller" | "callee", stanza: Element):
   const from = stanza.attrs.from ?? "";
   if (role === "callee") {
     const propose = stanza.getChild("propose", NS_JMI);
-    const call = { sid: propose?.attrs.id ?? "", own: session.jid, peer: from, domain, initiator: from, responder: session.jid };
-    if (propose) sendStep(session, SCRIPT.onPropose, call).forEach((sent) => sent.catch(noteError));
+    if (propose) sendStep(session, SCRIPT.onPropose, { sid: propose.attrs.id ?? "", own: session.jid, peer: from, domain, initiator: from }).forEach((sent) => sent.catch(noteError));
   } else {
     const proceed = stanza.getChild("proceed", NS_JMI);
     if (proceed) session.waiting.get(`proceed:${proceed.attrs.id}`)?.(from);

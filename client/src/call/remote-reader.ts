@@ -39,7 +39,7 @@ export class RemoteReader {
     } catch (error) {
       throw this.#codecError(error, true);
     }
-    this.#n.countRemote(sessionCandidates(request.session()), false);
+    this.inlineIn(request.session());
     return sdp;
   }
 
