@@ -205,6 +205,9 @@ export function echoPeerFactory(settings: EchoPeerSettings): PeerFactory {
         else sending.delete(media);
         for (const mirror of mirrors.values()) if (mirror.kind === media) mirror.setSending(send);
       },
+      prepareSending() {
+        // No device to open: the echo sends what it receives.
+      },
       async restartSending(media: CallMedia) {
         // What we send is the caller's own stream: a fresh start means a key frame from the caller.
         if (media === "video") for (const mirror of mirrors.values()) mirror.requestKeyFrame();

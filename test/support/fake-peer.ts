@@ -58,6 +58,8 @@ export class FakePeer implements MediaPeer {
   readonly kinds: CallMedia[] = [];
   /** offer/answer/applyAnswer/rollback/restartIce/setSending calls, in order (renegotiation tests read them). */
   readonly calls: string[] = [];
+  /** prepareSending() calls, by medium (not in `calls`: it changes no description). */
+  readonly prepared: CallMedia[] = [];
   /** restartSending() calls, by medium (not in `calls`: it changes no description). */
   readonly restarted: CallMedia[] = [];
   /** Remote answers refused, as the browser's setRemoteDescription words it. */
@@ -164,6 +166,10 @@ export class FakePeer implements MediaPeer {
 
   async restartSending(media: CallMedia) {
     this.restarted.push(media);
+  }
+
+  prepareSending(media: CallMedia) {
+    this.prepared.push(media);
   }
 
   async setSending(media: CallMedia, send: boolean) {

@@ -42,6 +42,12 @@ export interface MediaPeer {
    */
   setSending(media: CallMedia, send: boolean): Promise<void>;
   /**
+   * Starts opening the device of `media` for the setSending(media, true) that follows, so the
+   * device starts while the peer acknowledges our content-modify. Sends nothing; a later
+   * setSending(media, false) or close() releases the device.
+   */
+  prepareSending(media: CallMedia): void;
+  /**
    * Starts sending `media` afresh, so the encoder begins with a key frame: after the peer took a
    * change that lets it receive again, whose first frames it may have dropped before it was ready.
    */

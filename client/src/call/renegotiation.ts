@@ -320,23 +320,26 @@ export class Renegotiation {
 
   /**
    * Our own sending on an agreed content changes (content-modify, XEP-0166 §7.2.6). Turning it on,
-   * the peer is told first and our camera starts once it acknowledged (or after a short wait):
+   * the peer is told first and our camera sends once it acknowledged (or after a short wait):
    * frames sent before the peer takes the change are dropped, and with them the key frame the
-   * next ones need. Turning it off, we stop first, then tell.
+   * next ones need. The camera opens meanwhile, so its start-up overlaps the round trip (npm run
+   * bench -- mid). Turning it off, we stop first, then tell.
    */
   async #modifyOwnSending(name: string, send: boolean) {
     const content = this.#n.remote?.contents.find((c) => c.name === name);
     if (!content || this.#port.ended()) return;
     const senders = withSender(content.senders, this.#n.role, send);
+    const peer = await this.#port.requirePeer();
     if (send) {
       if (this.#mutedInstead.delete(name)) {
         await this.#port.sendJingle({ action: "session-info", info: { kind: "unmute", creator: this.#n.role, name } }).catch((e: unknown) => this.#port.iqFailed("session-info", e));
       }
       const told = this.#tellSenders(content, senders, send);
+      peer.prepareSending("video");
       await Promise.race([told, new Promise((resolve) => setTimeout(resolve, ACKNOWLEDGEMENT_WAIT_MS))]);
+      // Ended meanwhile: close() released the camera that was opening.
       if (this.#port.ended()) return;
     }
-    const peer = await this.#port.requirePeer();
     await peer.setSending("video", send);
     this.#updateLocal(await peer.offer());
     const agreed = this.#n.remote;

@@ -174,6 +174,13 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       await swapTrack(pc, local, track);
       onStreams(streams());
     };
+    /** Devices opening for a setSending(…, true) to come (prepareSending), by kind; undefined: it could not be opened. */
+    const prepared = new Map<CallMedia, Promise<MediaStreamTrack | undefined>>();
+    const takePrepared = (media: CallMedia) => {
+      const track = prepared.get(media);
+      prepared.delete(media);
+      return track;
+    };
     const kinds: CallMedia[] = ["audio", ...options.media.filter((m) => m === "video")];
     /**
      * Transceivers our answer already declared as sending, before the devices were open: their
@@ -258,9 +265,12 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         // The transceiver of this kind still in use (a stopped one never comes back).
         const transceiver = pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.direction !== "stopped" && t.receiver.track.kind === media);
         const current = local.getTracks().find((t) => t.kind === media);
+        const early = takePrepared(media);
         if (send) {
-          const track = current ?? (await openMedia([media], devices.choice())).stream.getTracks()[0];
+          // A device that failed to open early is asked again here, so its error reaches the caller.
+          const track = current ?? (await early) ?? (await openMedia([media], devices.choice())).stream.getTracks()[0];
           if (!track) return;
+          if (pc.connectionState === "closed") return track.stop();
           if (!current) watchEnded(track);
           if (!current) local.addTrack(track);
           if (transceiver) {
@@ -272,6 +282,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
             pc.addTrack(track, local);
           }
         } else {
+          void early?.then((track) => track?.stop());
           // Camera off while sharing the screen: the shared track is the one stopped, and sharing ends with it.
           if (media === "video") screen = undefined;
           if (current) {
@@ -285,6 +296,11 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
           else transceiver.direction = transceiver.direction === "sendrecv" ? "recvonly" : transceiver.direction === "sendonly" ? "inactive" : transceiver.direction;
         }
         onStreams(streams());
+      },
+      prepareSending(media: CallMedia) {
+        if (prepared.has(media) || pc.connectionState === "closed" || local.getTracks().some((t) => t.kind === media)) return;
+        // Whoever takes it stops the track if it is not used: setSending(…, false) and close().
+        prepared.set(media, openMedia([media], devices.choice()).then(({ stream }) => stream.getTracks()[0], () => undefined));
       },
       async restartSending(media: CallMedia) {
         const sender = pc.getSenders().find((s) => s.track?.kind === media);
@@ -304,6 +320,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
       },
       close() {
+        for (const media of [...prepared.keys()]) void takePrepared(media)?.then((track) => track?.stop());
         for (const track of local.getTracks()) track.stop();
         pc.close();
       },

@@ -207,4 +207,29 @@ describe("video turned back on (content-modify)", () => {
     await until(() => theirs.video.receiving, "bob receives again");
     expect(toldWhenSending).toEqual([2]);
   });
+
+  it("opens the camera while the peer acknowledges content-modify, and sends from it only once acknowledged", async () => {
+    const { net, call, theirs, alice } = await videoTurnedOff();
+    const acknowledged = () => net.log.filter((s) => s.from === "bob@x/web" && s.stanza.name === "iq" && s.stanza.attrs.type === "result").length;
+    const before = acknowledged();
+    const fake = alice.peers[0]!;
+    const order: string[] = [];
+    const prepare = fake.prepareSending.bind(fake);
+    fake.prepareSending = (media) => {
+      order.push(`open ${media}${acknowledged() > before ? " after" : " before"} the acknowledgement`);
+      prepare(media);
+    };
+    const setSending = fake.setSending.bind(fake);
+    fake.setSending = async (media, send) => {
+      order.push(`send ${media}${acknowledged() > before ? " after" : " before"} the acknowledgement`);
+      return setSending(media, send);
+    };
+    call.addVideo();
+    await until(() => theirs.video.receiving, "bob receives again");
+    expect(order).toEqual(["open video before the acknowledgement", "send video after the acknowledgement"]);
+    // Turning the camera off opens nothing.
+    call.stopVideo();
+    await until(() => !theirs.video.receiving, "alice's camera off again");
+    expect(fake.prepared).toEqual(["video"]);
+  });
 });
