@@ -9,11 +9,27 @@ beforeAll(async () => {
 afterAll(() => world?.close());
 
 describe("calls between two browsers", () => {
-  it("alice calls bob with video, bob accepts: both connect, video frames are decoded on both sides, hang-up ends both", async () => {
+  it("alice calls bob with video, bob accepts: both connect, video frames are decoded on both sides, the controls stay the same buttons while nothing they show changes, hang-up ends both", async () => {
     const { alice, bob } = await world.pair();
     const [pa, pb] = await world.signInPair(alice, bob);
+    // Counts the call controls' replaced children from now on, and keeps the "Hang up" button seen now.
+    const watchControls = (p: typeof pa) =>
+      p.evaluate(() => {
+        const controls = document.querySelector(".call .controls");
+        const seen = window as unknown as { __controlsReplaced: number; __hangUp: Element | undefined };
+        seen.__controlsReplaced = 0;
+        seen.__hangUp = [...(controls?.querySelectorAll("button") ?? [])].find((b) => b.textContent === "Hang up");
+        if (controls) new MutationObserver((records) => (seen.__controlsReplaced += records.length)).observe(controls, { childList: true });
+        return !!seen.__hangUp;
+      });
+    const controlsKept = (p: typeof pa) =>
+      p.evaluate(() => {
+        const seen = window as unknown as { __controlsReplaced: number; __hangUp: Element | undefined };
+        return { replaced: seen.__controlsReplaced, sameHangUp: !!seen.__hangUp?.isConnected };
+      });
     try {
       await videoCallConnected(pa, pb, bob);
+      for (const p of [pa, pb]) expect(await watchControls(p)).toBe(true);
       const [a1, b1] = [await framesDecoded(pa), await framesDecoded(pb)];
       await expect.poll(() => framesDecoded(pa), { timeout: 10_000 }).toBeGreaterThan(a1 + 10);
       await expect.poll(() => framesDecoded(pb), { timeout: 10_000 }).toBeGreaterThan(b1 + 10);
@@ -21,6 +37,8 @@ describe("calls between two browsers", () => {
       await pa.waitForTimeout(5_000);
       // (The notice element is hidden while empty, so it is found by its label rather than its role.)
       for (const p of [pa, pb]) expect(await p.locator('[aria-label="Call notice"]').textContent()).toBe("");
+      // Frames, ICE and the silent-peer check came and went: not one button was built again.
+      for (const p of [pa, pb]) expect(await controlsKept(p)).toEqual({ replaced: 0, sameHangUp: true });
       await pa.getByRole("button", { name: "Hang up" }).click();
       await expect.poll(() => callStatus(pb), { timeout: 10_000 }).toBe("Call ended");
       expect(await callStatus(pa)).toBe("Call ended");

@@ -1,7 +1,7 @@
 import type { CallSession } from "../call/session.js";
 import { deriveCallPhase, PHASE_TEXT, reasonText, type CallPhase } from "../call/view.js";
 import { CoalescedRender } from "./coalesce.js";
-import { h, replaceChildren } from "./dom.js";
+import { h, Memo, replaceChildren } from "./dom.js";
 import { QualityPanel } from "./quality-panel.js";
 import { DevicePicker } from "./device-picker.js";
 import type { BrowserStreams } from "../platform/peer-browser.js";
@@ -11,6 +11,15 @@ function formatDuration(ms: number): string {
   const mm = String(Math.floor(s / 60)).padStart(2, "0");
   const ss = String(s % 60).padStart(2, "0");
   return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Writes a text only when it differs: the same text written again still replaces its node, and the page lays it out and paints it again. */
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function setHidden(element: HTMLElement, hidden: boolean): void {
+  if (element.hidden !== hidden) element.hidden = hidden;
 }
 
 /**
@@ -39,6 +48,13 @@ export class CallScreen {
   #signalingUp = true;
   /** The call's events come in bursts (state, ICE, notice…): one render after each (coalesce.ts). */
   readonly #renders = new CoalescedRender(() => this.#render());
+  /**
+   * The parts a render builds, rebuilt only when what they show changed: most events (ICE
+   * checking, connected, a notice) change one text, and new buttons, ring and alert cost the
+   * page's thread a style, layout, paint and raster each time, during the call's set-up too. A
+   * button kept in place also keeps the pointer and keyboard focus on it.
+   */
+  readonly #built = { controls: new Memo<HTMLElement[]>(), ring: new Memo<HTMLElement[]>(), problem: new Memo<HTMLElement | false>() };
 
   constructor(call: CallSession, peerName: string, onClose: () => void) {
     this.#call = call;
@@ -110,27 +126,41 @@ export class CallScreen {
     const upgrade = call.video;
     const video = call.media.includes("video") || upgrade.sending || upgrade.receiving;
     const kind = call.media.includes("video") ? "video call" : "audio call";
-    this.#title.textContent = this.#name;
-    this.#status.textContent = phase === "ringing-local" ? `Incoming ${kind}` : PHASE_TEXT[phase];
-    this.#notice.textContent = call.ended ? "" : upgrade.request === "incoming" ? `${this.#name} wants to turn on video.` : upgrade.request === "outgoing" ? "Asking to turn on video…" : call.notice;
+    setText(this.#title, this.#name);
+    setText(this.#status, phase === "ringing-local" ? `Incoming ${kind}` : PHASE_TEXT[phase]);
+    setText(this.#notice, call.ended ? "" : upgrade.request === "incoming" ? `${this.#name} wants to turn on video.` : upgrade.request === "outgoing" ? "Asking to turn on video…" : call.notice);
     this.#updateTimer();
     const inMedia = phase === "connected" || phase === "connecting" || phase === "reconnecting";
     // Statistics are read while media may flow, and not a second longer.
     if (inMedia && !call.ended) this.#quality.start();
     else this.#quality.stop();
-    this.remoteVideo.hidden = !inMedia || !video;
-    this.localVideo.hidden = !inMedia || !video;
-    this.#ring.hidden = inMedia && video;
+    setHidden(this.remoteVideo, !inMedia || !video);
+    setHidden(this.localVideo, !inMedia || !video);
+    setHidden(this.#ring, inMedia && video);
     this.#ring.classList.toggle("ringing", phase === "ringing-local" || phase === "ringing-remote");
-    replaceChildren(this.#ring, h("span", { class: "avatar big", "aria-hidden": "true" }, this.#name.slice(0, 1).toUpperCase()), h("p", {}, call.ended ? reasonText(call.reason) : ""));
-    const problem = call.problem;
-    replaceChildren(this.#problem, problem && h("p", { class: "error", role: "alert" }, problem));
-    replaceChildren(this.#controls, this.#buttons(phase));
+    const ending = call.ended ? reasonText(call.reason) : "";
+    const ring = this.#built.ring.get([this.#name, ending], () => [h("span", { class: "avatar big", "aria-hidden": "true" }, this.#name.slice(0, 1).toUpperCase()), h("p", {}, ending)]);
+    if (this.#ring.firstChild !== ring[0]) replaceChildren(this.#ring, ring);
+    const problem = this.#built.problem.get([call.problem], () => (call.problem ? h("p", { class: "error", role: "alert" }, call.problem) : false));
+    if (this.#problem.firstChild !== (problem || null)) replaceChildren(this.#problem, problem);
+    const controls = this.#built.controls.get(this.#controlsKey(phase), () => this.#buttons(phase));
+    if (this.#controls.firstChild !== (controls[0] ?? null)) replaceChildren(this.#controls, controls);
+  }
+
+  /** Everything #buttons reads: the buttons are built again when one of these changes. */
+  #controlsKey(phase: CallPhase): unknown[] {
+    const call = this.#call;
+    const peer = this.#peer;
+    const upgrade = call.video;
+    // Connecting and connected show the same buttons but for "Turn on camera" (connected only).
+    const stage = phase === "connecting" || phase === "reconnecting" ? "media" : phase === "connected" ? (call.media.includes("video") ? "media" : "connected") : phase;
+    const sharing = !peer ? "none" : peer.sharing ? "sharing" : peer.local.getVideoTracks().some((t) => t.enabled) ? "camera" : "none";
+    return [stage, call.isMuted("audio"), call.isMuted("video"), upgrade.request, upgrade.sending, peer, sharing, this.#devices.open, this.#quality.open];
   }
 
   #updateTimer() {
     const at = this.#call.connectedAt;
-    this.#timer.textContent = at && !this.#call.ended ? formatDuration(Date.now() - at) : "";
+    setText(this.#timer, at && !this.#call.ended ? formatDuration(Date.now() - at) : "");
   }
 
   /** Screen sharing replaces the camera: offered while the camera sends. */
