@@ -28,7 +28,7 @@ import { launchFirefox } from "../test/support/firefox.ts";
 import { NS_JINGLE, NS_JMI } from "../client/src/namespaces.ts";
 import { offeredVideoCodecs, type VideoCodecCapability } from "../client/src/platform/video-codecs.ts";
 import { summarizeProfiles, type Profile } from "./cpu-profile.ts";
-import { cpuByGroup, ownBrowserRoots, sampleProcesses } from "./process-cpu.ts";
+import { cpuByGroup, cpuByThread, ownBrowserRoots, sampleProcesses, sampleThreads, type ProcessTable, type ThreadTable } from "./process-cpu.ts";
 import { appWireTimeline, bareWireTimeline, bytesByElement, firsts, phaseTable, takeTimeline, timelineTable, TIMELINE_SCRIPT } from "./call-timeline.ts";
 
 const CALLS = Math.max(1, Number(process.env.BENCH_CALLS ?? 10) || 10);
@@ -61,6 +61,27 @@ const ARM_FIRST_FRAME = `(() => {
   v.requestVideoFrameCallback((now, meta) => { window.__firstFrame = performance.timeOrigin + meta.presentationTime; });
   return true;
 })()`;
+
+/**
+ * The app's call screen drawn as the minimal bare page draws (remote video at its natural size
+ * and muted, no local preview), or as itself: the same app, signaling and code, with the
+ * drawing of the goal's baseline, so the two can be told apart in one run.
+ */
+const APP_DRAWING = (minimal: boolean) => `(() => {
+  let style = document.getElementById("bench-minimal-drawing");
+  if (${minimal} && !style) {
+    style = document.createElement("style");
+    style.id = "bench-minimal-drawing";
+    style.textContent = ".call video.local { display: none !important; } .call video.remote { width: auto !important; height: auto !important; }";
+    document.head.append(style);
+  }
+  if (!${minimal}) style?.remove();
+  const remote = document.querySelector("video.remote");
+  if (remote) remote.muted = ${minimal};
+  return true;
+})()`;
+/** How the app's call screen is drawn in a measured call (APP_DRAWING). */
+type AppDrawing = "app" | "minimal";
 
 /**
  * The app signs in straight to ejabberd's secure WebSocket, as in a deployment, rather
@@ -151,6 +172,22 @@ const cpuBusySince = (from: { busy: number; all: number }) => {
   return now.all > from.all ? (100 * (now.busy - from.busy)) / (now.all - from.all) : NaN;
 };
 
+/** BENCH_THREADS=1: CPU per renderer thread (CrRendererMain, WebRTC_Signaling, the codecs' workers…) as well. */
+const THREADS = process.env.BENCH_THREADS === "1";
+
+/** What a measured window starts from: processes, and with BENCH_THREADS their renderers' threads. */
+function windowStart(): { processes: ProcessTable; threads: ThreadTable | undefined } {
+  const processes = sampleProcesses();
+  return { processes, threads: THREADS ? sampleThreads(processes, "renderer") : undefined };
+}
+
+/** CPU ms by process group (and by renderer thread) since `start`. */
+function windowCpu(start: ReturnType<typeof windowStart>): { cpu: Map<string, number>; threads: Map<string, number> } {
+  const now = sampleProcesses();
+  const threads = start.threads ? cpuByThread(start.threads, sampleThreads(now, "renderer"), now, browserLabels) : new Map<string, number>();
+  return { cpu: cpuByGroup(start.processes, now, browserLabels), threads };
+}
+
 /** Chromium main process → which page it runs ("app caller", "bare callee"…), for cpuByGroup. */
 const browserLabels = new Map<number, string>();
 
@@ -167,6 +204,8 @@ interface AppCall {
   cpuBusy: number;
   /** CPU ms per process group from accept to the first frames (cpuByGroup). */
   cpu: Map<string, number>;
+  /** With BENCH_THREADS=1: CPU ms per renderer thread, "LABEL thread" (cpuByThread). */
+  threads: Map<string, number>;
   /** Accept → first remote frame at the caller / at the callee, ms. */
   caller: number;
   callee: number;
@@ -209,22 +248,23 @@ async function startTracing(page: Page): Promise<() => Promise<unknown[]>> {
   };
 }
 
-async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall> {
+async function appCall(alice: Page, bob: Page, bobName: string, drawing: AppDrawing = "app"): Promise<AppCall> {
   await Promise.all([wireFrames(alice, true), wireFrames(bob, true), takeTimeline(alice), takeTimeline(bob)]);
   await alice.getByRole("button", { name: new RegExp(`^Video call ${bobName}`) }).click();
   const accept = bob.getByRole("button", { name: "Accept with video" });
   await accept.waitFor({ timeout: 15_000 });
+  for (const page of [alice, bob]) await page.evaluate(APP_DRAWING(drawing === "minimal"));
   if (!(await alice.evaluate<boolean>(ARM_FIRST_FRAME)) || !(await bob.evaluate<boolean>(ARM_FIRST_FRAME))) throw new Error("no remote <video> on the call screen");
   // V8 profiles come over CDP: Chromium pages only (not a Firefox callee).
   const profiling = PROFILE ? await Promise.all([startProfiling(alice), CALLEE_BROWSER === "chromium" ? startProfiling(bob) : undefined]) : undefined;
   const tracing = process.env.BENCH_CHROME_TRACE ? await Promise.all([startTracing(alice), CALLEE_BROWSER === "chromium" ? startTracing(bob) : undefined]) : undefined;
-  const processesAtAccept = sampleProcesses();
+  const atAccept = windowStart();
   const cpuAtAccept = cpuTimes();
   await accept.click();
   const frame = (p: Page) => p.evaluate<number>("window.__firstFrame || 0");
   await waitFor("the first remote frame on both sides", async () => (await frame(alice)) > 0 && (await frame(bob)) > 0);
   const cpuBusy = cpuBusySince(cpuAtAccept);
-  const cpu = cpuByGroup(processesAtAccept, sampleProcesses(), browserLabels);
+  const { cpu, threads } = windowCpu(atAccept);
   if (tracing) {
     const n = (traceCount += 1);
     writeFileSync(`${process.env.BENCH_CHROME_TRACE}-caller-${n}.json`, JSON.stringify(await tracing[0]()));
@@ -260,7 +300,7 @@ async function appCall(alice: Page, bob: Page, bobName: string): Promise<AppCall
     caller: firsts([...recorded.alice, ...appWireTimeline(frames.alice, sid), { name: "first frame", at: a }], acceptAt),
     callee: firsts([...recorded.bob, ...appWireTimeline(frames.bob, sid), { name: "first frame", at: b }], acceptAt),
   };
-  return { cpuBusy, cpu, caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, sid), timeline, elementBytes: bytesByElement(sent, sid) };
+  return { cpuBusy, cpu, threads, caller: a - acceptAt, callee: b - acceptAt, traffic: callTraffic(sent, sid), timeline, elementBytes: bytesByElement(sent, sid) };
 }
 
 // ——— Bare WebRTC baseline ———
@@ -316,6 +356,9 @@ const BARE_SCRIPT = `window.bare = (() => {
     return pc;
   };
   const drain = async () => { for (const c of s.pending) await s.pc.addIceCandidate(c); s.pending = []; };
+  // A new offer waits for the answer to the last one: on a busy machine it can take longer than the
+  // pause between turns, and an offer made in have-local-offer is answered against the wrong one.
+  const stable = () => new Promise((resolve) => { const check = () => (!s.pc || s.pc.signalingState === "stable" ? resolve(true) : setTimeout(check, 5)); check(); });
   const handle = async (m) => {
     if (m.type === "ring") s.rang = true;
     else if (m.type === "accept") {
@@ -372,6 +415,7 @@ const BARE_SCRIPT = `window.bare = (() => {
     // Mid-call video off and on again on the same m-line (bench/video-again.ts): replaceTrack and
     // the transceiver's direction, then an offer/answer round through the relay.
     videoOff: async () => {
+      await stable();
       const t = s.pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
       const track = t.sender.track;
       await t.sender.replaceTrack(null);
@@ -382,6 +426,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       return true;
     },
     videoOn: async () => {
+      await stable();
       s.acceptAt = now();
       const t = s.pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
       const track = await openCamera();
@@ -474,6 +519,7 @@ export async function barePage(relay: Relay, browsers: LaunchedBrowser[], layout
 interface BareCall {
   cpuBusy: number;
   cpu: Map<string, number>;
+  threads: Map<string, number>;
   caller: number;
   callee: number;
   bareBytes: number;
@@ -490,7 +536,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
   for (const p of [caller, callee]) await Promise.all([wireFrames(p, true), takeTimeline(p)]);
   await caller.evaluate("window.bare.dial()");
   await waitFor("the ring", async () => (await state(callee)).rang);
-  const processesAtAccept = sampleProcesses();
+  const atAccept = windowStart();
   const cpuAtAccept = cpuTimes();
   await callee.evaluate("window.bare.accept()");
   await waitFor("the first remote frame on both sides (bare)", async () => {
@@ -499,7 +545,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
     return a.firstFrame > 0 && b.firstFrame > 0;
   });
   const cpuBusy = cpuBusySince(cpuAtAccept);
-  const cpu = cpuByGroup(processesAtAccept, sampleProcesses(), browserLabels);
+  const { cpu, threads } = windowCpu(atAccept);
   const [a, b] = [await state(caller), await state(callee)];
   const timeline = {
     caller: firsts([...(await takeTimeline(caller)), ...bareWireTimeline(await wireFrames(caller, true)), { name: "first frame", at: a.firstFrame }], b.acceptAt),
@@ -508,7 +554,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
   // Candidates keep trickling after the first frame (TCP, relay): count them all.
   await new Promise((r) => setTimeout(r, 500));
   for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
-  return { cpuBusy, cpu, caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take(), timeline };
+  return { cpuBusy, cpu, threads, caller: a.firstFrame - b.acceptAt, callee: b.firstFrame - b.acceptAt, ...relay.take(), timeline };
 }
 
 // ——— Run ———
@@ -517,7 +563,7 @@ async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: un
 interface Flow {
   label: string;
   prefix: string;
-  calls: readonly { cpu: Map<string, number> }[];
+  calls: readonly { cpu: Map<string, number>; threads: Map<string, number> }[];
 }
 
 /**
@@ -544,6 +590,21 @@ function cpuTable(flows: readonly Flow[]): string[] {
     ...rows.filter((r) => r.values.some((v) => v >= 1)).map((r) => line(r.role, r.values)),
     line("all processes (machine)", flows.map((f) => total(f.calls))),
   ];
+}
+
+/**
+ * BENCH_THREADS=1: CPU per renderer thread, flow beside flow, as cpuTable; means (not medians),
+ * as /proc counts in 10 ms ticks.
+ */
+function threadTable(flows: readonly Flow[]): string[] {
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const roleOf = (flow: Flow, key: string) => (key.startsWith(`${flow.prefix} `) ? key.slice(flow.prefix.length + 1) : undefined);
+  const roles = new Set<string>();
+  for (const f of flows) for (const c of f.calls) for (const k of c.threads.keys()) { const r = roleOf(f, k); if (r) roles.add(r); }
+  const rows = [...roles].map((role) => ({ role, values: flows.map((f) => mean(f.calls.map((c) => c.threads.get(`${f.prefix} ${role}`) ?? 0))) }));
+  rows.sort((x, y) => y.values.reduce((a, b) => a + b, 0) - x.values.reduce((a, b) => a + b, 0));
+  const line = (label: string, values: readonly number[]) => `  ${label.padEnd(34)}${values.map((v) => v.toFixed(0).padStart(14)).join("")}`;
+  return [`  ${"renderer thread".padEnd(34)}${flows.map((f) => f.label.padStart(14)).join("")}`, ...rows.filter((r) => r.values.some((v) => v >= 3)).map((r) => line(r.role, r.values))];
 }
 
 export function row(label: string, value: string, note = ""): string {
@@ -579,10 +640,12 @@ export default async function run(): Promise<void> {
     await bareCall(la, lb, relay, iceServers);
 
     const apps: AppCall[] = [];
+    const appsDrawnMinimally: AppCall[] = [];
     const bares: BareCall[] = [];
     const laidOut: BareCall[] = [];
     for (let i = 0; i < CALLS; i++) {
       apps.push(await appCall(pa, pb, bob.username));
+      appsDrawnMinimally.push(await appCall(pa, pb, bob.username, "minimal"));
       bares.push(await bareCall(ba, bb, relay, iceServers));
       laidOut.push(await bareCall(la, lb, relay, iceServers));
     }
@@ -591,6 +654,7 @@ export default async function run(): Promise<void> {
     const appBoth = median(apps.map(both));
     const bareBoth = median(bares.map(both));
     const laidOutBoth = median(laidOut.map(both));
+    const appMinimalBoth = median(appsDrawnMinimally.map(both));
     const stanzas = median(apps.map((c) => c.traffic.stanzas));
     const bytes = median(apps.map((c) => c.traffic.bytes));
     const bareBytes = median(bares.map((c) => c.bareBytes));
@@ -606,7 +670,9 @@ export default async function run(): Promise<void> {
     console.log(row("  ratio app/bare", `${(appBoth / bareBoth).toFixed(2)}×`, `goal ≤ ${GOALS.timeRatio}×: ${met(appBoth / bareBoth <= GOALS.timeRatio)}`));
     console.log(row("  bare drawing the call screen's layout, both", `${laidOutBoth.toFixed(0)} ms`, `(at the caller / callee ${median(laidOut.map((c) => c.caller)).toFixed(0)} / ${median(laidOut.map((c) => c.callee)).toFixed(0)} ms; the remote video fills the window, the local preview in a corner)`));
     console.log(row("  ratio app/bare, drawing alike", `${(appBoth / laidOutBoth).toFixed(2)}×`, "(what the signaling and the app's code add; not the goal's baseline)"));
-    console.log(row("  machine CPU busy meanwhile, app / bare / laid out", `${median(apps.map((c) => c.cpuBusy)).toFixed(0)} / ${median(bares.map((c) => c.cpuBusy)).toFixed(0)} / ${median(laidOut.map((c) => c.cpuBusy)).toFixed(0)} %`, `(${cpus().length} cores; near 100 % the set-up waits for CPU)`));
+    console.log(row("  app drawing as the minimal bare page, both", `${appMinimalBoth.toFixed(0)} ms`, `(at the caller / callee ${median(appsDrawnMinimally.map((c) => c.caller)).toFixed(0)} / ${median(appsDrawnMinimally.map((c) => c.callee)).toFixed(0)} ms; remote video at its natural size and muted, no local preview)`));
+    console.log(row("  ratio app/bare, both drawing minimally", `${(appMinimalBoth / bareBoth).toFixed(2)}×`, "(the goal's baseline with the app drawing as it does; not the goal's ratio)"));
+    console.log(row("  machine CPU busy meanwhile, app / app drawn minimally / bare / laid out", `${median(apps.map((c) => c.cpuBusy)).toFixed(0)} / ${median(appsDrawnMinimally.map((c) => c.cpuBusy)).toFixed(0)} / ${median(bares.map((c) => c.cpuBusy)).toFixed(0)} / ${median(laidOut.map((c) => c.cpuBusy)).toFixed(0)} %`, `(${cpus().length} cores; near 100 % the set-up waits for CPU)`));
     console.log(row("signaling stanzas per call (incl. iq results)", `${stanzas}`, `goal ≤ ${GOALS.stanzas}: ${met(stanzas <= GOALS.stanzas)}`));
     console.log(row("  of which", "", [...kinds].map(([k, ns]) => `${k} ${median(ns)}`).join(", ")));
     console.log(row("  other stanzas sent meanwhile (not counted)", `${median(apps.map((c) => c.traffic.other))}`));
@@ -620,10 +686,21 @@ export default async function run(): Promise<void> {
     console.log("\n  CPU ms from accept to the first frames, by process (median per call)");
     for (const line of cpuTable([
       { label: "app", prefix: "app", calls: apps },
+      { label: "app minimal", prefix: "app", calls: appsDrawnMinimally },
       { label: "bare", prefix: "bare", calls: bares },
       { label: "bare laid out", prefix: "laid-out", calls: laidOut },
     ]))
       console.log(line);
+    if (THREADS) {
+      console.log("\n  CPU ms from accept to the first frames, by renderer thread (mean per call; BENCH_THREADS)");
+      for (const line of threadTable([
+        { label: "app", prefix: "app", calls: apps },
+        { label: "app minimal", prefix: "app", calls: appsDrawnMinimally },
+        { label: "bare", prefix: "bare", calls: bares },
+        { label: "bare laid out", prefix: "laid-out", calls: laidOut },
+      ]))
+        console.log(line);
+    }
     console.log("\n  timeline per call (bare: offer sent after accept; its relay messages under their Jingle names)");
     for (const line of timelineTable([
       { label: "app caller", calls: apps.map((c) => c.timeline.caller) },
@@ -635,6 +712,7 @@ export default async function run(): Promise<void> {
     console.log("\n  critical path after accept, phase by phase");
     for (const line of phaseTable([
       { label: "app", calls: apps.map((c) => c.timeline) },
+      { label: "app minimal", calls: appsDrawnMinimally.map((c) => c.timeline) },
       { label: "bare", calls: bares.map((c) => c.timeline) },
       { label: "laid out", calls: laidOut.map((c) => c.timeline) },
     ]))

@@ -88,3 +88,54 @@ export function cpuByGroup(before: ProcessTable, after: ProcessTable, browsers: 
   }
   return groups;
 }
+
+/** Threads of one process: thread name (comm, as the browser names its threads) → CPU ticks. */
+export type ThreadTable = Map<number, Map<string, number>>;
+
+/** Every thread's CPU ticks so far, by process, for the processes of `kind` in `table` (e.g. "renderer"). */
+export function sampleThreads(table: ProcessTable, kind: string): ThreadTable {
+  const threads: ThreadTable = new Map();
+  for (const [pid, p] of table) {
+    if (browserKind(p.args) !== kind) continue;
+    const byName = new Map<string, number>();
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+          const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+$/, "#");
+          const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+          byName.set(name, (byName.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+        } catch {
+          // thread gone meanwhile
+        }
+      }
+    } catch {
+      continue;
+    }
+    threads.set(pid, byName);
+  }
+  return threads;
+}
+
+/**
+ * CPU milliseconds per "LABEL thread" between two thread samples, for threads of processes
+ * under the labelled browsers (as cpuByGroup). Ticks are 10 ms: read means over many calls.
+ */
+export function cpuByThread(before: ThreadTable, after: ThreadTable, table: ProcessTable, browsers: ReadonlyMap<number, string>): Map<string, number> {
+  const spent = new Map<string, number>();
+  const rootOf = (pid: number): number | undefined => {
+    for (let p: number | undefined = pid, hops = 0; p && hops < 8; p = table.get(p)?.ppid, hops++) if (browsers.has(p)) return p;
+    return undefined;
+  };
+  for (const [pid, threads] of after) {
+    const root = rootOf(pid);
+    if (root === undefined) continue;
+    for (const [name, ticks] of threads) {
+      const delta = ticks - (before.get(pid)?.get(name) ?? 0);
+      if (delta <= 0) continue;
+      const key = `${browsers.get(root)} ${name}`;
+      spent.set(key, (spent.get(key) ?? 0) + (delta * 1000) / TICKS_PER_SECOND);
+    }
+  }
+  return spent;
+}
