@@ -155,7 +155,10 @@ export class CallScreen {
     // Connecting and connected show the same buttons but for "Turn on camera" (connected only).
     const stage = phase === "connecting" || phase === "reconnecting" ? "media" : phase === "connected" ? (call.media.includes("video") ? "media" : "connected") : phase;
     const sharing = !peer ? "none" : peer.sharing ? "sharing" : peer.local.getVideoTracks().some((t) => t.enabled) ? "camera" : "none";
-    return [stage, call.isMuted("audio"), call.isMuted("video"), upgrade.request, upgrade.sending, peer, sharing, this.#devices.open, this.#quality.open];
+    // Not the streams object itself: every change of tracks brings a new one, with nothing to show
+    // differently; and whether we send video only where it picks a button (a call begun without it).
+    const sendingAdded = call.media.includes("video") ? undefined : upgrade.sending;
+    return [stage, call.isMuted("audio"), call.isMuted("video"), upgrade.request, sendingAdded, sharing, this.#devices.open, this.#quality.open];
   }
 
   #updateTimer() {
@@ -165,15 +168,16 @@ export class CallScreen {
 
   /** Screen sharing replaces the camera: offered while the camera sends. */
   #shareButton(): HTMLButtonElement | false {
-    const peer = this.#peer;
-    if (!peer || (!peer.sharing && !peer.local.getVideoTracks().some((t) => t.enabled))) return false;
-    const act = () =>
+    const shown = this.#peer;
+    if (!shown || (!shown.sharing && !shown.local.getVideoTracks().some((t) => t.enabled))) return false;
+    // The streams as they are at the click: each change of tracks hands the screen a new view of them.
+    const act = (peer = this.#peer ?? shown) =>
       (peer.sharing ? peer.stopSharing() : peer.shareScreen()).catch((error: unknown) => {
         // The user closed the browser's picker: nothing to say.
         if (error instanceof DOMException && error.name === "NotAllowedError") return;
         this.#devices.say(`Screen sharing could not start: ${error instanceof Error ? error.message : String(error)}`);
       });
-    return h("button", { "aria-pressed": String(peer.sharing), onclick: () => void act().then(() => this.update()) }, peer.sharing ? "Stop sharing" : "Share screen");
+    return h("button", { "aria-pressed": String(shown.sharing), onclick: () => void act().then(() => this.update()) }, shown.sharing ? "Stop sharing" : "Share screen");
   }
 
   #devicesButton(): HTMLButtonElement {
