@@ -219,9 +219,13 @@ export class CallSession extends TypedEmitter<CallEvents> {
   async accept(withCamera = true): Promise<void> {
     if (this.#state === "incoming") {
       this.#transition("proceeding");
-      // Open the camera while the caller builds its offer.
-      void this.#link.start(withCamera);
+      // The peer connection and the camera start once accept and proceed (XEP-0353 §3.2) are
+      // written, still a round trip before the caller's session-initiate can arrive: proceed is on
+      // the call's critical path, and constructing the peer connection held the page's thread
+      // ≈ 5 ms before it went out.
       await this.#ringing.accept();
+      // Retracted meanwhile: no camera to open.
+      if (!this.ended) void this.#link.start(withCamera);
     } else if (this.#state === "incoming-session") {
       void this.#link.start(withCamera);
       this.#offerAnswer.answerWaiting();

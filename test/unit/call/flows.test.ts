@@ -38,6 +38,21 @@ describe("a 1:1 call over XEP-0353 and Jingle RTP", () => {
     expect(alice.peers[0]!.closed && bob.peers[0]!.closed).toBe(true);
   });
 
+  it("answering sends accept and proceed before the peer connection is built and the camera opened: the caller's offer waits on proceed, not on them", async () => {
+    const { net, alice, bob } = setup();
+    await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => incoming(bob)?.state === "incoming", "bob rings");
+    const sentWhenBuilt: string[][] = [];
+    const push = bob.peers.push.bind(bob.peers);
+    bob.peers.push = (...peers) => {
+      sentWhenBuilt.push(net.jmiActions("bob@x/dev1"));
+      return push(...peers);
+    };
+    await incoming(bob)!.accept();
+    await until(() => bob.peers.length === 1, "bob's peer connection");
+    expect(sentWhenBuilt).toEqual([["ringing", "accept", "proceed"]]);
+  });
+
   it("the session-initiate goes to the device that answered, after its proceed", async () => {
     const { net, alice, bobs } = setup({ bobDevices: 2 });
     const call = await alice.manager.call("bob@x", ["audio", "video"]);
