@@ -683,23 +683,17 @@ export default async function run(): Promise<void> {
     for (const c of apps) for (const [k, n] of c.elementBytes) elements.set(k, [...(elements.get(k) ?? []), n]);
     const byElement = [...elements].map(([k, ns]) => [k, median(ns)] as const).sort((x, y) => y[1] - x[1]);
     console.log(row("  app bytes by element (own bytes, median)", "", byElement.slice(0, 14).map(([k, n]) => `${k} ${n.toFixed(0)}`).join(", ")));
-    console.log("\n  CPU ms from accept to the first frames, by process (median per call)");
-    for (const line of cpuTable([
+    const flows: Flow[] = [
       { label: "app", prefix: "app", calls: apps },
       { label: "app minimal", prefix: "app", calls: appsDrawnMinimally },
       { label: "bare", prefix: "bare", calls: bares },
       { label: "bare laid out", prefix: "laid-out", calls: laidOut },
-    ]))
-      console.log(line);
+    ];
+    console.log("\n  CPU ms from accept to the first frames, by process (median per call)");
+    for (const line of cpuTable(flows)) console.log(line);
     if (THREADS) {
       console.log("\n  CPU ms from accept to the first frames, by renderer thread (mean per call; BENCH_THREADS)");
-      for (const line of threadTable([
-        { label: "app", prefix: "app", calls: apps },
-        { label: "app minimal", prefix: "app", calls: appsDrawnMinimally },
-        { label: "bare", prefix: "bare", calls: bares },
-        { label: "bare laid out", prefix: "laid-out", calls: laidOut },
-      ]))
-        console.log(line);
+      for (const line of threadTable(flows)) console.log(line);
     }
     console.log("\n  timeline per call (bare: offer sent after accept; its relay messages under their Jingle names)");
     for (const line of timelineTable([

@@ -68,6 +68,12 @@ function chromiumKind(args: string): string {
   return type;
 }
 
+/** The browser in `browsers` (main process pid) that `pid` runs under, if any. */
+function browserRootOf(pid: number, table: ProcessTable, browsers: ReadonlyMap<number, string>): number | undefined {
+  for (let p: number | undefined = pid, hops = 0; p && hops < 8; p = table.get(p)?.ppid, hops++) if (browsers.has(p)) return p;
+  return undefined;
+}
+
 /**
  * CPU milliseconds spent between two samples, by group: "LABEL kind" for the processes of the
  * browsers in `browsers` (root pid → label), "ejabberd" for beam, "node (bench)" for this
@@ -75,14 +81,10 @@ function chromiumKind(args: string): string {
  */
 export function cpuByGroup(before: ProcessTable, after: ProcessTable, browsers: ReadonlyMap<number, string>): Map<string, number> {
   const groups = new Map<string, number>();
-  const rootOf = (pid: number): number | undefined => {
-    for (let p: number | undefined = pid, hops = 0; p && hops < 8; p = after.get(p)?.ppid, hops++) if (browsers.has(p)) return p;
-    return undefined;
-  };
   for (const [pid, now] of after) {
     const spent = now.ticks - (before.get(pid)?.ticks ?? 0);
     if (spent <= 0) continue;
-    const root = rootOf(pid);
+    const root = browserRootOf(pid, after, browsers);
     const group = root !== undefined ? `${browsers.get(root)} ${browserKind(now.args)}` : now.args.includes("beam") ? "ejabberd" : pid === process.pid ? "node (bench)" : "other";
     groups.set(group, (groups.get(group) ?? 0) + (spent * 1000) / TICKS_PER_SECOND);
   }
@@ -123,12 +125,8 @@ export function sampleThreads(table: ProcessTable, kind: string): ThreadTable {
  */
 export function cpuByThread(before: ThreadTable, after: ThreadTable, table: ProcessTable, browsers: ReadonlyMap<number, string>): Map<string, number> {
   const spent = new Map<string, number>();
-  const rootOf = (pid: number): number | undefined => {
-    for (let p: number | undefined = pid, hops = 0; p && hops < 8; p = table.get(p)?.ppid, hops++) if (browsers.has(p)) return p;
-    return undefined;
-  };
   for (const [pid, threads] of after) {
-    const root = rootOf(pid);
+    const root = browserRootOf(pid, table, browsers);
     if (root === undefined) continue;
     for (const [name, ticks] of threads) {
       const delta = ticks - (before.get(pid)?.get(name) ?? 0);

@@ -267,7 +267,9 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         const current = local.getTracks().find((t) => t.kind === media);
         const early = takePrepared(media);
         if (send) {
-          // A device that failed to open early is asked again here, so its error reaches the caller.
+          // A device that failed to open early is asked again here, so its error reaches the caller;
+          // one opened early beside a track already sending is released.
+          if (current) void early?.then((extra) => extra?.stop());
           const track = current ?? (await early) ?? (await openMedia([media], devices.choice())).stream.getTracks()[0];
           if (!track) return;
           if (pc.connectionState === "closed") return track.stop();
