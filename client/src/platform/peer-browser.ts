@@ -181,6 +181,8 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
       prepared.delete(media);
       return track;
     };
+    /** A device opened early that will not be used: stopped once it has opened. */
+    const releasePrepared = (media: CallMedia) => void takePrepared(media)?.then((track) => track?.stop());
     const kinds: CallMedia[] = ["audio", ...options.media.filter((m) => m === "video")];
     /**
      * Transceivers our answer already declared as sending, before the devices were open: their
@@ -265,12 +267,11 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         // The transceiver of this kind still in use (a stopped one never comes back).
         const transceiver = pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.direction !== "stopped" && t.receiver.track.kind === media);
         const current = local.getTracks().find((t) => t.kind === media);
-        const early = takePrepared(media);
         if (send) {
           // A device that failed to open early is asked again here, so its error reaches the caller;
           // one opened early beside a track already sending is released.
-          if (current) void early?.then((extra) => extra?.stop());
-          const track = current ?? (await early) ?? (await openMedia([media], devices.choice())).stream.getTracks()[0];
+          if (current) releasePrepared(media);
+          const track = current ?? (await takePrepared(media)) ?? (await openMedia([media], devices.choice())).stream.getTracks()[0];
           if (!track) return;
           if (pc.connectionState === "closed") return track.stop();
           if (!current) watchEnded(track);
@@ -284,7 +285,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
             pc.addTrack(track, local);
           }
         } else {
-          void early?.then((track) => track?.stop());
+          releasePrepared(media);
           // Camera off while sharing the screen: the shared track is the one stopped, and sharing ends with it.
           if (media === "video") screen = undefined;
           if (current) {
@@ -322,7 +323,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
       },
       close() {
-        for (const media of [...prepared.keys()]) void takePrepared(media)?.then((track) => track?.stop());
+        for (const media of [...prepared.keys()]) releasePrepared(media);
         for (const track of local.getTracks()) track.stop();
         pc.close();
       },
