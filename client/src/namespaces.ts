@@ -20,7 +20,7 @@ export const NS_JINGLE_RTP_HDREXT = "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0";
 export const NS_JINGLE_RTP_SSMA = "urn:xmpp:jingle:apps:rtp:ssma:0";
 /**
  * StanzaJS's <stream id track/> for `a=msid` (no XEP defines an element for it; XEP-0339 only
- * carries msid as a <source/> parameter). Read and written so StanzaJS peers keep track ids.
+ * carries msid as a <source/> parameter). Read; written only when no <source/> carries the msid.
  */
 export const NS_JINGLE_RTP_MSID = "urn:xmpp:jingle:apps:rtp:msid:0";
 /** XEP-0338 Jingle Grouping Framework 1.0.0: <group semantics='BUNDLE'/>. */

@@ -52,7 +52,7 @@ export interface RtpDescription {
   sources: Source[];
   /** XEP-0339 §2.2 `a=ssrc-group` (FID, SIM, FEC-FR…). */
   ssrcGroups: SsrcGroup[];
-  /** RFC 8830 `a=msid` (carried as StanzaJS's <stream/> and as a msid source parameter). */
+  /** RFC 8830 `a=msid`: a msid parameter of every source, and StanzaJS's <stream/> when no source says it (xml-write.ts). */
   msid?: MediaStreamId;
 }
 

@@ -11,6 +11,7 @@ import type {
   JingleSession, Parameter, PayloadType, RtcpFeedback, RtpDescription, Senders, Source,
 } from "./model.js";
 import { checkJingleLimits, checkSessionLimits, LIMITS, capCount } from "./limits.js";
+import { msidOfSources } from "./msid.js";
 import { checkContentName } from "./names.js";
 import {
   NS_JINGLE, NS_JINGLE_DTLS, NS_JINGLE_DTLS_SCTP, NS_JINGLE_GROUPING, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP,
@@ -187,6 +188,8 @@ function readDescription(el: Element, where: JingleCodecLocation): RtpDescriptio
     }
     // <encryption/> (SDES, XEP-0167 §7) and anything else: ignored; SDES is stripped for browsers.
   }
+  // No StanzaJS <stream/>: a=msid is the one msid the sources carry (we write it only there, xml-write.ts).
+  d.msid ??= msidOfSources(d.sources);
   return d;
 }
 

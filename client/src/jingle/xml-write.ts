@@ -2,6 +2,7 @@
 // Each child in another namespace carries its own xmlns, as in the XEP examples.
 import { Element } from "@xmpp/xml";
 import { JingleCodecError } from "./errors.js";
+import { msidOfSources, sameMsid } from "./msid.js";
 import { hasForbiddenChars } from "./limits.js";
 import { CANDIDATE_ROWS, FEEDBACK_ROWS, FLAG_ROWS, HDREXT_ROWS, PAYLOAD_ROWS, SCTP_ROWS, TRANSPORT_ROWS, writeRows } from "./mapping.js";
 import type { IceTransport, JingleContent, JingleSession, Parameter, PayloadType, RtcpFeedback, RtpDescription } from "./model.js";
@@ -99,19 +100,20 @@ function writeDescription(parent: Element, d: RtpDescription): void {
   for (const flag of FLAG_ROWS) {
     if (d[flag.model]) child(el, flag.element, flag.ns === NS_JINGLE_RTP ? undefined : { xmlns: flag.ns });
   }
-  for (const source of d.sources) {
-    const s = child(el, "source", { xmlns: NS_JINGLE_RTP_SSMA, ssrc: source.ssrc });
-    writeParameters(s, source.parameters);
-    // Conversations reads msid only from the source parameters (INTEROP: msid).
-    if (d.msid && !source.parameters.some((p) => p.name === "msid")) {
-      child(s, "parameter", { name: "msid", value: `${d.msid.stream} ${d.msid.track}` });
-    }
-  }
+  // Conversations reads msid only from the source parameters (INTEROP: msid).
+  const msid = d.msid;
+  const sources = d.sources.map((source) =>
+    msid && !source.parameters.some((p) => p.name === "msid") ? { ...source, parameters: [...source.parameters, { name: "msid", value: `${msid.stream} ${msid.track}` }] } : source,
+  );
+  for (const source of sources) writeParameters(child(el, "source", { xmlns: NS_JINGLE_RTP_SSMA, ssrc: source.ssrc }), source.parameters);
   for (const group of d.ssrcGroups) {
     const g = child(el, "ssrc-group", { xmlns: NS_JINGLE_RTP_SSMA, semantics: group.semantics });
     for (const ssrc of group.sources) child(g, "source", { ssrc });
   }
-  if (d.msid) child(el, "stream", { xmlns: NS_JINGLE_RTP_MSID, id: d.msid.stream, track: d.msid.track });
+  // StanzaJS's <stream/> only when the sources do not already say the same msid (≈ 140 bytes each;
+  // issue 16, nothing sent twice); xml-read.ts takes it back from them. StanzaJS, its only reader,
+  // names a stream of its own without it, and the msid still reaches it in the a=ssrc lines.
+  if (msid && !sameMsid(msidOfSources(sources), msid)) child(el, "stream", { xmlns: NS_JINGLE_RTP_MSID, id: msid.stream, track: msid.track });
 }
 
 export function writeTransport(parent: Element, t: IceTransport): Element {

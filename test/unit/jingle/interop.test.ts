@@ -143,12 +143,22 @@ describe("toward Jingle peers (SDP → Jingle)", () => {
     expect(ext("responder")).toBe("initiator");
   });
 
-  it("puts msid from a=msid into every <source/> for Conversations, and as a StanzaJS <stream/>", () => {
-    const el = sdpToJingle(fixture("sdp/firefox-121-audio-video-offer.sdp"), { action: "session-initiate", sid: "s", role: "initiator" });
+  it("puts msid from a=msid into every <source/> for Conversations, once: no StanzaJS <stream/> repeats it, and it comes back as a=msid", () => {
+    const sdp = fixture("sdp/firefox-121-audio-video-offer.sdp");
+    const el = sdpToJingle(sdp, { action: "session-initiate", sid: "s", role: "initiator" });
     const description = el.getChildren("content")[0]?.getChild("description");
     const source = description?.getChild("source", NS_JINGLE_RTP_SSMA);
     expect(source?.getChildByAttr("name", "msid")?.attrs["value"]).toBe("- {ba72adfe-d5b5-42bd-bf15-e8fcdcbb2ee1}");
-    expect(description?.getChild("stream")?.attrs).toMatchObject({ id: "-", track: "{ba72adfe-d5b5-42bd-bf15-e8fcdcbb2ee1}" });
+    expect(description?.getChild("stream")).toBeUndefined();
+    expect(jingleToSdp(el, { role: "initiator" })).toContain("a=msid:- {ba72adfe-d5b5-42bd-bf15-e8fcdcbb2ee1}\r\n");
+  });
+
+  it("writes a StanzaJS <stream/> for a=msid when no <source/> can carry it, or the sources say another msid (Jitsi)", () => {
+    const noSsrc = fixture("sdp/firefox-121-audio-video-offer.sdp").replace(/^a=ssrc:.*\r?\n/gm, "");
+    const bare = sdpToJingle(noSsrc, { action: "session-initiate", sid: "s", role: "initiator" }).getChildren("content")[0]?.getChild("description");
+    expect(bare?.getChild("stream")?.attrs).toMatchObject({ id: "-", track: "{ba72adfe-d5b5-42bd-bf15-e8fcdcbb2ee1}" });
+    const jitsi = sdpToJingle(fixture("sdp/jitsi-simulcast-rtx.sdp"), { action: "session-initiate", sid: "s", role: "initiator" }).getChildren("content")[0]?.getChild("description");
+    expect(jitsi?.getChild("stream")?.attrs["id"]).toBe("-");
   });
 
   it("trims values such as a trailing space after a Firefox msid", () => {
