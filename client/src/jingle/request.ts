@@ -106,8 +106,9 @@ function readSessionInfo(jingle: Element): SessionInfo | undefined {
 
 interface Addressing {
   sid: string;
-  /** The initiator's full JID (XEP-0166 §7.1; Conversations and StanzaJS fill it, none requires it). */
+  /** The initiator's full JID, written on session-initiate only (XEP-0166 §7.1; no client requires it). */
   initiator?: string;
+  /** Our full JID as responder, written on session-accept only (XEP-0166 §7.1). */
   responder?: string;
 }
 
@@ -124,7 +125,14 @@ export type JingleBody =
 export type OutgoingJingle = JingleBody extends infer T ? (T extends unknown ? T & Addressing : never) : never;
 
 export function writeJingleRequest(request: OutgoingJingle): Element {
-  const attrs = { action: request.action, sid: request.sid, initiator: request.initiator, responder: request.responder };
+  // XEP-0166 §7.1: 'initiator' only on session-initiate, 'responder' only on session-accept; every
+  // other action SHOULD NOT carry them (a full JID each, ≈ 60 bytes, that the peer ignores).
+  const attrs = {
+    action: request.action,
+    sid: request.sid,
+    initiator: request.action === "session-initiate" ? request.initiator : undefined,
+    responder: request.action === "session-accept" ? request.responder : undefined,
+  };
   switch (request.action) {
     case "session-initiate":
     case "session-accept":
