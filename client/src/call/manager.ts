@@ -1,6 +1,7 @@
 import { JingleCodecError, sessionToSdp, type JingleRequest } from "../jingle/index.js";
 import { bareJid } from "../xmpp/connection.js";
 import { TypedEmitter } from "../xmpp/emitter.js";
+import { randomId } from "../xmpp/ids.js";
 import { fromOwnAccount, type JmiMessage } from "../xmpp/jmi.js";
 import { codecStanzaError, JingleErrors } from "./jingle-errors.js";
 import { CALL_LIMITS } from "./limits.js";
@@ -226,6 +227,6 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
   }
 
   #newId(): string {
-    return this.#o.newId?.() ?? crypto.randomUUID();
+    return this.#o.newId?.() ?? randomId();
   }
 }

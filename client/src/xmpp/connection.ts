@@ -4,6 +4,7 @@ import { xml } from "@xmpp/xml";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js";
 import { TypedEmitter } from "./emitter.js";
 import { AuthenticationError, StanzaError, toTypedError } from "./errors.js";
+import { randomId } from "./ids.js";
 import { NS_BIND, NS_PING } from "../namespaces.js";
 
 /** What the user sees of the connection. */
@@ -172,7 +173,7 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
   async request(iq: Element, timeoutMs?: number): Promise<Element> {
     try {
       await this.#ready();
-      iq.attrs.id ??= crypto.randomUUID();
+      iq.attrs.id ??= randomId();
       const id = iq.attrs.id;
       this.#pending.set(id, iq);
       try {
@@ -302,7 +303,7 @@ export class XmppConnection extends TypedEmitter<ConnectionEvents> {
 
   async #ping(timeoutMs: number): Promise<boolean> {
     try {
-      await this.#xmpp.iqCaller.request(xml("iq", { type: "get", to: this.domain, id: crypto.randomUUID() }, xml("ping", { xmlns: NS_PING })), timeoutMs);
+      await this.#xmpp.iqCaller.request(xml("iq", { type: "get", to: this.domain, id: randomId() }, xml("ping", { xmlns: NS_PING })), timeoutMs);
       return true;
     } catch (error) {
       // An error reply is still a reply; only silence means the path is gone.
