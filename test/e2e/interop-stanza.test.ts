@@ -56,6 +56,9 @@ function peerDiagnosis(page: Page): Promise<string> {
     const out: string[] = [];
     for (const pc of globalThis.__peerConnections ?? []) {
       out.push(`connection ${pc.connectionState}, ICE ${pc.iceConnectionState}, signaling ${pc.signalingState}, gathering ${pc.iceGatheringState}`);
+      const { iceTransportPolicy, iceCandidatePoolSize, bundlePolicy, iceServers } = pc.getConfiguration();
+      out.push(`configuration: ${JSON.stringify({ iceTransportPolicy, iceCandidatePoolSize, bundlePolicy, iceServers: iceServers?.map((s) => s.urls) })}`);
+      out.push(`local candidates in the local description: ${pc.localDescription?.sdp.match(/^a=candidate:.*$/gm)?.join(" | ") ?? "(none)"}`);
       out.push(`remote description:\n${pc.remoteDescription?.sdp ?? "(none)"}`);
       (await pc.getStats()).forEach((r: { type: string }) => {
         if (r.type === "candidate-pair" || r.type === "remote-candidate" || r.type === "local-candidate") out.push(JSON.stringify(r));
@@ -162,7 +165,9 @@ describe("StanzaJS calls our web app (direct session-initiate, no JMI)", () => {
       const accept = video ? ours.getByRole("button", { name: "Accept with video" }) : ours.getByRole("button", { name: "Accept", exact: true });
       await accept.click({ timeout: 15_000 });
       await expect.poll(() => callStatus(ours), { timeout: 20_000 }).toBe("Connected").catch(async (error: unknown) => {
-        // Seen 1 in 4–7 runs, on 25cc3d9 as well: our side stays "Connecting…". Say what ICE saw.
+        // Our side stayed "Connecting…" in 2 of 4 full CI runs (and 1 of 4 interop-firefox →
+        // interop-stanza loops) while our peer connection had a candidate pool: no local candidate
+        // at all, gathering for ever. None in 6 loops since the pool went (peer-browser.ts). Say what ICE saw.
         console.log(`our peer connection, not connected:\n${await peerDiagnosis(ours)}\nStanzaJS: ${JSON.stringify(await stanzaMedia(theirs))}`);
         throw error;
       });
