@@ -125,11 +125,13 @@ export class MessagingService extends TypedEmitter<MessagingEvents> {
    */
   async #loadPage(peer: string) {
     const context = { ownBareJid: this.#connection.bareJid, now: Date.now() };
-    let conversation = this.conversation(peer);
-    let before = oldestArchiveId(conversation) ?? "";
+    let before = oldestArchiveId(this.conversation(peer)) ?? "";
     let bodies = 0;
     for (let page = 0; page < MAX_PAGES_PER_LOAD && bodies < HISTORY_PAGE; page++) {
       const result = await queryArchivePage(this.#connection, { with: peer, pageSize: HISTORY_PAGE }, before);
+      // Applied to the conversation as it is now, not as it was when the query left: what was
+      // sent or received meanwhile (the archive may not hold it yet) must not be lost.
+      let conversation = this.conversation(peer);
       // Oldest first, so a correction or marker meets the message it names when both are in the page.
       for (const archived of result.messages) {
         for (const event of readChat(archived.message, { ...context, archived: { id: archived.id, stamp: archived.stamp } })) {
@@ -138,14 +140,14 @@ export class MessagingService extends TypedEmitter<MessagingEvents> {
           conversation = applyChatEvent(conversation, event);
         }
       }
+      this.#conversations.set(peer, conversation);
       if (result.complete || !result.first) {
         this.#historyComplete.add(peer);
         break;
       }
       before = result.first;
     }
-    this.#conversations.set(peer, conversation);
-    this.emit("conversation", conversation);
+    this.emit("conversation", this.conversation(peer));
   }
 
   #onStanza(stanza: Element) {

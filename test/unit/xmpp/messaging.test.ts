@@ -86,4 +86,20 @@ describe("the messaging service", () => {
     expect(sent[1]!.getChild("replace", "urn:xmpp:message-correct:0")?.attrs.id).toBe(first);
     expect(messaging.conversation("bob@x").messages.map((m) => [m.body, m.edited, m.delivery])).toEqual([["hello", true, "sent"]]);
   });
+
+  it("keeps what happened while an archive page was loading: a message sent, a marker received and a message received", async () => {
+    const fake = fakeConnection();
+    let answer: (iq: Element) => void = () => undefined;
+    fake.connection.request = () => new Promise<Element>((resolve) => { answer = resolve; });
+    const messaging = new MessagingService(fake.connection, { isContact: (bare) => contacts.has(bare) });
+    const loading = messaging.loadOlder("bob@x");
+    const id = await messaging.send("bob@x", "are you there?");
+    fake.deliver(`<message xmlns='jabber:client' from='bob@x/phone' to='me@x/web' type='chat' id='d1'><displayed xmlns='urn:xmpp:chat-markers:0' id='${id}'/></message>`);
+    fake.deliver(message("bob@x/phone", "m1", "yes"));
+    // The archive answers for a moment before any of it: nothing in it.
+    answer(parse("<iq xmlns='jabber:client' type='result'><fin xmlns='urn:xmpp:mam:2' complete='true'><set xmlns='http://jabber.org/protocol/rsm'/></fin></iq>"));
+    await loading;
+    expect(messaging.conversation("bob@x").messages.map((m) => [m.body, m.outgoing ? m.delivery : "in"])).toEqual([["are you there?", "read"], ["yes", "in"]]);
+    expect(messaging.hasOlderHistory("bob@x")).toBe(false);
+  });
 });
