@@ -330,7 +330,7 @@ const BARE_CODECS = process.env.BENCH_BARE_CODECS === "app" ? "app" : "browser";
 const BARE_SCRIPT = `window.bare = (() => {
   const now = () => performance.timeOrigin + performance.now();
   const video = document.querySelector("video");
-  const s = { ws: null, pc: null, stream: null, remoteAudio: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, firstFrame: 0, rang: false, error: "", audioFirst: false };
+  const s = { ws: null, pc: null, stream: null, remoteAudio: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, videoAddedAt: 0, firstFrame: 0, rang: false, error: "", audioFirst: false };
   const send = (m) => s.ws.send(JSON.stringify(m));
   const media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: !s.audioFirst });
   const openCamera = async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
@@ -395,7 +395,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       s.ws.onerror = () => reject(new Error("relay unreachable"));
       s.ws.onmessage = (e) => { const m = JSON.parse(e.data); s.queue = s.queue.then(() => handle(m)).catch((err) => { s.error = String(err); }); };
     }),
-    reset: (iceServers, audioFirst = false) => { s.iceServers = iceServers; s.audioFirst = audioFirst; s.acceptAt = 0; s.firstFrame = 0; s.rang = false; s.pending = []; s.error = ""; },
+    reset: (iceServers, audioFirst = false) => { s.iceServers = iceServers; s.audioFirst = audioFirst; s.acceptAt = 0; s.videoAddedAt = 0; s.firstFrame = 0; s.rang = false; s.pending = []; s.error = ""; },
     dial: async () => { s.stream = await media(); send({ type: "ring" }); return true; },
     accept: () => {
       s.acceptAt = now();
@@ -405,6 +405,7 @@ const BARE_SCRIPT = `window.bare = (() => {
     },
     // An audio call upgraded to video (bench/video-again.ts): our camera on a new m-line, offered.
     addVideo: async () => {
+      s.videoAddedAt = now();
       const camera = await openCamera();
       s.stream.addTrack(camera);
       s.pc.addTrack(camera, s.stream);
@@ -441,7 +442,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       video.requestVideoFrameCallback((n, meta) => { s.firstFrame = performance.timeOrigin + meta.presentationTime; });
       return true;
     },
-    state: () => ({ rang: s.rang, acceptAt: s.acceptAt, firstFrame: s.firstFrame, error: s.error, connected: s.pc?.connectionState === "connected" }),
+    state: () => ({ rang: s.rang, acceptAt: s.acceptAt, videoAddedAt: s.videoAddedAt, firstFrame: s.firstFrame, error: s.error, connected: s.pc?.connectionState === "connected" }),
     hangUp: () => { s.remoteAudio = null; if (s.pc) s.pc.close(); if (s.stream) for (const t of s.stream.getTracks()) t.stop(); video.srcObject = null; const preview = document.querySelector("video.local"); if (preview) preview.srcObject = null; s.pc = null; return true; },
   };
 })();`;
