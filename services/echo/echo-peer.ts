@@ -180,7 +180,8 @@ export function echoPeerFactory(settings: EchoPeerSettings): PeerFactory {
         await pc.setLocalDescription(await pc.createOffer());
         return localSdp();
       },
-      async answer(remoteOffer: string) {
+      async answer(remoteOffer: string, answerOptions: { send?: CallMedia } = {}) {
+        if (answerOptions.send) sending.add(answerOptions.send);
         await pc.setRemoteDescription({ type: "offer", sdp: remoteOffer });
         mirrorAll();
         await pc.setLocalDescription(await pc.createAnswer());
@@ -204,6 +205,10 @@ export function echoPeerFactory(settings: EchoPeerSettings): PeerFactory {
         if (send) sending.add(media);
         else sending.delete(media);
         for (const mirror of mirrors.values()) if (mirror.kind === media) mirror.setSending(send);
+      },
+      startSending(media: CallMedia) {
+        sending.add(media);
+        for (const mirror of mirrors.values()) if (mirror.kind === media) mirror.setSending(true);
       },
       prepareSending() {
         // No device to open: the echo sends what it receives.

@@ -53,4 +53,38 @@ describe("an audio call upgraded to video and back", () => {
       await world.closeBrowsers();
     }
   }, 80_000);
+
+  it("bob's camera is slow to open (as a real one, or a permission prompt): his acceptance does not wait for it, alice's video is decoded at bob first, his own follows", async () => {
+    const { alice, bob } = await world.pair();
+    try {
+      const [a, b] = await world.signInPair(alice, bob);
+      await a.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).click();
+      await b.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+      await expect.poll(() => callStatus(b), { timeout: 20_000 }).toBe("Connected");
+      // Bob's camera takes 4 s to deliver its stream from now on.
+      await b.evaluate(() => {
+        const w = window as unknown as { __cameraOpen: boolean };
+        w.__cameraOpen = false;
+        const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = async (constraints) => {
+          const stream = await open(constraints);
+          if (!constraints?.video) return stream;
+          await new Promise((resolve) => setTimeout(resolve, 4_000));
+          w.__cameraOpen = true;
+          return stream;
+        };
+      });
+      await a.getByRole("button", { name: "Add video" }).click();
+      await b.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
+      await expect.poll(() => framesDecoded(b), { timeout: 10_000, message: "bob decodes alice's video" }).toBeGreaterThan(0);
+      expect(await b.evaluate(() => (window as unknown as { __cameraOpen: boolean }).__cameraOpen)).toBe(false);
+      await framesGrow(a, "alice decodes bob's video once his camera opened", { timeoutMs: 20_000 });
+      expect(await b.evaluate(() => (window as unknown as { __cameraOpen: boolean }).__cameraOpen)).toBe(true);
+      expect(await videoSending(b)).toBe(true);
+      await a.getByRole("button", { name: "Hang up" }).click();
+      await expect.poll(() => callStatus(b), { timeout: 10_000 }).toBe("Call ended");
+    } finally {
+      await world.closeBrowsers();
+    }
+  }, 80_000);
 });

@@ -104,8 +104,10 @@ export class FakePeer implements MediaPeer {
     return this.localDescription;
   }
 
-  async answer(remoteOffer: string) {
-    this.calls.push("answer");
+  async answer(remoteOffer: string, options: { send?: CallMedia } = {}) {
+    // Sending a medium the offer adds: said in this answer, the device following (not awaited).
+    if (options.send) this.sending.add(options.send);
+    this.calls.push(options.send ? `answer sending ${options.send}` : "answer");
     // JSEP §5.3.1: an offer with new ICE credentials is a restart; the answer gets new ones too.
     if (this.remoteDescription && ufragOf(remoteOffer) !== ufragOf(this.remoteDescription)) this.#newGeneration();
     this.remoteDescription = remoteOffer;
@@ -170,6 +172,11 @@ export class FakePeer implements MediaPeer {
 
   prepareSending(media: CallMedia) {
     this.prepared.push(media);
+  }
+
+  startSending(media: CallMedia) {
+    this.calls.push(`start ${media}`);
+    this.sending.add(media);
   }
 
   async setSending(media: CallMedia, send: boolean) {

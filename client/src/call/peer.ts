@@ -29,8 +29,13 @@ export interface MediaPeer {
   readonly media?: Promise<void>;
   /** Creates the offer, applies it locally, returns its SDP (without waiting for candidates). */
   offer(): Promise<string>;
-  /** Applies the remote offer, creates and applies the answer, returns its SDP. */
-  answer(remoteOffer: string): Promise<string>;
+  /**
+   * Applies the remote offer, creates and applies the answer, returns its SDP. `send`: the offer
+   * adds this medium and our user accepted sending it (content-accept): the answer says we send
+   * at once, and the device's track takes the sender when it opens, so the peer's video does not
+   * wait for our camera (a device that cannot open is told as a notice, as at the call's start).
+   */
+  answer(remoteOffer: string, options?: { send?: CallMedia }): Promise<string>;
   applyAnswer(remoteAnswer: string): Promise<void>;
   addCandidate(candidate: RemoteCandidate): Promise<void>;
   /** Stops sending the microphone's or camera's track (the m-line stays, so no renegotiation). */
@@ -41,6 +46,13 @@ export interface MediaPeer {
    * offer()/answer(); a track added before a remote offer is used for that offer's new m-line.
    */
   setSending(media: CallMedia, send: boolean): Promise<void>;
+  /**
+   * setSending(media, true) without waiting for the device (content-add): the next offer says we
+   * send, and the device's track takes the sender when it opens, so its start-up (a real camera's
+   * fraction of a second, a permission prompt) overlaps the peer's answer. A device that cannot
+   * open is told as a notice, as at the call's start.
+   */
+  startSending(media: CallMedia): void;
   /**
    * Starts opening the device of `media` for the setSending(media, true) that follows, so the
    * device starts while the peer acknowledges our content-modify. Sends nothing; a later

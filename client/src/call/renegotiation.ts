@@ -153,7 +153,8 @@ export class Renegotiation {
   /** Our camera on: new video m-line offered as content-add; the answer comes as content-accept. */
   async #sendContentAdd() {
     const peer = await this.#port.requirePeer();
-    await peer.setSending("video", true);
+    // The offer does not wait for our camera: it opens while the peer is asked.
+    peer.startSending("video");
     const offer = await peer.offer();
     if (this.#port.ended() || this.#upgrade?.direction !== "outgoing") return;
     const local = sdpToSession(offer, { role: this.#n.role, creator: this.#n.role }).session;
@@ -209,10 +210,10 @@ export class Renegotiation {
     if (this.#upgrade?.direction !== "incoming" || this.#upgrade.add !== add || !this.#n.remote) return;
     const peer = await this.#port.requirePeer();
     const sending = add.contents.some((c) => sends(c.senders, this.#n.role));
-    if (sending) await peer.setSending("video", true);
     const agreed = this.#n.remote;
     if (!agreed) return;
-    const answer = await peer.answer(this.#n.remoteSdp(addContents(agreed, add), false));
+    // The answer does not wait for our camera: the peer's video flows once it has our answer.
+    const answer = await peer.answer(this.#n.remoteSdp(addContents(agreed, add), false), sending ? { send: "video" } : undefined);
     this.#upgrade = undefined;
     this.#updateLocal(answer);
     const names = add.contents.map((c) => c.name);

@@ -1,7 +1,7 @@
 // The MediaPeer port (call/peer.ts) on the browser: RTCPeerConnection, getUserMedia, the tracks
 // the call screen shows. The only DOM-bound part of a call; the call layer never imports it.
 import type { RemoteCandidate } from "../jingle/index.js";
-import type { IceState, MediaPeer, PeerFactory, PeerOptions } from "../call/peer.js";
+import { MediaAccessError, type IceState, type MediaPeer, type PeerFactory, type PeerOptions } from "../call/peer.js";
 import type { CallMedia } from "../call/states.js";
 import type { StatRecord } from "../call/quality.js";
 import { deviceName, missingText, openDevice, openMedia, swapTrack, type DeviceChoice } from "./local-media.js";
@@ -225,6 +225,48 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         answeredBeforeOpen.set(kind, transceiver);
       }
     };
+    /**
+     * A sender already says it sends `media` (an offer or answer made before the device opened):
+     * the device opens, and its track takes the sender of that kind still waiting for one, unless
+     * setSending (which then attaches it itself) or close() took it meanwhile. Resolved when it
+     * opens, not before: a crossing content-add may have moved the sending to another m-line.
+     */
+    const attachWhenOpen = (media: CallMedia) => {
+      let reason: MediaAccessError["reason"] = "unavailable";
+      const opening = prepared.get(media) ?? openMedia([media], devices.choice()).then(({ stream }) => stream.getTracks()[0], (error: unknown) => {
+        if (error instanceof MediaAccessError) reason = error.reason;
+        return undefined;
+      });
+      prepared.set(media, opening);
+      void opening.then(async (track) => {
+        if (prepared.get(media) !== opening) return;
+        prepared.delete(media);
+        if (!track) return devices.onNotice(missingText([{ media, reason }]));
+        const transceiver = pc.getTransceivers().find((t) => t.receiver.track.kind === media && !t.sender.track && t.currentDirection !== "stopped" && (t.direction === "sendrecv" || t.direction === "sendonly"));
+        if (pc.connectionState === "closed" || !transceiver) return track.stop();
+        track.enabled = !muted.has(media);
+        watchEnded(track);
+        local.addTrack(track);
+        await transceiver.sender.replaceTrack(track);
+        onStreams(streams());
+      });
+    };
+    /**
+     * `transceiver` sends our stream of `media`: the track we have, or the device's once it opens.
+     * Transceivers of that kind never negotiated (ours, left by a crossing offer rolled back) go:
+     * a later offer would add them as new m-lines.
+     */
+    const sendOn = (transceiver: RTCRtpTransceiver, media: CallMedia) => {
+      for (const t of pc.getTransceivers()) if (t !== transceiver && t.mid === null && t.receiver.track.kind === media && t.currentDirection !== "stopped") t.stop();
+      if (transceiver.direction === "recvonly" || transceiver.direction === "inactive") transceiver.direction = "sendrecv";
+      transceiver.sender.setStreams(local);
+      const current = local.getTracks().find((t) => t.kind === media);
+      if (current) {
+        if (transceiver.sender.track !== current) void transceiver.sender.replaceTrack(current).catch(() => undefined);
+      } else if (!transceiver.sender.track) {
+        attachWhenOpen(media);
+      }
+    };
     pc.addEventListener("track", (event) => {
       remote.addTrack(event.track);
       onStreams(streams());
@@ -245,10 +287,14 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         await pc.setLocalDescription(await pc.createOffer());
         return pc.localDescription?.sdp ?? "";
       },
-      async answer(remoteOffer: string) {
+      async answer(remoteOffer: string, answerOptions: { send?: CallMedia } = {}) {
         await pc.setRemoteDescription({ type: "offer", sdp: remoteOffer });
         if (devicesSettled) await opening;
         else sendBeforeOpen();
+        const send = answerOptions.send;
+        // The offer's m-line of that kind (the one it adds) sends; the device follows.
+        const added = send && pc.getTransceivers().find((t) => t.mid !== null && t.receiver.track.kind === send && t.currentDirection !== "stopped" && t.direction !== "stopped");
+        if (send && added) sendOn(added, send);
         negotiateUsedHeaderExtensions(pc, (t) => t.currentDirection === null);
         await pc.setLocalDescription(await pc.createAnswer());
         return pc.localDescription?.sdp ?? "";
@@ -300,6 +346,10 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
           else transceiver.direction = transceiver.direction === "sendrecv" ? "recvonly" : transceiver.direction === "sendonly" ? "inactive" : transceiver.direction;
         }
         onStreams(streams());
+      },
+      startSending(media: CallMedia) {
+        const inUse = pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.direction !== "stopped" && t.receiver.track.kind === media);
+        sendOn(inUse ?? pc.addTransceiver(media, { direction: "sendrecv", streams: [local] }), media);
       },
       prepareSending(media: CallMedia) {
         if (prepared.has(media) || pc.connectionState === "closed" || local.getTracks().some((t) => t.kind === media)) return;

@@ -23,8 +23,9 @@ describe("video added to an audio call (content-add)", () => {
     expect(net.jingleActions()).toEqual(expect.arrayContaining(["content-add", "content-accept"]));
     expect(lines(alice)).toEqual(["audio:sendrecv", "video:sendrecv"]);
     expect(lines(bob)).toEqual(["audio:sendrecv", "video:sendrecv"]);
-    expect(peer(alice).calls).toEqual(["offer", "applyAnswer", "send video", "offer", "applyAnswer"]);
-    expect(peer(bob).calls).toEqual(["answer", "send video", "answer"]);
+    // Neither offer nor answer waits for a camera: they say we send, and the camera follows.
+    expect(peer(alice).calls).toEqual(["offer", "applyAnswer", "start video", "offer", "applyAnswer"]);
+    expect(peer(bob).calls).toEqual(["answer", "answer sending video"]);
   });
 
   it("the renegotiation hands each browser only the new content's description: no candidate it already has is given to it again", async () => {
