@@ -21,6 +21,24 @@ function videoSending(page: Page): Promise<boolean> {
   );
 }
 
+/** The page's camera delivers its stream `ms` late from now on; cameraOpen() says whether it did. */
+function slowCamera(page: Page, ms: number): Promise<void> {
+  return page.evaluate((delay) => {
+    const w = window as unknown as { __cameraOpen: boolean };
+    w.__cameraOpen = false;
+    const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await open(constraints);
+      if (!constraints?.video) return stream;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      w.__cameraOpen = true;
+      return stream;
+    };
+  }, ms);
+}
+
+const cameraOpen = (page: Page) => page.evaluate(() => (window as unknown as { __cameraOpen: boolean }).__cameraOpen);
+
 describe("an audio call upgraded to video and back", () => {
   it("alice adds video, bob accepts: frames are decoded on both sides; both turn the camera off: no video is sent, audio goes on", async () => {
     const { alice, bob } = await world.pair();
@@ -54,32 +72,27 @@ describe("an audio call upgraded to video and back", () => {
     }
   }, 80_000);
 
-  it("bob's camera is slow to open (as a real one, or a permission prompt): his acceptance does not wait for it, alice's video is decoded at bob first, his own follows", async () => {
+  it("cameras slow to open (as real ones, or a permission prompt): bob is asked before alice's camera opened, his acceptance does not wait for his, and each video follows its camera", async () => {
     const { alice, bob } = await world.pair();
     try {
       const [a, b] = await world.signInPair(alice, bob);
       await a.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).click();
       await b.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
       await expect.poll(() => callStatus(b), { timeout: 20_000 }).toBe("Connected");
-      // Bob's camera takes 4 s to deliver its stream from now on.
-      await b.evaluate(() => {
-        const w = window as unknown as { __cameraOpen: boolean };
-        w.__cameraOpen = false;
-        const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-        navigator.mediaDevices.getUserMedia = async (constraints) => {
-          const stream = await open(constraints);
-          if (!constraints?.video) return stream;
-          await new Promise((resolve) => setTimeout(resolve, 4_000));
-          w.__cameraOpen = true;
-          return stream;
-        };
-      });
+      await expect.poll(() => callStatus(a), { timeout: 20_000 }).toBe("Connected");
+      // From now on alice's camera takes 2 s to deliver its stream, bob's 6 s.
+      await slowCamera(a, 2_000);
+      await slowCamera(b, 6_000);
       await a.getByRole("button", { name: "Add video" }).click();
-      await b.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
+      await expect.poll(() => b.getByRole("status", { name: "Call notice" }).textContent(), { timeout: 10_000 }).toMatch(/wants to turn on video/);
+      expect(await cameraOpen(a)).toBe(false);
+      await b.getByRole("button", { name: "Accept video" }).click();
       await expect.poll(() => framesDecoded(b), { timeout: 10_000, message: "bob decodes alice's video" }).toBeGreaterThan(0);
-      expect(await b.evaluate(() => (window as unknown as { __cameraOpen: boolean }).__cameraOpen)).toBe(false);
+      expect(await cameraOpen(a)).toBe(true);
+      expect(await cameraOpen(b)).toBe(false);
       await framesGrow(a, "alice decodes bob's video once his camera opened", { timeoutMs: 20_000 });
-      expect(await b.evaluate(() => (window as unknown as { __cameraOpen: boolean }).__cameraOpen)).toBe(true);
+      expect(await cameraOpen(b)).toBe(true);
+      expect(await videoSending(a)).toBe(true);
       expect(await videoSending(b)).toBe(true);
       await a.getByRole("button", { name: "Hang up" }).click();
       await expect.poll(() => callStatus(b), { timeout: 10_000 }).toBe("Call ended");
