@@ -169,4 +169,31 @@ describe("choosing devices", () => {
       await world.closeBrowsers();
     }
   });
+
+  it("alice refuses the camera when she turns it on in a voice call: bob is asked all the same, she reads why, and sees his video", async () => {
+    const { alice, bob } = await world.pair();
+    const pa = await signIn(alice);
+    const pb = await signIn(bob);
+    await waitUntilCallable(pa, bob);
+    try {
+      await callButton(pa, "Audio", bob).click();
+      await pb.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+      await expect.poll(() => callStatus(pa), { timeout: 20_000 }).toBe("Connected");
+      // The permission prompt's "Block", from now on.
+      await pa.evaluate(() => {
+        const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = (c) => (c?.video ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : gum(c));
+      });
+      await pa.getByRole("button", { name: "Add video" }).click();
+      await pb.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
+      await expect.poll(() => deviceNotice(pa), { timeout: 5_000 }).toBe("Access to the camera was refused (allow it in the site settings): the call continues without it.");
+      await framesGrow(pa, "alice sees bob");
+      await audioGrows(pb, "bob still hears alice");
+      expect(await callStatus(pa)).toBe("Connected");
+      await pa.screenshot({ path: `/tmp/devices-camera-refused-upgrade.png` });
+      await pa.getByRole("button", { name: "Hang up" }).click();
+    } finally {
+      await world.closeBrowsers();
+    }
+  });
 });
