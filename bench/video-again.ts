@@ -154,60 +154,56 @@ interface FirstVideo {
 }
 
 /**
- * Audio calls, TIMES of them, each upgraded once: "Add video" (content-add) → the peer accepts
- * at once → the peer's first frame of our camera. A new call each time: only the first
- * content-add of a call opens a new m-line.
+ * An audio call upgraded once: "Add video" (content-add) → the peer accepts at once → the
+ * peer's first frame of our camera. A new call each time: only the first content-add of a call
+ * opens a new m-line.
  */
-async function appFirstVideo(alice: Page, bob: Page, bobName: string): Promise<FirstVideo[]> {
-  const times: FirstVideo[] = [];
-  for (let i = 0; i < TIMES; i++) {
-    await alice.getByRole("button", { name: new RegExp(`^Audio call ${bobName}`) }).click({ timeout: 10_000 });
-    await bob.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
-    await waitFor("connected", async () => (await callStatus(alice)) === "Connected" && (await callStatus(bob)) === "Connected");
-    await bob.evaluate(AUTO_ACCEPT_VIDEO);
-    // BENCH_TRACE: when the call screen shows bob's remote <video> (hidden during the audio call).
-    if (TRACE) await bob.evaluate(SHOWN_CLOCK);
-    if (!(await bob.evaluate<boolean>(ARM_REMOTE_FRAME))) throw new Error("no remote <video> at bob");
-    // The call's start settles (the bare pages wait as long).
-    await pause(500);
-    if (TRACE) await Promise.all([alice, bob].flatMap((p) => [wireFrames(p, true), takeTimeline(p)]));
-    await alice.getByRole("button", { name: "Add video" }).click({ timeout: 10_000 });
-    await waitFor("bob's first frame of alice's camera", async () => (await bob.evaluate<number>("window.__firstFrame || 0")) > 0);
-    const [clicked, prompted, firstFrame] = [await alice.evaluate<number>("window.__videoOnAt"), await bob.evaluate<number>("window.__videoPromptAt"), await bob.evaluate<number>("window.__firstFrame")];
-    times.push({ total: firstFrame - clicked, prompt: prompted - clicked });
-    if (TRACE) console.log(`  first video ${i}: ${(await eventsSince(clicked, { alice, bob })).concat(`bob first frame +${(firstFrame - clicked).toFixed(0)}`).join(", ")}`);
-    await alice.getByRole("button", { name: "Hang up" }).click();
-    await waitFor("the end on both sides", async () => (await callStatus(bob)) === "Call ended" && (await callStatus(alice)) === "Call ended");
-    for (const p of [alice, bob]) await p.getByRole("button", { name: "Close" }).click();
-  }
-  return times;
+async function appFirstVideo(alice: Page, bob: Page, bobName: string, turn: number): Promise<FirstVideo> {
+  await alice.getByRole("button", { name: new RegExp(`^Audio call ${bobName}`) }).click({ timeout: 10_000 });
+  await bob.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+  await waitFor("connected", async () => (await callStatus(alice)) === "Connected" && (await callStatus(bob)) === "Connected");
+  await bob.evaluate(AUTO_ACCEPT_VIDEO);
+  if (!(await bob.evaluate<boolean>(ARM_REMOTE_FRAME))) throw new Error("no remote <video> at bob");
+  // BENCH_TRACE: when the call screen shows bob's remote <video> (hidden during the audio call).
+  if (TRACE) await bob.evaluate(SHOWN_CLOCK);
+  // The call's start settles (the bare pages wait as long).
+  await pause(500);
+  // The pages' records of frames and events, from here on only (they grow with every call).
+  await Promise.all([alice, bob].flatMap((p) => [wireFrames(p, true), takeTimeline(p)]));
+  await alice.getByRole("button", { name: "Add video" }).click({ timeout: 10_000 });
+  await waitFor("bob's first frame of alice's camera", async () => (await bob.evaluate<number>("window.__firstFrame || 0")) > 0);
+  const [clicked, prompted, firstFrame] = [await alice.evaluate<number>("window.__videoOnAt"), await bob.evaluate<number>("window.__videoPromptAt"), await bob.evaluate<number>("window.__firstFrame")];
+  if (TRACE) console.log(`  first video ${turn}: ${(await eventsSince(clicked, { alice, bob })).concat(`bob first frame +${(firstFrame - clicked).toFixed(0)}`).join(", ")}`);
+  await alice.getByRole("button", { name: "Hang up" }).click();
+  await waitFor("the end on both sides", async () => (await callStatus(bob)) === "Call ended" && (await callStatus(alice)) === "Call ended");
+  for (const p of [alice, bob]) await p.getByRole("button", { name: "Close" }).click();
+  return { total: firstFrame - clicked, prompt: prompted - clicked };
 }
 
-/** The bare pages' audio calls, each upgraded once: addTrack on a new m-line, offer/answer, the peer's camera back. */
-async function bareFirstVideo(caller: Page, callee: Page, iceServers: unknown): Promise<FirstVideo[]> {
+/** The bare pages' audio call, upgraded once: addTrack on a new m-line, offer/answer, the peer's camera back. */
+async function bareFirstVideo(caller: Page, callee: Page, iceServers: unknown, turn: number): Promise<FirstVideo> {
   const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
-  const times: FirstVideo[] = [];
-  for (let i = 0; i < TIMES; i++) {
-    for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)}, true)`);
-    await caller.evaluate("window.bare.dial()");
-    await waitFor("the ring", async () => (await state(callee)).rang);
-    await callee.evaluate("window.bare.accept()");
-    await waitFor("the audio call connected (bare)", async () => (await state(callee)).connected && (await state(caller)).connected);
-    await pause(500);
-    if (TRACE) await Promise.all([caller, callee].flatMap((p) => [wireFrames(p, true), takeTimeline(p)]));
-    await caller.evaluate("window.bare.addVideo()");
-    await waitFor("the callee's first frame (bare)", async () => {
-      const [a, b] = [await state(caller), await state(callee)];
-      if (a.error || b.error) throw new Error(`bare WebRTC page failed: ${a.error || b.error}`);
-      return b.firstFrame > 0;
-    });
-    const [added, firstFrame] = [(await state(caller)).videoAddedAt, (await state(callee)).firstFrame];
-    times.push({ total: firstFrame - added, prompt: 0 });
-    if (TRACE) console.log(`  bare first video ${i}: ${(await eventsSince(added, { caller, callee })).concat(`callee first frame +${(firstFrame - added).toFixed(0)}`).join(", ")}`);
-    for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
-  }
-  return times;
+  for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)}, true)`);
+  await caller.evaluate("window.bare.dial()");
+  await waitFor("the ring", async () => (await state(callee)).rang);
+  await callee.evaluate("window.bare.accept()");
+  await waitFor("the audio call connected (bare)", async () => (await state(callee)).connected && (await state(caller)).connected);
+  await pause(500);
+  await Promise.all([caller, callee].flatMap((p) => [wireFrames(p, true), takeTimeline(p)]));
+  await caller.evaluate("window.bare.addVideo()");
+  await waitFor("the callee's first frame (bare)", async () => {
+    const [a, b] = [await state(caller), await state(callee)];
+    if (a.error || b.error) throw new Error(`bare WebRTC page failed: ${a.error || b.error}`);
+    return b.firstFrame > 0;
+  });
+  const [added, firstFrame] = [(await state(caller)).videoAddedAt, (await state(callee)).firstFrame];
+  if (TRACE) console.log(`  bare first video ${turn}: ${(await eventsSince(added, { caller, callee })).concat(`callee first frame +${(firstFrame - added).toFixed(0)}`).join(", ")}`);
+  for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
+  return { total: firstFrame - added, prompt: 0 };
 }
+
+/** BENCH_MID=again or first: only the camera-again turns, or only the first videos (default both). */
+const PARTS = process.env.BENCH_MID ?? "again,first";
 
 type BareState = { rang: boolean; acceptAt: number; videoAddedAt: number; firstFrame: number; error: string; connected: boolean };
 
@@ -268,33 +264,52 @@ export default async function run(): Promise<void> {
     const pb = await appPage(app, server, bob, browsers);
     await waitFor("bob callable", () => pa.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).isEnabled().catch(() => false));
     const [ba, bb] = [await barePage(relay, browsers), await barePage(relay, browsers)];
-    const apps = await appTimes(pa, pb, bob.username);
-    const iceServers = await pa.evaluate<unknown>("(globalThis.__peerConnections ?? []).at(-1)?.getConfiguration().iceServers ?? []");
-    const bares = await bareTimes(ba, bb, iceServers, false);
-    const upgraded = await bareTimes(ba, bb, iceServers, true);
-    console.log(`camera turned off and on again mid-call on the same video content, ${TIMES} times each (BENCH_CALLS); click → first new frame at the peer`);
-    for (const [label, key] of [["while the peer sends its camera", "peerSending"], ["while the peer's camera is off too", "peerOff"]] as const) {
-      const [a, b, u] = [median(apps[key]), median(bares[key]), median(upgraded[key])];
-      const all = (xs: number[]) => `all: ${xs.map((x) => x.toFixed(0)).join(" ")}`;
-      console.log(row(label, "", ""));
-      console.log(row("  app (audio call upgraded; content-modify)", `${a.toFixed(0)} ms`, all(apps[key])));
-      console.log(row("  bare, audio call upgraded (replaceTrack + direction + offer/answer)", `${u.toFixed(0)} ms`, all(upgraded[key])));
-      console.log(row("  bare, video call from the start (the same)", `${b.toFixed(0)} ms`, all(bares[key])));
-      console.log(row("  ratio app/bare, both upgraded", `${(a / u).toFixed(2)}×`, `goal ≤ ${GOAL_RATIO}×: ${met(a / u <= GOAL_RATIO)}`));
-      console.log(row("  ratio app/bare video call", `${(a / b).toFixed(2)}×`));
-    }
-    const firstApp = await appFirstVideo(pa, pb, bob.username);
-    const firstBare = await bareFirstVideo(ba, bb, iceServers);
-    const [fa, fb] = [median(firstApp.map((t) => t.total)), median(firstBare.map((t) => t.total))];
-    console.log(`first video in an audio call, ${TIMES} calls each; click → the peer's first frame of the camera`);
-    console.log(row("  app (content-add, the peer accepting at once)", `${fa.toFixed(0)} ms`, `all: ${firstApp.map((t) => t.total.toFixed(0)).join(" ")}`));
-    console.log(row("    of which until the peer's prompt is drawn", `${median(firstApp.map((t) => t.prompt)).toFixed(0)} ms`));
-    console.log(row("  bare (addTrack + offer/answer)", `${fb.toFixed(0)} ms`, `all: ${firstBare.map((t) => t.total.toFixed(0)).join(" ")}`));
-    console.log(row("  ratio app/bare", `${(fa / fb).toFixed(2)}×`, `goal ≤ ${GOAL_RATIO}×: ${met(fa / fb <= GOAL_RATIO)}`));
+    if (PARTS.includes("again")) await videoAgain(pa, pb, ba, bb, bob.username);
+    if (PARTS.includes("first")) await firstVideo(pa, pb, ba, bb, bob.username);
   } finally {
     for (const br of browsers) await br.close();
     await relay?.close();
     await app?.close();
     await server?.stop();
   }
+}
+
+/** The pages' STUN/TURN servers as the app got them from ejabberd (the bare pages use the same). */
+const iceServersOf = (page: Page) => page.evaluate<unknown>("(globalThis.__peerConnections ?? []).at(-1)?.getConfiguration().iceServers ?? []");
+
+async function videoAgain(pa: Page, pb: Page, ba: Page, bb: Page, bobName: string): Promise<void> {
+  const apps = await appTimes(pa, pb, bobName);
+  const iceServers = await iceServersOf(pa);
+  const bares = await bareTimes(ba, bb, iceServers, false);
+  const upgraded = await bareTimes(ba, bb, iceServers, true);
+  console.log(`camera turned off and on again mid-call on the same video content, ${TIMES} times each (BENCH_CALLS); click → first new frame at the peer`);
+  for (const [label, key] of [["while the peer sends its camera", "peerSending"], ["while the peer's camera is off too", "peerOff"]] as const) {
+    const [a, b, u] = [median(apps[key]), median(bares[key]), median(upgraded[key])];
+    const all = (xs: number[]) => `all: ${xs.map((x) => x.toFixed(0)).join(" ")}`;
+    console.log(row(label, "", ""));
+    console.log(row("  app (audio call upgraded; content-modify)", `${a.toFixed(0)} ms`, all(apps[key])));
+    console.log(row("  bare, audio call upgraded (replaceTrack + direction + offer/answer)", `${u.toFixed(0)} ms`, all(upgraded[key])));
+    console.log(row("  bare, video call from the start (the same)", `${b.toFixed(0)} ms`, all(bares[key])));
+    console.log(row("  ratio app/bare, both upgraded", `${(a / u).toFixed(2)}×`, `goal ≤ ${GOAL_RATIO}×: ${met(a / u <= GOAL_RATIO)}`));
+    console.log(row("  ratio app/bare video call", `${(a / b).toFixed(2)}×`));
+  }
+}
+
+/** The first video of audio calls, app and bare pages taking turns (one call each per turn), so both meet the same machine. */
+async function firstVideo(pa: Page, pb: Page, ba: Page, bb: Page, bobName: string): Promise<void> {
+  await pa.evaluate(CLICK_CLOCK);
+  // A first call gives the app its STUN/TURN servers for the bare pages.
+  const firstApp = [await appFirstVideo(pa, pb, bobName, 0)];
+  const iceServers = await iceServersOf(pa);
+  const firstBare = [await bareFirstVideo(ba, bb, iceServers, 0)];
+  for (let i = 1; i < TIMES; i++) {
+    firstApp.push(await appFirstVideo(pa, pb, bobName, i));
+    firstBare.push(await bareFirstVideo(ba, bb, iceServers, i));
+  }
+  const [fa, fb] = [median(firstApp.map((t) => t.total)), median(firstBare.map((t) => t.total))];
+  console.log(`first video in an audio call, ${TIMES} calls each, app and bare taking turns; click → the peer's first frame of the camera`);
+  console.log(row("  app (content-add, the peer accepting at once)", `${fa.toFixed(0)} ms`, `all: ${firstApp.map((t) => t.total.toFixed(0)).join(" ")}`));
+  console.log(row("    of which until the peer's prompt is drawn", `${median(firstApp.map((t) => t.prompt)).toFixed(0)} ms`));
+  console.log(row("  bare (addTrack + offer/answer)", `${fb.toFixed(0)} ms`, `all: ${firstBare.map((t) => t.total.toFixed(0)).join(" ")}`));
+  console.log(row("  ratio app/bare", `${(fa / fb).toFixed(2)}×`, `goal ≤ ${GOAL_RATIO}×: ${met(fa / fb <= GOAL_RATIO)}`));
 }
