@@ -249,7 +249,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         local.addTrack(track);
         await transceiver.sender.replaceTrack(track);
         onStreams(streams());
-      });
+      }).catch(() => undefined); // replaceTrack on a connection closed meanwhile: nothing left to send on
     };
     /**
      * `transceiver` sends our stream of `media`: the track we have, or the device's once it opens.
@@ -348,6 +348,7 @@ export function browserPeerFactory(onStreams: (streams: BrowserStreams) => void,
         onStreams(streams());
       },
       startSending(media: CallMedia) {
+        if (pc.connectionState === "closed") return;
         const inUse = pc.getTransceivers().find((t) => t.currentDirection !== "stopped" && t.direction !== "stopped" && t.receiver.track.kind === media);
         sendOn(inUse ?? pc.addTransceiver(media, { direction: "sendrecv", streams: [local] }), media);
       },
