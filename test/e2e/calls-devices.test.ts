@@ -196,4 +196,30 @@ describe("choosing devices", () => {
       await world.closeBrowsers();
     }
   });
+
+  it("bob refuses the camera when he accepts alice's video: he reads why, sees her, and the call goes on", async () => {
+    const { alice, bob } = await world.pair();
+    const pa = await signIn(alice);
+    const pb = await signIn(bob);
+    await waitUntilCallable(pa, bob);
+    try {
+      await callButton(pa, "Audio", bob).click();
+      await pb.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+      await expect.poll(() => callStatus(pb), { timeout: 20_000 }).toBe("Connected");
+      await pb.evaluate(() => {
+        const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = (c) => (c?.video ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : gum(c));
+      });
+      await pa.getByRole("button", { name: "Add video" }).click();
+      await pb.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
+      await expect.poll(() => deviceNotice(pb), { timeout: 5_000 }).toBe("Access to the camera was refused (allow it in the site settings): the call continues without it.");
+      await framesGrow(pb, "bob sees alice");
+      await audioGrows(pa, "alice still hears bob");
+      expect(await callStatus(pa)).toBe("Connected");
+      expect(await callStatus(pb)).toBe("Connected");
+      await pa.getByRole("button", { name: "Hang up" }).click();
+    } finally {
+      await world.closeBrowsers();
+    }
+  });
 });
