@@ -29,6 +29,9 @@ describe("calls between two browsers", () => {
       });
     try {
       await videoCallConnected(pa, pb, bob);
+      // "Connected" may come before a slow camera opens (the answer does not wait for it), and an
+      // open camera brings "Share screen": what the controls show changes until then.
+      for (const p of [pa, pb]) await p.getByRole("button", { name: "Share screen" }).waitFor({ timeout: 15_000 });
       for (const p of [pa, pb]) expect(await watchControls(p)).toBe(true);
       const [a1, b1] = [await framesDecoded(pa), await framesDecoded(pb)];
       await expect.poll(() => framesDecoded(pa), { timeout: 10_000 }).toBeGreaterThan(a1 + 10);

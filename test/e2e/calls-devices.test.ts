@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import type { TestAccount } from "../support/ejabberd.ts";
-import { audioGrows, callStatus, framesGrow, jingleReceived, startCallWorld, videoCallConnected, waitUntilCallable, type CallWorld } from "../support/call-page.ts";
+import { audioCallConnected, audioGrows, callStatus, framesGrow, jingleReceived, startCallWorld, videoCallConnected, waitUntilCallable, type CallWorld } from "../support/call-page.ts";
 import { WIRE_TAP_SCRIPT } from "../support/app-server.ts";
 
 let world: CallWorld;
@@ -77,7 +77,25 @@ const localLabel = (page: Page, kind: "audio" | "video") =>
   page.evaluate((k) => ((document.querySelector("video.local") as HTMLVideoElement).srcObject as MediaStream).getTracks().find((t) => t.kind === k)?.label ?? "", kind);
 const sentLabel = (page: Page, kind: "audio" | "video") =>
   page.evaluate((k) => (globalThis.__peerConnections ?? []).filter((pc) => pc.connectionState !== "closed").flatMap((pc) => pc.getSenders()).find((s) => s.track?.kind === k)?.track?.label ?? "", kind);
+/** The permission prompt's "Block" for the camera only (Chromium's fake UI grants or denies all): an init script, or run in a page. */
+const BLOCK_CAMERA = `(() => {
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => c && c.video ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : gum(c);
+})()`;
+
+const REFUSED = "Access to the camera was refused (allow it in the site settings): the call continues without it.";
+
 const deviceNotice = (page: Page) => page.getByRole("status", { name: "Device notice" }).textContent();
+
+/** Alice voice-calls bob; once connected, the camera of `blocked` is refused from then on. */
+async function voiceCallWithCameraBlocked(alice: TestAccount, bob: TestAccount, blocked: "alice" | "bob"): Promise<[Page, Page]> {
+  const pa = await signIn(alice);
+  const pb = await signIn(bob);
+  await waitUntilCallable(pa, bob);
+  await audioCallConnected(pa, pb, bob);
+  await (blocked === "alice" ? pa : pb).evaluate(BLOCK_CAMERA);
+  return [pa, pb];
+}
 
 describe("choosing devices", () => {
   it("alice switches camera, microphone and speaker mid-call without renegotiation; the choice is remembered for her next call", async () => {
@@ -148,18 +166,13 @@ describe("choosing devices", () => {
 
   it("alice refuses the camera: her video call goes on as voice, with a message saying why", async () => {
     const { alice, bob } = await world.pair();
-    // The permission prompt's "Block" for the camera only (Chromium's fake UI grants or denies all).
-    const blockCamera = `(() => {
-      const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-      navigator.mediaDevices.getUserMedia = (c) => c && c.video ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : gum(c);
-    })()`;
-    const pa = await world.signIn(alice, { initScripts: [blockCamera], viewport: { width: 1000, height: 700 } });
+    const pa = await world.signIn(alice, { initScripts: [BLOCK_CAMERA], viewport: { width: 1000, height: 700 } });
     const pb = await world.signIn(bob);
     await waitUntilCallable(pa, bob);
     await waitUntilCallable(pb, alice);
     try {
       await videoCallConnected(pa, pb, bob);
-      expect(await deviceNotice(pa)).toBe("Access to the camera was refused (allow it in the site settings): the call continues without it.");
+      expect(await deviceNotice(pa)).toBe(REFUSED);
       await audioGrows(pb, "bob hears alice");
       await audioGrows(pa, "alice hears bob");
       await framesGrow(pa, "alice still sees bob");
@@ -172,21 +185,11 @@ describe("choosing devices", () => {
 
   it("alice refuses the camera when she turns it on in a voice call: bob is asked all the same, she reads why, and sees his video", async () => {
     const { alice, bob } = await world.pair();
-    const pa = await signIn(alice);
-    const pb = await signIn(bob);
-    await waitUntilCallable(pa, bob);
+    const [pa, pb] = await voiceCallWithCameraBlocked(alice, bob, "alice");
     try {
-      await callButton(pa, "Audio", bob).click();
-      await pb.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
-      await expect.poll(() => callStatus(pa), { timeout: 20_000 }).toBe("Connected");
-      // The permission prompt's "Block", from now on.
-      await pa.evaluate(() => {
-        const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-        navigator.mediaDevices.getUserMedia = (c) => (c?.video ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : gum(c));
-      });
       await pa.getByRole("button", { name: "Add video" }).click();
       await pb.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
-      await expect.poll(() => deviceNotice(pa), { timeout: 5_000 }).toBe("Access to the camera was refused (allow it in the site settings): the call continues without it.");
+      await expect.poll(() => deviceNotice(pa), { timeout: 5_000 }).toBe(REFUSED);
       await framesGrow(pa, "alice sees bob");
       await audioGrows(pb, "bob still hears alice");
       expect(await callStatus(pa)).toBe("Connected");
@@ -199,20 +202,11 @@ describe("choosing devices", () => {
 
   it("bob refuses the camera when he accepts alice's video: he reads why, sees her, and the call goes on", async () => {
     const { alice, bob } = await world.pair();
-    const pa = await signIn(alice);
-    const pb = await signIn(bob);
-    await waitUntilCallable(pa, bob);
+    const [pa, pb] = await voiceCallWithCameraBlocked(alice, bob, "bob");
     try {
-      await callButton(pa, "Audio", bob).click();
-      await pb.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
-      await expect.poll(() => callStatus(pb), { timeout: 20_000 }).toBe("Connected");
-      await pb.evaluate(() => {
-        const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-        navigator.mediaDevices.getUserMedia = (c) => (c?.video ? Promise.reject(new DOMException("Permission denied", "NotAllowedError")) : gum(c));
-      });
       await pa.getByRole("button", { name: "Add video" }).click();
       await pb.getByRole("button", { name: "Accept video" }).click({ timeout: 10_000 });
-      await expect.poll(() => deviceNotice(pb), { timeout: 5_000 }).toBe("Access to the camera was refused (allow it in the site settings): the call continues without it.");
+      await expect.poll(() => deviceNotice(pb), { timeout: 5_000 }).toBe(REFUSED);
       await framesGrow(pb, "bob sees alice");
       await audioGrows(pa, "alice still hears bob");
       expect(await callStatus(pa)).toBe("Connected");

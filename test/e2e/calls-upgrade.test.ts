@@ -2,7 +2,7 @@
 // content-accept) and back (content-modify), in real Chromium with fake camera/microphone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { callStatus, framesDecoded, framesGrow, startCallWorld, type CallWorld } from "../support/call-page.ts";
+import { audioCallConnected, callStatus, framesDecoded, framesGrow, startCallWorld, type CallWorld } from "../support/call-page.ts";
 
 let world: CallWorld;
 
@@ -44,10 +44,7 @@ describe("an audio call upgraded to video and back", () => {
     const { alice, bob } = await world.pair();
     try {
       const [a, b] = await world.signInPair(alice, bob);
-      await a.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).click();
-      await b.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
-      await expect.poll(() => callStatus(a), { timeout: 20_000 }).toBe("Connected");
-      await expect.poll(() => callStatus(b), { timeout: 20_000 }).toBe("Connected");
+      await audioCallConnected(a, b, bob);
       expect(await framesDecoded(a)).toBe(0);
 
       await a.getByRole("button", { name: "Add video" }).click();
@@ -76,10 +73,7 @@ describe("an audio call upgraded to video and back", () => {
     const { alice, bob } = await world.pair();
     try {
       const [a, b] = await world.signInPair(alice, bob);
-      await a.getByRole("button", { name: new RegExp(`^Audio call ${bob.username}`) }).click();
-      await b.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
-      await expect.poll(() => callStatus(b), { timeout: 20_000 }).toBe("Connected");
-      await expect.poll(() => callStatus(a), { timeout: 20_000 }).toBe("Connected");
+      await audioCallConnected(a, b, bob);
       // From now on alice's camera takes 2 s to deliver its stream, bob's 6 s.
       await slowCamera(a, 2_000);
       await slowCamera(b, 6_000);

@@ -110,6 +110,14 @@ export async function waitUntilCallable(page: Page, contact: TestAccount, timeou
 
 export const callStatus = (page: Page): Promise<string | null> => page.getByRole("status", { name: "Call status" }).textContent();
 
+/** The caller voice-calls the callee, who accepts; resolves once both call screens say "Connected". */
+export async function audioCallConnected(caller: Page, callee: Page, calleeAccount: TestAccount): Promise<void> {
+  await caller.getByRole("button", { name: new RegExp(`^Audio call ${calleeAccount.username}`) }).click();
+  await callee.getByRole("button", { name: "Accept", exact: true }).click({ timeout: 15_000 });
+  await expect.poll(() => callStatus(caller), { timeout: 20_000 }).toBe("Connected");
+  await expect.poll(() => callStatus(callee), { timeout: 20_000 }).toBe("Connected");
+}
+
 /** The caller video-calls the callee, who accepts with video; resolves once both call screens say "Connected". */
 export async function videoCallConnected(caller: Page, callee: Page, calleeAccount: TestAccount): Promise<void> {
   await caller.getByRole("button", { name: new RegExp(`^Video call ${calleeAccount.username}`) }).click();
