@@ -331,7 +331,9 @@ const BARE_SCRIPT = `window.bare = (() => {
   const now = () => performance.timeOrigin + performance.now();
   const video = document.querySelector("video");
   const s = { ws: null, pc: null, stream: null, remoteAudio: null, ready: Promise.resolve(), queue: Promise.resolve(), pending: [], iceServers: [], acceptAt: 0, videoAddedAt: 0, firstFrame: 0, rang: false, error: "", audioFirst: false };
-  const send = (m) => s.ws.send(JSON.stringify(m));
+  // Jingle candidates (XEP-0176) have no network cost: "costless" pages send theirs without it too.
+  const costless = (m) => ({ ...m, ...(m.sdp ? { sdp: m.sdp.replace(/ network-cost \\d+/g, "") } : {}), ...(m.candidate ? { candidate: { ...m.candidate, candidate: m.candidate.candidate.replace(/ network-cost \\d+/, "") } } : {}) });
+  const send = (m) => s.ws.send(JSON.stringify(s.costless ? costless(m) : m));
   const media = () => navigator.mediaDevices.getUserMedia({ audio: true, video: !s.audioFirst });
   const openCamera = async () => (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0];
   const makePc = () => {
@@ -395,7 +397,7 @@ const BARE_SCRIPT = `window.bare = (() => {
       s.ws.onerror = () => reject(new Error("relay unreachable"));
       s.ws.onmessage = (e) => { const m = JSON.parse(e.data); s.queue = s.queue.then(() => handle(m)).catch((err) => { s.error = String(err); }); };
     }),
-    reset: (iceServers, audioFirst = false) => { s.iceServers = iceServers; s.audioFirst = audioFirst; s.acceptAt = 0; s.videoAddedAt = 0; s.firstFrame = 0; s.rang = false; s.pending = []; s.error = ""; },
+    reset: (iceServers, audioFirst = false, costless = false) => { s.iceServers = iceServers; s.audioFirst = audioFirst; s.costless = costless; s.acceptAt = 0; s.videoAddedAt = 0; s.firstFrame = 0; s.rang = false; s.pending = []; s.error = ""; },
     dial: async () => { s.stream = await media(); send({ type: "ring" }); return true; },
     accept: () => {
       s.acceptAt = now();
@@ -530,9 +532,10 @@ interface BareCall {
 
 type BareState = { rang: boolean; acceptAt: number; firstFrame: number; error: string };
 
-async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: unknown): Promise<BareCall> {
+/** `costless`: the pages' candidates go without their network-cost, as through Jingle (XEP-0176 has none). */
+async function bareCall(caller: Page, callee: Page, relay: Relay, iceServers: unknown, costless = false): Promise<BareCall> {
   const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
-  for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)})`);
+  for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)}, false, ${costless})`);
   relay.take();
   for (const p of [caller, callee]) await Promise.all([wireFrames(p, true), takeTimeline(p)]);
   await caller.evaluate("window.bare.dial()");

@@ -39,13 +39,33 @@ const VIDEO_STATS = `(async () => {
   if (!pc) return "no pc";
   const t = pc.getTransceivers().find((x) => x.receiver.track.kind === "video");
   const out = [];
-  (await pc.getStats()).forEach((r) => {
+  const stats = await pc.getStats();
+  const pair = [...stats.values()].find((r) => r.type === "transport")?.selectedCandidatePairId;
+  stats.forEach((r) => {
+    if (r.id === pair) out.push("estimate " + Math.round((r.availableOutgoingBitrate ?? 0) / 1000) + "k");
     if (r.kind !== "video") return;
-    if (r.type === "outbound-rtp") out.push("out enc " + r.framesEncoded + " key " + r.keyFramesEncoded + " pli " + r.pliCount + " fir " + r.firCount + " active " + r.active + " target " + Math.round((r.targetBitrate ?? 0) / 1000) + "k limit " + r.qualityLimitationReason);
+    if (r.type === "outbound-rtp") out.push("out enc " + r.framesEncoded + " key " + r.keyFramesEncoded + " pli " + r.pliCount + " fir " + r.firCount + " active " + r.active + " target " + Math.round((r.targetBitrate ?? 0) / 1000) + "k limit " + r.qualityLimitationReason + " sent " + r.packetsSent + " pkts " + r.bytesSent + " B");
     if (r.type === "media-source") out.push("source frames " + r.frames);
-    if (r.type === "inbound-rtp") out.push("in pkts " + r.packetsReceived + " dec " + r.framesDecoded + " key " + r.keyFramesDecoded + " pli " + r.pliCount + " fir " + r.firCount + " drop " + r.framesDropped);
+    if (r.type === "inbound-rtp") out.push("in pkts " + r.packetsReceived + " " + r.bytesReceived + " B recv " + r.framesReceived + " dec " + r.framesDecoded + " key " + r.keyFramesDecoded + " pli " + r.pliCount + " fir " + r.firCount + " drop " + r.framesDropped);
   });
   return Math.round(performance.now()) + " " + (t ? t.currentDirection : "-") + " " + out.join("; ");
+})()`;
+
+/** VIDEO_STATS, its time given from `zero` (a timeOrigin-based clock, as the pages' events). */
+const videoStatsSince = (zero: number) => VIDEO_STATS.replace("Math.round(performance.now())", `"+" + Math.round(performance.timeOrigin + performance.now() - ${zero})`);
+
+/**
+ * The path media takes as a video is added: the congestion controller's estimate for what we
+ * send, kbps (the selected candidate pair's availableOutgoingBitrate; the video starts from it),
+ * and how often the browser has switched candidate pairs so far (each switch restarts that
+ * estimate).
+ */
+const SEND_PATH = `(async () => {
+  const pc = (globalThis.__peerConnections ?? []).find((p) => p.connectionState !== "closed");
+  const stats = pc ? [...(await pc.getStats()).values()] : [];
+  const transport = stats.find((r) => r.type === "transport");
+  const pair = stats.find((r) => r.id === transport?.selectedCandidatePairId);
+  return { estimate: Math.round((pair?.availableOutgoingBitrate ?? 0) / 1000), pairChanges: transport?.selectedCandidatePairChanges ?? 0 };
 })()`;
 
 /**
@@ -151,6 +171,8 @@ interface FirstVideo {
   total: number;
   /** Of which until the peer's prompt was drawn (the app), ms; 0 for the bare pages (no prompt). */
   prompt: number;
+  /** Our bandwidth estimate at the click, kbps, and the candidate pair switches until then (SEND_PATH). */
+  path: { estimate: number; pairChanges: number };
 }
 
 /**
@@ -170,28 +192,40 @@ async function appFirstVideo(alice: Page, bob: Page, bobName: string, turn: numb
   await pause(500);
   // The pages' records of frames and events, from here on only (they grow with every call).
   await Promise.all([alice, bob].flatMap((p) => [wireFrames(p, true), takeTimeline(p)]));
+  const path = await alice.evaluate<FirstVideo["path"]>(SEND_PATH);
   await alice.getByRole("button", { name: "Add video" }).click({ timeout: 10_000 });
-  await waitFor("bob's first frame of alice's camera", async () => (await bob.evaluate<number>("window.__firstFrame || 0")) > 0);
+  await waitFor("bob's first frame of alice's camera", async () => {
+    if (TRACE === "full") {
+      const zero = await alice.evaluate<number>("window.__videoOnAt");
+      console.log(`  first video ${turn} stats: alice ${await alice.evaluate<string>(videoStatsSince(zero))} | bob ${await bob.evaluate<string>(videoStatsSince(zero))}`);
+    }
+    return (await bob.evaluate<number>("window.__firstFrame || 0")) > 0;
+  });
   const [clicked, prompted, firstFrame] = [await alice.evaluate<number>("window.__videoOnAt"), await bob.evaluate<number>("window.__videoPromptAt"), await bob.evaluate<number>("window.__firstFrame")];
   if (TRACE) console.log(`  first video ${turn}: ${(await eventsSince(clicked, { alice, bob })).concat(`bob first frame +${(firstFrame - clicked).toFixed(0)}`).join(", ")}`);
   await alice.getByRole("button", { name: "Hang up" }).click();
   await waitFor("the end on both sides", async () => (await callStatus(bob)) === "Call ended" && (await callStatus(alice)) === "Call ended");
   for (const p of [alice, bob]) await p.getByRole("button", { name: "Close" }).click();
-  return { total: firstFrame - clicked, prompt: prompted - clicked };
+  return { total: firstFrame - clicked, prompt: prompted - clicked, path };
 }
 
 /** The bare pages' audio call, upgraded once: addTrack on a new m-line, offer/answer, the peer's camera back. */
-async function bareFirstVideo(caller: Page, callee: Page, iceServers: unknown, turn: number): Promise<FirstVideo> {
+async function bareFirstVideo(caller: Page, callee: Page, iceServers: unknown, turn: number, costless = false): Promise<FirstVideo> {
   const state = (p: Page) => p.evaluate<BareState>("window.bare.state()");
-  for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)}, true)`);
+  for (const p of [caller, callee]) await p.evaluate(`window.bare.reset(${JSON.stringify(iceServers)}, true, ${costless})`);
   await caller.evaluate("window.bare.dial()");
   await waitFor("the ring", async () => (await state(callee)).rang);
   await callee.evaluate("window.bare.accept()");
   await waitFor("the audio call connected (bare)", async () => (await state(callee)).connected && (await state(caller)).connected);
   await pause(500);
   await Promise.all([caller, callee].flatMap((p) => [wireFrames(p, true), takeTimeline(p)]));
+  const path = await caller.evaluate<FirstVideo["path"]>(SEND_PATH);
   await caller.evaluate("window.bare.addVideo()");
   await waitFor("the callee's first frame (bare)", async () => {
+    if (TRACE === "full") {
+      const zero = (await state(caller)).videoAddedAt;
+      console.log(`  bare first video ${turn} stats: caller ${await caller.evaluate<string>(videoStatsSince(zero))} | callee ${await callee.evaluate<string>(videoStatsSince(zero))}`);
+    }
     const [a, b] = [await state(caller), await state(callee)];
     if (a.error || b.error) throw new Error(`bare WebRTC page failed: ${a.error || b.error}`);
     return b.firstFrame > 0;
@@ -199,7 +233,7 @@ async function bareFirstVideo(caller: Page, callee: Page, iceServers: unknown, t
   const [added, firstFrame] = [(await state(caller)).videoAddedAt, (await state(callee)).firstFrame];
   if (TRACE) console.log(`  bare first video ${turn}: ${(await eventsSince(added, { caller, callee })).concat(`callee first frame +${(firstFrame - added).toFixed(0)}`).join(", ")}`);
   for (const p of [caller, callee]) await p.evaluate("window.bare.hangUp()");
-  return { total: firstFrame - added, prompt: 0 };
+  return { total: firstFrame - added, prompt: 0, path };
 }
 
 /** BENCH_MID=again or first: only the camera-again turns, or only the first videos (default both). */
@@ -302,14 +336,23 @@ async function firstVideo(pa: Page, pb: Page, ba: Page, bb: Page, bobName: strin
   const firstApp = [await appFirstVideo(pa, pb, bobName, 0)];
   const iceServers = await iceServersOf(pa);
   const firstBare = [await bareFirstVideo(ba, bb, iceServers, 0)];
+  const firstCostless = [await bareFirstVideo(ba, bb, iceServers, 0, true)];
   for (let i = 1; i < TIMES; i++) {
     firstApp.push(await appFirstVideo(pa, pb, bobName, i));
     firstBare.push(await bareFirstVideo(ba, bb, iceServers, i));
+    firstCostless.push(await bareFirstVideo(ba, bb, iceServers, i, true));
   }
-  const [fa, fb] = [median(firstApp.map((t) => t.total)), median(firstBare.map((t) => t.total))];
+  const total = (turns: FirstVideo[]) => median(turns.map((t) => t.total));
+  const all = (turns: FirstVideo[]) => `all: ${turns.map((t) => t.total.toFixed(0)).join(" ")}`;
+  const path = (turns: FirstVideo[]) => `${median(turns.map((t) => t.path.estimate)).toFixed(0)} kbps, ${median(turns.map((t) => t.path.pairChanges)).toFixed(0)} switches`;
+  const [fa, fb, fc] = [total(firstApp), total(firstBare), total(firstCostless)];
   console.log(`first video in an audio call, ${TIMES} calls each, app and bare taking turns; click → the peer's first frame of the camera`);
-  console.log(row("  app (content-add, the peer accepting at once)", `${fa.toFixed(0)} ms`, `all: ${firstApp.map((t) => t.total.toFixed(0)).join(" ")}`));
+  console.log(row("  app (content-add, the peer accepting at once)", `${fa.toFixed(0)} ms`, all(firstApp)));
   console.log(row("    of which until the peer's prompt is drawn", `${median(firstApp.map((t) => t.prompt)).toFixed(0)} ms`));
-  console.log(row("  bare (addTrack + offer/answer)", `${fb.toFixed(0)} ms`, `all: ${firstBare.map((t) => t.total.toFixed(0)).join(" ")}`));
+  console.log(row("  bare (addTrack + offer/answer)", `${fb.toFixed(0)} ms`, all(firstBare)));
   console.log(row("  ratio app/bare", `${(fa / fb).toFixed(2)}×`, `goal ≤ ${GOAL_RATIO}×: ${met(fa / fb <= GOAL_RATIO)}`));
+  console.log(row("  bare, candidates without network-cost", `${fc.toFixed(0)} ms`, `${all(firstCostless)} (what Jingle carries: XEP-0176 has no cost, so the browser cannot rank the peer's loopback candidates below its other ones)`));
+  console.log(row("  ratio app/bare without network-cost", `${(fa / fc).toFixed(2)}×`));
+  console.log(row("  estimate and pair switches at the click: app", path(firstApp), "(each switch of candidate pair restarts the estimate a video starts from)"));
+  console.log(row("    bare / bare without network-cost", `${path(firstBare)} / ${path(firstCostless)}`));
 }
