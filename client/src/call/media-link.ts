@@ -26,8 +26,11 @@ export interface MediaLinkPort {
   iceChanged(state: IceState): void;
   /** Whether the peer's audio arrives changed (see `silenceNotice`). */
   silenceChanged(): void;
-  /** The peer connection or the local media could not be opened. */
-  failed(problem: string): void;
+  /**
+   * The peer connection or the local media could not be opened (failed-application), or ICE did
+   * not connect in the time connectWithin gave it (connectivity-error).
+   */
+  failed(problem: string, reason?: "failed-application" | "connectivity-error"): void;
 }
 
 export class MediaLink {
@@ -39,6 +42,8 @@ export class MediaLink {
   #connectedAt: number | undefined;
   /** The peer's audio does not arrive although ICE is connected (see PeerListeners.onIncomingAudio). */
   #silent = false;
+  /** Runs until ICE first connects (connectWithin). */
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: MediaLinkOptions, port: MediaLinkPort) {
     this.#o = options;
@@ -118,13 +123,29 @@ export class MediaLink {
     await this.addCandidates([]);
   }
 
+  /**
+   * The session is agreed: ICE must connect for the first time within `ms`, or the call fails
+   * with connectivity-error. The browser says "failed" by itself once every pair failed, but not
+   * while it has nothing to check (no candidate from the peer, a gathering that stalled). Armed once.
+   */
+  connectWithin(ms: number): void {
+    if (this.#connectTimer !== undefined || this.#connectedAt !== undefined) return;
+    this.#connectTimer = setTimeout(() => {
+      if (!this.#port.ended() && this.#connectedAt === undefined) this.#port.failed("The call could not connect: no network path to the other side was found.", "connectivity-error");
+    }, ms);
+  }
+
   close(): void {
+    clearTimeout(this.#connectTimer);
     void this.#peer?.then((p) => p.close(), () => undefined);
   }
 
   #onIceState(state: IceState) {
     this.#iceState = state;
-    if ((state === "connected" || state === "completed") && this.#connectedAt === undefined) this.#connectedAt = Date.now();
+    if ((state === "connected" || state === "completed") && this.#connectedAt === undefined) {
+      this.#connectedAt = Date.now();
+      clearTimeout(this.#connectTimer);
+    }
     this.#port.iceChanged(state);
   }
 }

@@ -25,6 +25,14 @@ export interface CallTimeouts extends IceRestartTimeouts {
   /** After proceed, how long we wait for session-initiate. */
   proceedMs: number;
   /**
+   * Once the session is agreed (states.ts ANSWERED: we answer it, or the peer's session-accept
+   * came; the phases before have their own timers), how long ICE may take to connect for the
+   * first time before the call ends with connectivity-error. The browser reports "failed" by itself
+   * when every candidate pair failed; this covers ICE that never starts or never ends checking
+   * (no candidate from the peer, a stalled gathering), which would say "Connecting…" for ever.
+   */
+  connectMs: number;
+  /**
    * Local candidates gathered within this window go out in one transport-info. The first
    * candidates ride in session-initiate/accept; later ones are relay candidates (TURN over
    * UDP, TCP, TLS arrive tens of ms apart), so a wider window saves stanzas, not setup time.
@@ -39,7 +47,7 @@ export interface CallTimeouts extends IceRestartTimeouts {
   peerAwayRetryMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, trickleBatchMs: 100, peerAwayMs: 90_000, peerAwayRetryMs: 2_000, ...DEFAULT_ICE_RESTART_TIMEOUTS };
+export const DEFAULT_TIMEOUTS: CallTimeouts = { ringMs: 45_000, incomingMs: 60_000, proceedMs: 15_000, connectMs: 40_000, trickleBatchMs: 100, peerAwayMs: 90_000, peerAwayRetryMs: 2_000, ...DEFAULT_ICE_RESTART_TIMEOUTS };
 
 export interface CallSessionOptions {
   id: string;

@@ -16,7 +16,7 @@ import { RemoteReader } from "./remote-reader.js";
 import { Renegotiation, type VideoState } from "./renegotiation.js";
 import { Ringing } from "./ringing.js";
 import { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
-import { acceptsJingle, canTransition, InvalidTransitionError, isJingleAction, isTerminal, RINGING_OUT } from "./states.js";
+import { acceptsJingle, ANSWERED, canTransition, InvalidTransitionError, isJingleAction, isTerminal, RINGING_OUT } from "./states.js";
 import type { CallDirection, CallMedia, CallState, JingleReason } from "./states.js";
 
 export { DEFAULT_TIMEOUTS, type CallEvents, type CallSessionOptions, type CallSignaling, type CallTimeouts } from "./session-options.js";
@@ -77,7 +77,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
       candidate: (c) => this.#trickle.onCandidate(c),
       iceChanged: (state) => this.#onIceState(state),
       silenceChanged: () => this.emit("notice", this.notice),
-      failed: (problem) => this.#failNow(problem, "failed-application"),
+      failed: (problem, reason = "failed-application") => this.#failNow(problem, reason),
     });
     this.#ringing = new Ringing({
       ...core,
@@ -392,6 +392,7 @@ export class CallSession extends TypedEmitter<CallEvents> {
     if (!canTransition(this.#state, to)) throw new InvalidTransitionError(this.#state, to);
     this.#state = to;
     if (to === "active") this.#established = true;
+    if (ANSWERED.includes(to)) this.#link.connectWithin(this.#timeouts.connectMs);
     this.#ringing.changed(to);
     this.emit("state", to);
   }

@@ -172,6 +172,33 @@ describe("ICE restart after the network path broke", () => {
     expect(caller.reason).toBe("connectivity-error");
     expect(restartOffers(net, "alice@x/web")).toHaveLength(0);
   });
+
+  it("a call whose ICE never gets going (no 'failed' from the browser either) ends with connectivity-error once connectMs has passed, not 'Connecting…' for ever", async () => {
+    const timeouts = { ...FAST, connectMs: 300 };
+    const net = new FakeNetwork();
+    const alice = net.device("alice@x/web", { trusted: ["bob@x"], timeouts });
+    const bob = net.device("bob@x/dev1", { trusted: ["alice@x"], timeouts });
+    const caller = await alice.manager.call("bob@x", ["audio", "video"]);
+    await until(() => bob.manager.calls[0]?.state === "incoming" && alice.peers.length === 1, "bob rings");
+    // Alice's browser never checks a pair and never says it failed.
+    peerOf(alice).reachable = false;
+    const callee = bob.manager.calls[0]!;
+    await callee.accept();
+    await until(() => caller.state === "active", "active");
+    expect(caller.iceState).toBe("new");
+    await until(() => caller.ended, "the caller gave up", 3_000);
+    expect(caller.state).toBe("failed");
+    expect(caller.reason).toBe("connectivity-error");
+    expect(caller.problem).toMatch(/could not connect/);
+    await until(() => callee.ended, "the callee told");
+    expect(callee.reason).toBe("connectivity-error");
+  });
+
+  it("a call that connected is not ended by the connect deadline", async () => {
+    const { caller, callee } = await connectedCall({ ...FAST, connectMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect([caller.state, callee.state]).toEqual(["active", "active"]);
+  });
 });
 
 describe("a restart offer from the peer", () => {
