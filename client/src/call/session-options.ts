@@ -25,11 +25,9 @@ export interface CallTimeouts extends IceRestartTimeouts {
   /** After proceed, how long we wait for session-initiate. */
   proceedMs: number;
   /**
-   * Once the session is agreed (states.ts ANSWERED: we answer it, or the peer's session-accept
-   * came; the phases before have their own timers), how long ICE may take to connect for the
-   * first time before the call ends with connectivity-error. The browser reports "failed" by itself
-   * when every candidate pair failed; this covers ICE that never starts or never ends checking
-   * (no candidate from the peer, a stalled gathering), which would say "Connecting…" for ever.
+   * Once the session is agreed (states.ts ANSWERED; the phases before have the timers above), how
+   * long ICE may take to connect for the first time before the call ends with connectivity-error
+   * (MediaLink.connectWithin says why the browser's own "failed" is not enough).
    */
   connectMs: number;
   /**
